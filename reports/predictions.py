@@ -1,0 +1,75 @@
+"""Per-example predictions as Parquet, so any metric can be recomputed independently.
+
+Columns: ``example_id``, ``dataset``, ``model``, ``label`` (class index into the dataset's
+``classes``), ``probs`` (list of float32, one per class) and one string column per sensitive
+or slice column (null where a dataset lacks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from assay.errors import InvalidInputError
+
+FIXED_COLUMNS = ("example_id", "dataset", "model", "label", "probs")
+
+
+@dataclass(frozen=True)
+class PredictionBlock:
+    """The predictions of one model on one dataset."""
+
+    model: str
+    dataset: str
+    ids: np.ndarray
+    labels: np.ndarray
+    probabilities: np.ndarray
+    groups: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def predictions_table(blocks: Sequence[PredictionBlock]) -> pa.Table:
+    """One Arrow table holding every block, in order."""
+    group_columns = sorted({name for block in blocks for name in block.groups})
+    clashes = sorted(set(group_columns) & set(FIXED_COLUMNS))
+    if clashes:
+        raise InvalidInputError(f"sensitive/slice columns may not be named {clashes}")
+    return pa.concat_tables([_block_table(b, group_columns) for b in blocks])
+
+
+def _block_table(block: PredictionBlock, group_columns: list[str]) -> pa.Table:
+    n_rows, n_classes = block.probabilities.shape
+    offsets = pa.array(np.arange(0, (n_rows + 1) * n_classes, n_classes, dtype=np.int32))
+    values = pa.array(block.probabilities.astype(np.float32).ravel())
+    columns: dict[str, pa.Array] = {
+        "example_id": pa.array(block.ids.astype(str), pa.string()),
+        "dataset": pa.array([block.dataset] * n_rows, pa.string()),
+        "model": pa.array([block.model] * n_rows, pa.string()),
+        "label": pa.array(block.labels.astype(np.int32)),
+        "probs": pa.ListArray.from_arrays(offsets, values),
+    }
+    for name in group_columns:
+        present = block.groups.get(name)
+        columns[name] = pa.array(
+            present.astype(str) if present is not None else [None] * n_rows, pa.string()
+        )
+    return pa.table(columns)
+
+
+def write_predictions(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path, compression="zstd")
+
+
+def read_predictions(path: Path) -> pa.Table:
+    return pq.read_table(path)
+
+
+def probabilities_of(table: pa.Table) -> np.ndarray:
+    """The ``probs`` column of a (single model × dataset) table as an N×C array."""
+    column = table.column("probs").combine_chunks()
+    flat = column.flatten().to_numpy()
+    return flat.reshape(len(column), -1)

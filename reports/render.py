@@ -1,0 +1,68 @@
+"""Readable summaries of a report as rich tables (the CLI prints them)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rich.console import Group
+from rich.table import Table
+
+from assay.reports.schema import Report, Result
+
+
+def _format(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def overall_table(report: Report) -> Table:
+    """One row per model × dataset, one column per overall metric."""
+    overall = [r for r in report.results if r.slice is None]
+    metrics = list(dict.fromkeys(r.metric for r in overall))
+    table = Table(
+        title=f"{report.suite.name} v{report.suite.version} — overall", title_justify="left"
+    )
+    for header in ("model", "dataset", "kind", "n", *metrics):
+        table.add_column(header, justify="right" if header in (*metrics, "n") else "left")
+    rows: dict[tuple[str, str], dict[str, Result]] = defaultdict(dict)
+    for result in overall:
+        rows[(result.model, result.dataset)][result.metric] = result
+    for (model, dataset), by_metric in rows.items():
+        first = next(iter(by_metric.values()))
+        cells = [_format(by_metric[m].value) if m in by_metric else "" for m in metrics]
+        table.add_row(model, dataset, first.kind, str(first.n), *cells)
+    return table
+
+
+def grouped_table(report: Report) -> Table | None:
+    """Slice and sensitive-group results, one row each; None when there are none."""
+    grouped = [r for r in report.results if r.slice is not None]
+    if not grouped:
+        return None
+    table = Table(title="by slice and sensitive group", title_justify="left")
+    for header in ("model", "dataset", "column", "group", "metric", "n", "value"):
+        table.add_column(header, justify="right" if header in ("n", "value") else "left")
+    for r in grouped:
+        table.add_row(
+            r.model,
+            r.dataset,
+            r.slice or "",
+            r.group or "(all groups)",
+            r.metric,
+            str(r.n),
+            _format(r.value),
+        )
+    return table
+
+
+def report_summary(report: Report) -> Group:
+    """Header lines and tables for ``assay show``."""
+    inferred = sum(not c.cached for c in report.cells)
+    header = (
+        f"run {report.run_id[:8]} · {report.created_at} · seed {report.seed} · "
+        f"{len(report.cells)} cells ({inferred} inferred, {len(report.cells) - inferred} cached)"
+    )
+    parts: list = [header, overall_table(report)]
+    grouped = grouped_table(report)
+    if grouped is not None:
+        parts.append(grouped)
+    return Group(*parts)

@@ -1,0 +1,75 @@
+"""On-disk prediction cache: one ``.npy`` file (never pickled) per cell key."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from assay._version import __version__
+from assay.hashing import hash_value
+
+
+def cell_cache_key(
+    *,
+    model_fingerprint: str,
+    dataset_fingerprint: str,
+    transform: dict | None,
+    seed: int,
+    rows: tuple[int, int],
+    attack_model: str | None = None,
+) -> str:
+    """Key of a cell's predictions: everything that could change them, and assay's version."""
+    return hash_value(
+        {
+            "model": model_fingerprint,
+            "dataset": dataset_fingerprint,
+            "transform": transform,
+            "seed": seed,
+            "rows": list(rows),
+            "attack_model": attack_model,
+            "assay": __version__,
+        }
+    )
+
+
+class PredictionCache:
+    """Stores N×C float32 arrays under ``root/<key[:2]>/<key>.npy``, written atomically.
+
+    Example:
+        >>> import tempfile
+        >>> cache = PredictionCache(Path(tempfile.mkdtemp()))
+        >>> cache.put("ab12", np.ones((2, 3), np.float32))
+        >>> cache.get("ab12").shape
+        (2, 3)
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.npy"
+
+    def get(self, key: str) -> np.ndarray | None:
+        """The cached array, or None when absent or unreadable (then it is recomputed)."""
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, probabilities: np.ndarray) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                np.save(stream, np.ascontiguousarray(probabilities, dtype=np.float32))
+            Path(temporary).replace(path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise

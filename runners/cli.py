@@ -1,0 +1,215 @@
+"""The ``assay`` command line: run, validate, schema, show, demo.
+
+Exit codes: 0 ok, 2 usage or input error (one line, no traceback), 3 runtime failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from assay._version import __version__
+from assay.errors import AssayError, UserError
+
+app = typer.Typer(
+    name="assay",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Evaluate classifiers before they ship: suites in, versioned reports out.",
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="report store folder [default: $ASSAY_STORE or .assay/reports]"),
+]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option("--cache-dir", help="prediction cache [default: $ASSAY_CACHE or .assay/cache]"),
+]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore and skip the cache")]
+
+
+@contextmanager
+def _exit_codes() -> Iterator[None]:
+    """Print user errors as one line (exit 2) and failures with their cause (exit 3)."""
+    try:
+        yield
+    except AssayError as error:
+        err.print(f"[bold red]error:[/bold red] {error}", markup=True, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as error:
+        if os.environ.get("ASSAY_DEBUG"):
+            traceback.print_exc()
+        err.print(
+            f"[bold red]runtime failure:[/bold red] {type(error).__name__}: {error}",
+            markup=True,
+            soft_wrap=True,
+        )
+        err.print("(set ASSAY_DEBUG=1 for the traceback)")
+        raise typer.Exit(3) from None
+
+
+def _quiet_libraries() -> None:
+    import datasets
+
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"assay {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="show the version")
+    ] = False,
+) -> None:
+    """Evaluate classifiers before they ship."""
+
+
+@app.command()
+def run(
+    suite: Annotated[Path, typer.Argument(help="suite YAML file")],
+    store: StoreOption = None,
+    cache_dir: CacheOption = None,
+    no_cache: NoCacheOption = False,
+    shard_size: Annotated[int | None, typer.Option(min=1, help="rows per cell")] = None,
+) -> None:
+    """Run a suite and write a versioned report into the store."""
+    with _exit_codes():
+        _run_and_store(suite, store, cache_dir, no_cache, shard_size)
+
+
+@app.command()
+def demo(
+    name: Annotated[
+        str, typer.Argument(help="digits (torch + sklearn) or adult (tabular)")
+    ] = "digits",
+    store: StoreOption = None,
+    cache_dir: CacheOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Run a demo suite shipped with assay (offline)."""
+    with _exit_codes():
+        from assay.demo import demo_suite_path
+
+        path = demo_suite_path(name)
+        out.print(f"demo suite: {path}")
+        _run_and_store(path, store, cache_dir, no_cache, None)
+
+
+def _run_and_store(
+    suite: Path,
+    store: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    shard_size: int | None,
+) -> None:
+    from assay.reports.render import report_summary
+    from assay.reports.store import ReportStore, default_store
+    from assay.runners.console_progress import ConsoleObserver
+    from assay.runners.run import run_suite
+    from assay.suites.loading import load_suite
+
+    _quiet_libraries()
+    loaded = load_suite(suite)
+    cache = None if no_cache else (cache_dir or Path(os.environ.get("ASSAY_CACHE", ".assay/cache")))
+    with ConsoleObserver(err) as observer:
+        output = run_suite(loaded, cache_dir=cache, observer=observer, shard_size=shard_size)
+    folder = ReportStore(store or default_store()).write(output.report, output.predictions)
+    cells = len(output.report.cells)
+    if output.inferred_cells == 0:
+        out.print(f"no inference: all {cells} cells came from the prediction cache")
+    else:
+        out.print(f"inference ran for {output.inferred_cells} of {cells} cells")
+    out.print(report_summary(output.report))
+    out.print(f"report: {folder}")
+
+
+@app.command()
+def validate(
+    suite: Annotated[Path, typer.Argument(help="suite YAML file")],
+    data: Annotated[bool, typer.Option(help="also load the datasets and check columns")] = True,
+) -> None:
+    """Check a suite without running any model."""
+    with _exit_codes():
+        from assay.suites.data import load_datasets
+        from assay.suites.loading import load_suite
+
+        _quiet_libraries()
+        loaded = load_suite(suite)
+        if data:
+            datasets = load_datasets(loaded.suite, loaded.path)
+            sizes = ", ".join(f"{n} ({d.n_examples})" for n, d in datasets.items())
+            out.print(f"datasets: {sizes}")
+        out.print(
+            f"ok: {suite} ({len(loaded.suite.models)} models, "
+            f"{len(loaded.suite.datasets)} datasets)"
+        )
+
+
+@app.command()
+def schema() -> None:
+    """Print the suite JSON Schema."""
+    from assay.suites.schema import Suite
+
+    sys.stdout.write(json.dumps(Suite.model_json_schema(by_alias=True), indent=2) + "\n")
+
+
+@app.command()
+def show(
+    report: Annotated[str, typer.Argument(help="report folder, report.json, run id or 'latest'")],
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report JSON")] = False,
+) -> None:
+    """Print a readable summary of a stored report."""
+    with _exit_codes():
+        from assay.reports.render import report_summary
+        from assay.reports.store import ReportStore, default_store, load_report
+
+        folder = ReportStore(store or default_store()).resolve(report)
+        loaded = load_report(folder)
+        if as_json:
+            sys.stdout.write(loaded.model_dump_json(indent=2) + "\n")
+            return
+        out.print(report_summary(loaded))
+        out.print(f"report: {folder}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as stop:
+        sys.exit(stop.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except UserError as error:  # pragma: no cover - commands convert these already
+        err.print(f"error: {error}")
+        sys.exit(2)
+    except Exception as error:  # click usage errors
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(2)
+        raise
+    sys.exit(0)

@@ -1,0 +1,139 @@
+"""Batched inference of one cell: inputs (clean, shifted or attacked) → checked probabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from assay.errors import InvalidInputError, UserError
+from assay.runners.adapters import GradientModel, ModelAdapter
+from assay.suites.attacks import ATTACKS
+from assay.suites.data import LoadedDataset
+from assay.suites.features import FeatureBlock
+
+PROBABILITY_TOLERANCE = 1e-3
+
+
+def predict_batched(
+    adapter: ModelAdapter,
+    inputs: np.ndarray | pd.DataFrame,
+    batch_size: int,
+    on_batch: Callable[[int], None] = lambda n: None,
+) -> np.ndarray:
+    """Run ``adapter`` over ``inputs`` in slices of ``batch_size`` into one preallocated array.
+
+    Example:
+        >>> from assay.demo.models import UniformModel
+        >>> model = UniformModel(n_classes=4)
+        >>> predict_batched(model, np.zeros((5, 2), np.float32), batch_size=2).shape
+        (5, 4)
+    """
+    n_rows = len(inputs)
+    output: np.ndarray | None = None
+    for start in range(0, n_rows, batch_size):
+        stop = min(start + batch_size, n_rows)
+        batch = inputs[start:stop] if isinstance(inputs, np.ndarray) else inputs.iloc[start:stop]
+        probs = np.asarray(adapter.predict_proba(batch))
+        if probs.ndim != 2 or probs.shape[0] != stop - start:
+            raise InvalidInputError(
+                f"model {adapter.name!r} returned shape {probs.shape} for a batch of "
+                f"{stop - start}; predict_proba must return N×C"
+            )
+        if output is None:
+            output = np.empty((n_rows, probs.shape[1]), dtype=np.float32)
+        elif probs.shape[1] != output.shape[1]:
+            raise InvalidInputError(f"model {adapter.name!r} changed its number of classes")
+        output[start:stop] = probs
+        on_batch(stop - start)
+    return output if output is not None else np.zeros((0, 0), np.float32)
+
+
+def model_inputs(adapter: ModelAdapter, block: FeatureBlock) -> Any:
+    """The features in the form the model takes (array or data frame)."""
+    owner = f"model {adapter.name!r}"
+    return block.as_array(owner) if adapter.input_kind == "array" else block.as_frame(owner)
+
+
+def attacked_block(
+    dataset: LoadedDataset, rows: slice, attacker: ModelAdapter, batch_size: int
+) -> FeatureBlock:
+    """The rows' features after the dataset's attack, crafted against ``attacker``."""
+    assert dataset.transform is not None
+    if not isinstance(attacker, GradientModel):
+        raise UserError(
+            f"attack {dataset.transform.name!r} on {dataset.name!r} needs input gradients, which "
+            f"model {attacker.name!r} cannot give; name a torch 'surrogate' for a transfer attack"
+        )
+    attack = ATTACKS.get(dataset.transform.name)
+    clean = dataset.features.numeric[rows]
+    labels = dataset.labels[rows]
+    crafted = np.empty_like(clean)
+    for start in range(0, len(clean), batch_size):
+        stop = start + batch_size
+        crafted[start:stop] = attack.function(
+            clean[start:stop],
+            labels[start:stop],
+            gradient=attacker.loss_gradient,
+            **dataset.transform.params,
+        )
+    return take_rows(dataset.features, rows).with_numeric(crafted)
+
+
+def take_rows(block: FeatureBlock, rows: slice) -> FeatureBlock:
+    """A view of some rows of a feature block."""
+    return FeatureBlock(
+        numeric=block.numeric[rows],
+        numeric_columns=block.numeric_columns,
+        other=block.other.iloc[rows],
+        order=block.order,
+    )
+
+
+def align_classes(
+    probabilities: np.ndarray,
+    model_classes: tuple[str, ...] | None,
+    dataset_classes: tuple[str, ...],
+    owner: str,
+) -> np.ndarray:
+    """Reorder a model's probability columns into the dataset's class order."""
+    if model_classes is None or model_classes == dataset_classes:
+        return probabilities
+    missing = [c for c in dataset_classes if c not in model_classes]
+    extra = [c for c in model_classes if c not in dataset_classes]
+    if missing or extra:
+        raise InvalidInputError(
+            f"{owner}: the model's classes {list(model_classes)} differ from the dataset's "
+            f"{list(dataset_classes)}; declare the dataset's 'classes' to match"
+        )
+    order = [model_classes.index(c) for c in dataset_classes]
+    return probabilities[:, order]
+
+
+def check_probabilities(probabilities: np.ndarray, n_classes: int, owner: str) -> None:
+    """Refuse NaN, out-of-range or unnormalised outputs with a message naming the cell."""
+    if probabilities.shape[1] != n_classes:
+        raise InvalidInputError(
+            f"{owner}: the model gives {probabilities.shape[1]} class probabilities but the "
+            f"dataset has {n_classes} classes"
+        )
+    bad_rows = ~np.isfinite(probabilities).all(axis=1)
+    if bad_rows.any():
+        raise InvalidInputError(
+            f"{owner}: the model returned NaN or infinite probabilities "
+            f"({int(bad_rows.sum())} rows, first at row {int(np.argmax(bad_rows))})"
+        )
+    low, high = float(probabilities.min(initial=0.0)), float(probabilities.max(initial=1.0))
+    if low < -PROBABILITY_TOLERANCE or high > 1 + PROBABILITY_TOLERANCE:
+        raise InvalidInputError(
+            f"{owner}: outputs outside [0, 1] ({low:.3g}..{high:.3g}); if these are logits, "
+            "declare a torch model's output: logits"
+        )
+    off = np.abs(probabilities.sum(axis=1, dtype=np.float64) - 1.0)
+    if off.size and off.max() > PROBABILITY_TOLERANCE:
+        raise InvalidInputError(
+            f"{owner}: probability rows must sum to 1; row {int(np.argmax(off))} is off by "
+            f"{off.max():.3g}"
+        )

@@ -1,0 +1,260 @@
+"""Run a suite: load data and models, run the planned cells, score, assemble the report."""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from assay._version import __version__
+from assay.reports.predictions import PredictionBlock, predictions_table
+from assay.reports.schema import (
+    CellRecord,
+    DatasetRecord,
+    Environment,
+    ModelRecord,
+    PredictionsRecord,
+    Report,
+    Result,
+    SuiteRecord,
+)
+from assay.runners.adapters import ModelAdapter, load_model
+from assay.runners.cache import PredictionCache, cell_cache_key
+from assay.runners.executors import Executor, LocalExecutor
+from assay.runners.inference import (
+    align_classes,
+    attacked_block,
+    check_probabilities,
+    model_inputs,
+    predict_batched,
+    take_rows,
+)
+from assay.runners.plan import Cell, plan_cells
+from assay.runners.progress import RunObserver, SilentObserver
+from assay.runners.scoring import score_predictions
+from assay.suites.data import LoadedDataset, load_datasets
+from assay.suites.loading import LoadedSuite
+
+ENVIRONMENT_PACKAGES = ("torch", "numpy", "datasets", "scikit-learn", "pandas", "pyarrow")
+
+
+@dataclass(frozen=True)
+class CellOutcome:
+    cell: Cell
+    probabilities: np.ndarray
+    cached: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """The report (not yet stored) and its per-example predictions."""
+
+    report: Report
+    predictions: pa.Table
+
+    @property
+    def inferred_cells(self) -> int:
+        return sum(not c.cached for c in self.report.cells)
+
+
+class SuiteRun:
+    """One run of a loaded suite; ``execute()`` does the work.
+
+    Example:
+        >>> from assay.demo import demo_suite_path
+        >>> from assay.suites.loading import load_suite
+        >>> output = SuiteRun(load_suite(demo_suite_path("digits")), cache=None).execute()
+        >>> sorted({r.kind for r in output.report.results})
+        ['adversarial', 'in_distribution', 'shifted']
+    """
+
+    def __init__(
+        self,
+        loaded: LoadedSuite,
+        *,
+        cache: PredictionCache | None,
+        observer: RunObserver | None = None,
+        executor: Executor | None = None,
+        shard_size: int | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.suite = loaded.suite
+        self.cache = cache
+        self.observer = observer or SilentObserver()
+        self.executor = executor or LocalExecutor()
+        self.shard_size = shard_size
+        self.datasets: dict[str, LoadedDataset] = {}
+        self.models: dict[str, ModelAdapter] = {}
+
+    def execute(self) -> RunOutput:
+        self.observer.stage("loading datasets")
+        self.datasets = load_datasets(self.suite, self.loaded.path)
+        self.observer.stage("loading models")
+        self.models = {m.name: load_model(m, self.loaded.base_dir) for m in self.suite.models}
+        sizes = {name: d.n_examples for name, d in self.datasets.items()}
+        cells = plan_cells(list(self.models), sizes, shard_size=self.shard_size)
+        self.observer.stage(f"running {len(cells)} cells")
+        outcomes = list(self.executor.map(self._run_cell, cells))
+        return self._assemble(outcomes)
+
+    def _run_cell(self, cell: Cell) -> CellOutcome:
+        began = time.perf_counter()
+        adapter, dataset = self.models[cell.model], self.datasets[cell.dataset]
+        key = self._cache_key(cell, adapter, dataset)
+        cached = self.cache.get(key) if self.cache else None
+        if cached is not None and cached.shape[0] == cell.n_examples:
+            self.observer.cell_started(cell, cached=True)
+            seconds = time.perf_counter() - began
+            self.observer.cell_finished(cell, cached=True, seconds=seconds)
+            return CellOutcome(cell, cached, True, seconds)
+        self.observer.cell_started(cell, cached=False)
+        probabilities = self._infer(cell, adapter, dataset)
+        if self.cache:
+            self.cache.put(key, probabilities)
+        seconds = time.perf_counter() - began
+        self.observer.cell_finished(cell, cached=False, seconds=seconds)
+        return CellOutcome(cell, probabilities, False, seconds)
+
+    def _infer(self, cell: Cell, adapter: ModelAdapter, dataset: LoadedDataset) -> np.ndarray:
+        rows = slice(cell.start, cell.stop)
+        batch_size = self._batch_size(cell.model)
+        if dataset.kind == "adversarial" and dataset.derived_from is not None:
+            attacker = self.models[self._attack_model(cell.model, dataset)]
+            block = attacked_block(dataset, rows, attacker, batch_size)
+        else:
+            block = take_rows(dataset.features, rows)
+        raw = predict_batched(
+            adapter,
+            model_inputs(adapter, block),
+            batch_size,
+            lambda n: self.observer.examples_done(cell, n),
+        )
+        owner = f"model {cell.model!r} on dataset {cell.dataset!r}"
+        probabilities = align_classes(raw, adapter.classes, dataset.classes, owner)
+        check_probabilities(probabilities, len(dataset.classes), owner)
+        return np.clip(probabilities, 0.0, 1.0)
+
+    def _batch_size(self, model: str) -> int:
+        return self.suite.model(model).batch_size or self.suite.batch_size
+
+    def _attack_model(self, model: str, dataset: LoadedDataset) -> str:
+        spec = self.suite.dataset(dataset.name).attack
+        return spec.surrogate if spec is not None and spec.surrogate else model
+
+    def _cache_key(self, cell: Cell, adapter: ModelAdapter, dataset: LoadedDataset) -> str:
+        attack_model = None
+        if dataset.kind == "adversarial" and dataset.derived_from is not None:
+            attack_model = self.models[self._attack_model(cell.model, dataset)].fingerprint
+        return cell_cache_key(
+            model_fingerprint=adapter.fingerprint,
+            dataset_fingerprint=dataset.fingerprint,
+            transform=dataset.transform.model_dump() if dataset.transform else None,
+            seed=self.suite.seed,
+            rows=(cell.start, cell.stop),
+            attack_model=attack_model,
+        )
+
+    def _assemble(self, outcomes: list[CellOutcome]) -> RunOutput:
+        blocks, results = [], []
+        for model in self.models:
+            for name, dataset in self.datasets.items():
+                parts = [
+                    o.probabilities
+                    for o in outcomes
+                    if o.cell.model == model and o.cell.dataset == name
+                ]
+                probabilities = np.concatenate(parts) if len(parts) > 1 else parts[0]
+                results += score_predictions(
+                    model, dataset, probabilities, self.suite.metrics, self.suite.slices
+                )
+                blocks.append(
+                    PredictionBlock(
+                        model, name, dataset.ids, dataset.labels, probabilities, dataset.groups
+                    )
+                )
+        cells = [
+            CellRecord(
+                model=o.cell.model,
+                dataset=o.cell.dataset,
+                shard=o.cell.shard,
+                n_examples=o.cell.n_examples,
+                cached=o.cached,
+                seconds=round(o.seconds, 4),
+            )
+            for o in outcomes
+        ]
+        return RunOutput(self._report(results, cells), predictions_table(blocks))
+
+    def _report(self, results: list[Result], cells: list[CellRecord]) -> Report:
+        suite = self.suite
+        return Report(
+            run_id=uuid.uuid4().hex,
+            created_at=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+            suite=SuiteRecord(
+                name=suite.name,
+                version=suite.version,
+                content_hash=self.loaded.content_hash,
+                path=str(self.loaded.path),
+            ),
+            seed=suite.seed,
+            environment=environment(),
+            models=[
+                ModelRecord(name=m.name, type=m.type, fingerprint=self.models[m.name].fingerprint)
+                for m in suite.models
+            ],
+            datasets=[_dataset_record(d) for d in self.datasets.values()],
+            metrics=[m.model_dump() for m in suite.metrics],
+            results=results,
+            cells=cells,
+            predictions=PredictionsRecord(file="", sha256="", rows=0),
+        )
+
+
+def _dataset_record(dataset: LoadedDataset) -> DatasetRecord:
+    return DatasetRecord(
+        name=dataset.name,
+        kind=dataset.kind,  # type: ignore[arg-type]
+        fingerprint=dataset.fingerprint,
+        n_examples=dataset.n_examples,
+        classes=list(dataset.classes),
+        sensitive=list(dataset.sensitive),
+        derived_from=dataset.derived_from,
+        transform=dataset.transform.model_dump() if dataset.transform else None,
+    )
+
+
+def environment() -> Environment:
+    """Versions of Python, assay and the packages that shape the numbers."""
+    packages = {}
+    for name in ENVIRONMENT_PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = "absent"
+    return Environment(
+        python=sys.version.split()[0],
+        platform=platform.platform(),
+        assay=__version__,
+        packages=packages,
+    )
+
+
+def run_suite(
+    loaded: LoadedSuite,
+    *,
+    cache_dir: Path | None,
+    observer: RunObserver | None = None,
+    shard_size: int | None = None,
+) -> RunOutput:
+    """Run a suite with the local executor; ``cache_dir=None`` turns caching off."""
+    cache = PredictionCache(cache_dir) if cache_dir is not None else None
+    return SuiteRun(loaded, cache=cache, observer=observer, shard_size=shard_size).execute()

@@ -1,0 +1,106 @@
+"""The torch adapter: a module from a factory, weights from safetensors or a weights-only
+state_dict, inference under ``torch.inference_mode()``."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assay.errors import InvalidInputError, UnsafeArtifactError, UserError
+from assay.hashing import hash_file, hash_value
+from assay.runners.adapters import InputKind
+from assay.suites.imports import import_object
+from assay.suites.schema import TorchModelSpec
+from assay.suites.sources import resolve_path
+
+try:
+    import torch
+    from torch.nn import functional
+except ImportError as error:  # pragma: no cover - torch is a core dependency
+    raise UserError("torch models need PyTorch: pip install torch") from error
+
+
+class TorchAdapter:
+    """Runs an ``nn.Module`` in eval mode; ``output`` says whether it gives logits."""
+
+    input_kind: InputKind = "array"
+    classes: tuple[str, ...] | None = None
+
+    def __init__(self, spec: TorchModelSpec, base_dir: Path) -> None:
+        self.name = spec.name
+        self.output = spec.output
+        self.device = _resolve_device(spec.device)
+        checkpoint = resolve_path(spec.checkpoint, base_dir)
+        module = import_object(spec.factory)(**spec.params)
+        if not isinstance(module, torch.nn.Module):
+            raise UserError(f"model {spec.name!r}: {spec.factory} did not return a torch.nn.Module")
+        try:
+            module.load_state_dict(load_state_dict(checkpoint), strict=True)
+        except RuntimeError as error:
+            first = str(error).splitlines()[0]
+            raise InvalidInputError(
+                f"model {spec.name!r}: {checkpoint} does not fit: {first}"
+            ) from None
+        self.module = module.to(self.device).eval()
+        self.fingerprint = hash_value(
+            {
+                "type": "torch",
+                "weights": hash_file(checkpoint),
+                "factory": spec.factory,
+                "params": spec.params,
+                "output": spec.output,
+            }
+        )
+
+    def _probabilities(self, raw: torch.Tensor) -> torch.Tensor:
+        if self.output == "probabilities":
+            return raw
+        if raw.ndim == 2 and raw.shape[1] == 1:
+            positive = torch.sigmoid(raw)
+            return torch.cat([1 - positive, positive], dim=1)
+        return torch.softmax(raw, dim=1)
+
+    def predict_proba(self, batch: Any) -> np.ndarray:
+        with torch.inference_mode():
+            inputs = torch.from_numpy(np.asarray(batch, dtype=np.float32)).to(self.device)
+            probs = self._probabilities(self.module(inputs))
+            return probs.to(dtype=torch.float32, device="cpu").numpy()
+
+    def loss_gradient(self, features: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """d(summed cross-entropy)/d(features), so each row's gradient is its own."""
+        inputs = torch.from_numpy(np.asarray(features, dtype=np.float32)).to(self.device)
+        inputs.requires_grad_(True)
+        targets = torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(self.device)
+        log_probs = torch.log(self._probabilities(self.module(inputs)).clamp_min(1e-12))
+        loss = functional.nll_loss(log_probs, targets, reduction="sum")
+        (gradient,) = torch.autograd.grad(loss, inputs)
+        return gradient.detach().cpu().numpy()
+
+
+def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    """Tensors from ``.safetensors``, or from a torch file with ``weights_only=True``."""
+    if path.suffix.lower() == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(path))
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise UnsafeArtifactError(
+            f"{path} holds more than tensors, and loading it could run code; save a state_dict "
+            f"or safetensors instead ({str(error).splitlines()[0]})"
+        ) from None
+    if not isinstance(loaded, dict):
+        raise InvalidInputError(f"{path} is not a state_dict (got {type(loaded).__name__})")
+    return loaded
+
+
+def _resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UserError("device 'cuda' was asked for, but torch sees no CUDA device")
+    return torch.device(device)

@@ -1,0 +1,226 @@
+"""Datasets ready to evaluate: ids, encoded labels, groups and features of one suite entry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from assay.errors import ConfigError, InvalidInputError
+from assay.hashing import hash_frame, hash_ids, hash_value
+from assay.suites.features import FeatureBlock, feature_block
+from assay.suites.schema import DatasetSpec, Suite, Transform
+from assay.suites.shifts import SHIFTS
+from assay.suites.sources import load_source, partition_indices
+
+
+@dataclass(frozen=True)
+class LoadedDataset:
+    """One dataset of a suite, loaded and checked; shifted sets carry shifted features.
+
+    Adversarial sets carry their clean features and the attack: the runner crafts the
+    examples against each model.
+    """
+
+    name: str
+    kind: str
+    ids: np.ndarray
+    keys: np.ndarray
+    labels: np.ndarray
+    classes: tuple[str, ...]
+    features: FeatureBlock
+    groups: dict[str, np.ndarray]
+    sensitive: tuple[str, ...]
+    fingerprint: str
+    derived_from: str | None = None
+    transform: Transform | None = None
+
+    @property
+    def n_examples(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class DataContext:
+    """Where a dataset entry sits, so errors can name the file and key path."""
+
+    suite_file: Path
+    index: int
+    base_dir: Path
+
+    def error(self, message: str, key: str, value: object) -> ConfigError:
+        return ConfigError(
+            message, file=self.suite_file, key_path=("datasets", self.index, key), value=value
+        )
+
+
+def load_base_dataset(
+    spec: DatasetSpec, slices: Sequence[str], context: DataContext
+) -> LoadedDataset:
+    """Load a dataset that has a ``source``: select rows, check columns, encode labels."""
+    assert spec.source is not None and spec.label is not None
+    table, rows = _select_rows(load_source(spec.source, context.base_dir), spec)
+    columns = list(table.column_names)
+    _require_columns(spec, slices, columns, context)
+    reserved = {spec.label, spec.id, *spec.sensitive, *slices} - {None}
+    feature_names = spec.features or [c for c in columns if c not in reserved]
+    if not feature_names:
+        raise context.error("no feature columns are left for the model", "features", columns)
+    origin = f"dataset {spec.name!r}"
+    ids = _example_ids(table, rows, spec, context)
+    labels, classes = encode_labels(table.column(spec.label).to_pandas(), spec.classes, origin)
+    groups = {
+        c: table.column(c).to_pandas().astype(str).to_numpy() for c in (*spec.sensitive, *slices)
+    }
+    features = feature_block(table, feature_names, origin)
+    fingerprint = _fingerprint(table, spec, feature_names, slices)
+    return LoadedDataset(
+        name=spec.name,
+        kind=spec.kind,
+        ids=ids,
+        keys=hash_ids(ids),
+        labels=labels,
+        classes=classes,
+        features=features,
+        groups=groups,
+        sensitive=tuple(spec.sensitive),
+        fingerprint=fingerprint,
+    )
+
+
+def derive_dataset(spec: DatasetSpec, parent: LoadedDataset, seed: int) -> LoadedDataset:
+    """A shifted or adversarial set made ``from`` a loaded parent; ids are kept."""
+    transform = spec.transform
+    assert transform is not None
+    fingerprint = hash_value(
+        {"parent": parent.fingerprint, "transform": transform.model_dump(), "seed": seed}
+    )
+    derived = replace(
+        parent,
+        name=spec.name,
+        kind=spec.kind,
+        fingerprint=fingerprint,
+        derived_from=parent.name,
+        transform=transform,
+    )
+    if spec.shift is None:
+        return derived
+    shift = SHIFTS.get(spec.shift.name)
+    shifted = shift.function(
+        parent.features.numeric, example_keys=parent.keys, seed=seed, **spec.shift.params
+    )
+    return replace(derived, features=parent.features.with_numeric(shifted))
+
+
+def encode_labels(
+    values: pd.Series, declared: Sequence[str | int] | None, origin: str
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Class indices for label values, and the class names in index order.
+
+    Example:
+        >>> encode_labels(pd.Series(["b", "a", "b"]), None, "d")
+        (array([1, 0, 1]), ('a', 'b'))
+    """
+    if values.isna().any():
+        raise InvalidInputError(f"{origin}: the label column has missing values")
+    if declared is None:
+        unique = pd.unique(values)
+        ordered = sorted(unique, key=lambda v: (isinstance(v, str), v))
+        classes = tuple(str(v) for v in ordered)
+    else:
+        classes = tuple(str(v) for v in declared)
+    as_text = values.astype(str).to_numpy()
+    lookup = {name: index for index, name in enumerate(classes)}
+    unknown = sorted(set(as_text) - lookup.keys())
+    if unknown:
+        raise InvalidInputError(
+            f"{origin}: labels {unknown[:5]} are not among the declared classes {list(classes)}"
+        )
+    return np.array([lookup[v] for v in as_text], dtype=np.int64), classes
+
+
+def _select_rows(dataset: datasets.Dataset, spec: DatasetSpec) -> tuple[pa.Table, np.ndarray]:
+    """The selected rows and their positions in the source (for stable default ids)."""
+    rows = np.arange(dataset.num_rows)
+    if spec.partition is not None:
+        rows = partition_indices(dataset.num_rows, spec.partition)
+    if spec.limit is not None:
+        rows = rows[: spec.limit]
+    if len(rows) != dataset.num_rows:
+        dataset = dataset.select(rows)
+    table = dataset.with_format("arrow")[:]
+    assert isinstance(table, pa.Table)
+    return table, rows
+
+
+def _require_columns(
+    spec: DatasetSpec, slices: Sequence[str], columns: list[str], context: DataContext
+) -> None:
+    wanted: list[tuple[str, str | None]] = [("label", spec.label), ("id", spec.id)]
+    wanted += [("features", c) for c in spec.features or []]
+    wanted += [("sensitive", c) for c in spec.sensitive]
+    for key, column in wanted:
+        if column is not None and column not in columns:
+            raise context.error(
+                f"column not found in dataset {spec.name!r} (columns: {', '.join(columns)})",
+                key,
+                column,
+            )
+    for column in slices:
+        if column not in columns:
+            raise ConfigError(
+                f"slice column not found in dataset {spec.name!r}",
+                file=context.suite_file,
+                key_path=("slices",),
+                value=column,
+            )
+
+
+def _example_ids(
+    table: pa.Table, rows: np.ndarray, spec: DatasetSpec, context: DataContext
+) -> np.ndarray:
+    if spec.id is None:
+        return np.array([f"row-{i}" for i in rows], dtype=object)
+    ids = table.column(spec.id).to_pandas().astype(str).to_numpy(dtype=object)
+    duplicated = pd.Series(ids).duplicated()
+    if duplicated.any():
+        raise context.error(
+            "example ids must be unique; this one repeats", "id", ids[duplicated.to_numpy()][0]
+        )
+    return ids
+
+
+def _fingerprint(
+    table: pa.Table, spec: DatasetSpec, feature_names: list[str], slices: Sequence[str]
+) -> str:
+    used = dict.fromkeys([spec.label, spec.id, *feature_names, *spec.sensitive, *slices])
+    frame = table.select([c for c in used if c is not None]).to_pandas()
+    return hash_value(
+        {
+            "content": hash_frame(frame),
+            "columns": spec.model_dump(include={"label", "id", "features", "sensitive", "classes"}),
+            "slices": list(slices),
+        }
+    )
+
+
+def load_datasets(
+    suite: Suite, suite_file: Path, on_dataset: Callable[[str], None] = lambda name: None
+) -> dict[str, LoadedDataset]:
+    """Load every dataset of a suite, parents first; derived sets reuse their parent."""
+    loaded: dict[str, LoadedDataset] = {}
+    for index, spec in enumerate(suite.datasets):
+        if spec.source is not None:
+            on_dataset(spec.name)
+            context = DataContext(suite_file, index, suite_file.parent)
+            loaded[spec.name] = load_base_dataset(spec, suite.slices, context)
+    for spec in suite.datasets:
+        if spec.from_ is not None:
+            on_dataset(spec.name)
+            loaded[spec.name] = derive_dataset(spec, loaded[spec.from_], suite.seed)
+    return {spec.name: loaded[spec.name] for spec in suite.datasets}

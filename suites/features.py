@@ -1,0 +1,97 @@
+"""Model inputs of a dataset: a numeric matrix (shifts and attacks act on it) plus any
+non-numeric feature columns (for pipelines that take a data frame)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assay.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class FeatureBlock:
+    """Features of N examples.
+
+    ``numeric`` is N×D float32 (list columns flattened); ``numeric_columns`` names each
+    numeric column and its width; ``other`` holds the non-numeric feature columns.
+    """
+
+    numeric: np.ndarray
+    numeric_columns: tuple[tuple[str, int], ...]
+    other: pd.DataFrame
+    order: tuple[str, ...]
+
+    @property
+    def n_examples(self) -> int:
+        return int(self.numeric.shape[0])
+
+    def with_numeric(self, numeric: np.ndarray) -> FeatureBlock:
+        """The same features with the numeric matrix replaced (after a shift or attack)."""
+        return replace(self, numeric=np.ascontiguousarray(numeric, dtype=np.float32))
+
+    def as_array(self, owner: str) -> np.ndarray:
+        """The N×D float32 matrix; fails if some features are not numeric."""
+        if len(self.other.columns):
+            raise InvalidInputError(
+                f"{owner} takes a numeric array, but feature columns "
+                f"{list(self.other.columns)} are not numeric; set the model's input: dataframe"
+            )
+        return self.numeric
+
+    def as_frame(self, owner: str) -> pd.DataFrame:
+        """All features as a data frame in their declared order."""
+        wide = [name for name, width in self.numeric_columns if width != 1]
+        if wide:
+            raise InvalidInputError(f"{owner} takes a data frame; list columns {wide} cannot be")
+        names = [name for name, _ in self.numeric_columns]
+        numeric = pd.DataFrame(self.numeric, columns=names)
+        return pd.concat([numeric, self.other.reset_index(drop=True)], axis=1)[list(self.order)]
+
+
+def feature_block(table: pa.Table, columns: list[str], origin: str) -> FeatureBlock:
+    """Split ``columns`` of an Arrow table into a float32 matrix and the non-numeric rest."""
+    parts: list[np.ndarray] = []
+    numeric_columns: list[tuple[str, int]] = []
+    other: dict[str, pd.Series] = {}
+    for name in columns:
+        column = table.column(name)
+        if column.null_count:
+            raise InvalidInputError(f"{origin}: feature column {name!r} has missing values")
+        values = _numeric_values(column)
+        if values is None:
+            other[name] = column.to_pandas()
+            continue
+        parts.append(values)
+        numeric_columns.append((name, values.shape[1]))
+    numeric = np.concatenate(parts, axis=1) if parts else np.zeros((table.num_rows, 0), np.float32)
+    return FeatureBlock(
+        numeric=np.ascontiguousarray(numeric, dtype=np.float32),
+        numeric_columns=tuple(numeric_columns),
+        other=pd.DataFrame(other),
+        order=tuple(columns),
+    )
+
+
+def _numeric_values(column: pa.ChunkedArray) -> np.ndarray | None:
+    kind = column.type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+        return column.to_numpy().astype(np.float32).reshape(-1, 1)
+    if pa.types.is_list(kind) or pa.types.is_fixed_size_list(kind) or pa.types.is_large_list(kind):
+        lengths = pc.list_value_length(column)
+        if len(column) and pc.min(lengths).as_py() != pc.max(lengths).as_py():
+            raise InvalidInputError("list feature columns must have the same length in every row")
+        flat = pa.concat_arrays([chunk.flatten() for chunk in column.chunks])
+        while pa.types.is_list(flat.type) or pa.types.is_fixed_size_list(flat.type):
+            flat = flat.flatten()
+        if not (pa.types.is_integer(flat.type) or pa.types.is_floating(flat.type)):
+            return None
+        n_rows = len(column)
+        if n_rows == 0:
+            return np.zeros((0, 0), np.float32)
+        return flat.to_numpy().astype(np.float32).reshape(n_rows, -1)
+    return None

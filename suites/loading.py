@@ -1,0 +1,200 @@
+"""Read a suite file: YAML → validated :class:`Suite`, with errors naming file and key path."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from assay.errors import ConfigError, InvalidInputError, UnknownNameError, UserError
+from assay.metrics.registry import METRICS, check_metric_params
+from assay.suites.attacks import ATTACKS
+from assay.suites.schema import (
+    DatasetSpec,
+    FileSource,
+    SklearnModelSpec,
+    SklearnSource,
+    Suite,
+    TorchModelSpec,
+)
+from assay.suites.shifts import SHIFTS
+from assay.suites.sources import SKLEARN_LOADERS, resolve_path
+from assay.suites.validation_probe import check_transform_params
+
+
+@dataclass(frozen=True)
+class LoadedSuite:
+    """A validated suite and where it came from."""
+
+    suite: Suite
+    path: Path
+    content_hash: str
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+
+def load_suite(path: str | Path) -> LoadedSuite:
+    """Parse and validate a suite file; raise :class:`ConfigError` naming file and key path.
+
+    Example:
+        >>> from assay.demo import demo_suite_path
+        >>> load_suite(demo_suite_path("digits")).suite.name
+        'digits-demo'
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError("suite file not found", file=file, show_value=False)
+    raw_bytes = file.read_bytes()
+    data = _parse_yaml(raw_bytes, file)
+    try:
+        suite = Suite.model_validate(data)
+    except ValidationError as error:
+        raise _config_error(error, data, file) from None
+    try:
+        check_references(suite, file.parent)
+    except ConfigError as error:
+        raise error.with_file(file) from None
+    return LoadedSuite(suite, file.resolve(), hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _parse_yaml(raw: bytes, file: Path) -> Any:
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(f"{where}invalid YAML: {problem}", file=file, show_value=False) from None
+    if not isinstance(data, dict):
+        raise ConfigError("a suite must be a YAML mapping", file=file, value=type(data).__name__)
+    return data
+
+
+def _config_error(error: ValidationError, data: Any, file: Path) -> ConfigError:
+    first = error.errors()[0]
+    key_path, value = _walk(data, first["loc"])
+    more = error.error_count() - 1
+    message = first["msg"] + (f" (+{more} more problem{'s' * (more > 1)})" if more else "")
+    if first["type"] == "missing":
+        return ConfigError(
+            f"required key is missing: {message}", file=file, key_path=key_path, show_value=False
+        )
+    return ConfigError(message, file=file, key_path=key_path, value=value)
+
+
+def _walk(data: Any, loc: Sequence[str | int]) -> tuple[list[str | int], Any]:
+    """Follow a pydantic error location through the raw data, dropping union tags."""
+    path: list[str | int] = []
+    current = data
+    for part in loc:
+        if isinstance(current, dict) and part not in current and current.get("type") == part:
+            continue
+        if isinstance(current, dict) and isinstance(part, str) and part.startswith("function-"):
+            continue
+        path.append(part)
+        if isinstance(current, dict | list):
+            try:
+                current = current[part]  # type: ignore[index]
+            except (KeyError, IndexError, TypeError):
+                current = None
+    return path, current
+
+
+def check_references(suite: Suite, base_dir: Path) -> None:
+    """Cross-entry checks: unique names, references, registry names, params, files."""
+    _check_unique("models", [m.name for m in suite.models])
+    _check_unique("datasets", [d.name for d in suite.datasets])
+    for index, model in enumerate(suite.models):
+        _check_model(model, index, base_dir)
+    for index, dataset in enumerate(suite.datasets):
+        _check_dataset(suite, dataset, index, base_dir)
+    for index, metric in enumerate(suite.metrics):
+        key = ("metrics", index)
+        if metric.name not in METRICS:
+            raise UnknownNameError("metric", metric.name, METRICS.names(), key_path=(*key, "name"))
+        try:
+            check_metric_params(metric.name, metric.params)
+        except UserError as error:
+            raise ConfigError(str(error), key_path=(*key, "params"), value=metric.params) from None
+
+
+def _check_unique(key: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            raise ConfigError("names must be unique", key_path=(key, index, "name"), value=name)
+        seen.add(name)
+
+
+def _check_model(model: Any, index: int, base_dir: Path) -> None:
+    key = ("models", index)
+    file_key = "checkpoint" if isinstance(model, TorchModelSpec) else "path"
+    if isinstance(model, TorchModelSpec | SklearnModelSpec):
+        path = resolve_path(getattr(model, file_key), base_dir)
+        if not path.is_file():
+            raise ConfigError(
+                "file not found", key_path=(*key, file_key), value=str(getattr(model, file_key))
+            )
+
+
+def _check_dataset(suite: Suite, spec: DatasetSpec, index: int, base_dir: Path) -> None:
+    key = ("datasets", index)
+    if (
+        isinstance(spec.source, FileSource)
+        and not resolve_path(spec.source.path, base_dir).is_file()
+    ):
+        raise ConfigError(
+            "file not found", key_path=(*key, "source", "path"), value=spec.source.path
+        )
+    if isinstance(spec.source, SklearnSource) and spec.source.loader not in SKLEARN_LOADERS:
+        raise UnknownNameError(
+            "scikit-learn loader",
+            spec.source.loader,
+            SKLEARN_LOADERS,
+            key_path=(*key, "source", "loader"),
+        )
+    if spec.from_ is not None:
+        _check_parent(suite, spec, key)
+    if spec.shift is not None:
+        _check_transform("shift", spec.shift.name, spec.shift.params, (*key, "shift"))
+    if spec.attack is not None:
+        _check_transform("attack", spec.attack.name, spec.attack.params, (*key, "attack"))
+        surrogate = spec.attack.surrogate
+        if surrogate is not None and not any(
+            m.name == surrogate and isinstance(m, TorchModelSpec) for m in suite.models
+        ):
+            raise ConfigError(
+                "the surrogate must name a torch model of this suite",
+                key_path=(*key, "attack", "surrogate"),
+                value=surrogate,
+            )
+
+
+def _check_parent(suite: Suite, spec: DatasetSpec, key: tuple[str, int]) -> None:
+    parents = [d for d in suite.datasets if d.name == spec.from_]
+    if not parents:
+        names = [d.name for d in suite.datasets if d.source is not None]
+        raise UnknownNameError("dataset", str(spec.from_), names, key_path=(*key, "from"))
+    if parents[0].source is None:
+        raise ConfigError(
+            "'from' must name a dataset that has a 'source'",
+            key_path=(*key, "from"),
+            value=spec.from_,
+        )
+
+
+def _check_transform(kind: str, name: str, params: dict[str, Any], key: tuple) -> None:
+    registry = SHIFTS if kind == "shift" else ATTACKS
+    if name not in registry:
+        raise UnknownNameError(kind, name, registry.names(), key_path=(*key, "name"))
+    try:
+        check_transform_params(kind, name, params)
+    except InvalidInputError as error:
+        raise ConfigError(str(error), key_path=(*key, "params"), value=params) from None

@@ -1,0 +1,42 @@
+"""Counter-based per-example randomness: the same (seed, example id) always gets the same
+draws, whatever the order, batch or shard the example arrives in (HELM's per-example seeding,
+vectorised with SplitMix64 so a million rows cost milliseconds)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def splitmix64(values: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser applied element-wise to uint64 values."""
+    z = values.astype(np.uint64) + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def per_example_uniform(keys: np.ndarray, seed: int, width: int) -> np.ndarray:
+    """An N×width array of uniforms in [0, 1), row i determined by (seed, keys[i]) alone.
+
+    Example:
+        >>> a = per_example_uniform(np.array([7, 8], dtype=np.uint64), seed=0, width=3)
+        >>> b = per_example_uniform(np.array([8], dtype=np.uint64), seed=0, width=3)
+        >>> bool(np.array_equal(a[1], b[0]))
+        True
+    """
+    seed_word = splitmix64(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))
+    base = splitmix64(np.asarray(keys, dtype=np.uint64) ^ seed_word)
+    counters = np.arange(1, width + 1, dtype=np.uint64) * _GOLDEN
+    bits = splitmix64(base[:, None] + counters[None, :])
+    return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+
+
+def per_example_normal(keys: np.ndarray, seed: int, width: int) -> np.ndarray:
+    """An N×width array of standard normal draws (Box–Muller), row i fixed by (seed, keys[i])."""
+    uniforms = per_example_uniform(keys, seed, 2 * width)
+    radius = np.sqrt(-2.0 * np.log1p(-uniforms[:, :width]))
+    return radius * np.cos(2.0 * np.pi * uniforms[:, width:])

@@ -1,0 +1,104 @@
+"""Data sources, all loaded into a Hugging Face ``datasets.Dataset`` (Arrow-backed).
+
+Hub datasets need network (or a warm cache); local files, scikit-learn's bundled sets and
+Python callables work offline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pandas as pd
+
+from assay.errors import InvalidInputError, UserError
+from assay.suites.imports import import_object
+from assay.suites.schema import FileSource, HubSource, Partition, PythonSource, SklearnSource
+
+SKLEARN_LOADERS = ("load_breast_cancer", "load_digits", "load_iris", "load_wine")
+FILE_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "json", ".parquet": "parquet"}
+
+AnySource = HubSource | FileSource | SklearnSource | PythonSource
+
+
+def resolve_path(path: str, base_dir: Path) -> Path:
+    """A suite path: absolute as given, relative to the suite file's folder otherwise."""
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() else (base_dir / candidate)
+
+
+def file_format(source: FileSource) -> str:
+    """The declared format, or the one implied by the file extension."""
+    if source.format is not None:
+        return source.format
+    suffix = Path(source.path).suffix.lower()
+    if suffix not in FILE_FORMATS:
+        raise UserError(f"cannot tell the format of {source.path!r}; set 'format'")
+    return FILE_FORMATS[suffix]
+
+
+def load_source(source: AnySource, base_dir: Path) -> datasets.Dataset:
+    """Load ``source`` as a ``datasets.Dataset``.
+
+    Example:
+        >>> from assay.suites.schema import SklearnSource
+        >>> load_source(SklearnSource(type="sklearn", loader="load_iris"), Path(".")).num_rows
+        150
+    """
+    if isinstance(source, HubSource):
+        return _load_hub(source)
+    if isinstance(source, FileSource):
+        path = resolve_path(source.path, base_dir)
+        loaded = datasets.load_dataset(file_format(source), data_files=str(path), split="train")
+        return _as_dataset(loaded, source.path)
+    if isinstance(source, SklearnSource):
+        return _load_sklearn(source)
+    return _load_python(source)
+
+
+def _load_hub(source: HubSource) -> datasets.Dataset:
+    loaded = datasets.load_dataset(
+        source.path, source.name, split=source.split, revision=source.revision
+    )
+    return _as_dataset(loaded, source.path)
+
+
+def _load_sklearn(source: SklearnSource) -> datasets.Dataset:
+    import sklearn.datasets
+
+    loader = getattr(sklearn.datasets, source.loader)
+    bunch = loader(as_frame=True, **source.params)
+    return datasets.Dataset.from_pandas(bunch.frame, preserve_index=False)
+
+
+def _load_python(source: PythonSource) -> datasets.Dataset:
+    produced = import_object(source.callable)(**source.params)
+    if isinstance(produced, pd.DataFrame):
+        return datasets.Dataset.from_pandas(produced, preserve_index=False)
+    return _as_dataset(produced, source.callable)
+
+
+def _as_dataset(value: object, origin: str) -> datasets.Dataset:
+    if not isinstance(value, datasets.Dataset):
+        raise InvalidInputError(
+            f"{origin} gave a {type(value).__name__}, not a datasets.Dataset or pandas.DataFrame"
+        )
+    return value
+
+
+def partition_indices(n_rows: int, partition: Partition) -> np.ndarray:
+    """Sorted row indices of the chosen side of a seeded split.
+
+    The demo's training script calls this with ``use="train"`` so models never see the
+    rows they are evaluated on.
+
+    Example:
+        >>> p = Partition(test_fraction=0.5, seed=0)
+        >>> len(partition_indices(10, p))
+        5
+    """
+    permutation = np.random.default_rng(partition.seed).permutation(n_rows)
+    n_test = round(n_rows * partition.test_fraction)
+    side = permutation[:n_test] if partition.use == "test" else permutation[n_test:]
+    return np.sort(side)
