@@ -26,7 +26,8 @@ def uniform_bin_index(confidence: np.ndarray, n_bins: int) -> np.ndarray:
         >>> uniform_bin_index(np.array([0.0, 0.2, 0.21, 1.0]), 5).tolist()
         [0, 0, 1, 4]
     """
-    inner_edges = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
+    # i / M, correctly rounded; linspace's 0 + i·(1/M) puts 0.6 above the edge 3/5
+    inner_edges = np.arange(1, n_bins) / n_bins
     return np.searchsorted(inner_edges, confidence, side="left")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from rich import box
 from rich.console import Group
 from rich.table import Table
 
@@ -18,9 +19,8 @@ def overall_table(report: Report) -> Table:
     """One row per model × dataset, one column per overall metric."""
     overall = [r for r in report.results if r.slice is None]
     metrics = list(dict.fromkeys(r.metric for r in overall))
-    table = Table(
-        title=f"{report.suite.name} v{report.suite.version} — overall", title_justify="left"
-    )
+    title = f"{report.suite.name} v{report.suite.version} — overall"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     for header in ("model", "dataset", "kind", "n", *metrics):
         table.add_column(header, justify="right" if header in (*metrics, "n") else "left")
     rows: dict[tuple[str, str], dict[str, Result]] = defaultdict(dict)
@@ -38,7 +38,7 @@ def grouped_table(report: Report) -> Table | None:
     grouped = [r for r in report.results if r.slice is not None]
     if not grouped:
         return None
-    table = Table(title="by slice and sensitive group", title_justify="left")
+    table = Table(title="by slice and sensitive group", title_justify="left", box=box.SIMPLE_HEAD)
     for header in ("model", "dataset", "column", "group", "metric", "n", "value"):
         table.add_column(header, justify="right" if header in ("n", "value") else "left")
     for r in grouped:
@@ -54,15 +54,17 @@ def grouped_table(report: Report) -> Table | None:
     return table
 
 
-def report_summary(report: Report) -> Group:
-    """Header lines and tables for ``assay show``."""
+def report_summary(report: Report, *, grouped: bool = True) -> Group:
+    """Header lines and tables for ``assay show`` (``grouped=False``: overall table only)."""
     inferred = sum(not c.cached for c in report.cells)
     header = (
         f"run {report.run_id[:8]} · {report.created_at} · seed {report.seed} · "
         f"{len(report.cells)} cells ({inferred} inferred, {len(report.cells) - inferred} cached)"
     )
     parts: list = [header, overall_table(report)]
-    grouped = grouped_table(report)
-    if grouped is not None:
-        parts.append(grouped)
+    by_group = grouped_table(report)
+    if by_group is not None and grouped:
+        parts.append(by_group)
+    elif by_group is not None:
+        parts.append(f"{by_group.row_count} results by slice and group: see `assay show`")
     return Group(*parts)

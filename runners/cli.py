@@ -27,8 +27,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Evaluate classifiers before they ship: suites in, versioned reports out.",
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Pipes and CI logs get a fixed, wide console so tables are not cut at 80 columns.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 140)
 
 StoreOption = Annotated[
     Path | None,
@@ -140,7 +141,7 @@ def _run_and_store(
         out.print(f"no inference: all {cells} cells came from the prediction cache")
     else:
         out.print(f"inference ran for {output.inferred_cells} of {cells} cells")
-    out.print(report_summary(output.report))
+    out.print(report_summary(output.report, grouped=False))
     out.print(f"report: {folder}")
 
 
@@ -197,7 +198,8 @@ def show(
 def main() -> None:
     """Console-script entry point."""
     try:
-        app(standalone_mode=False)
+        # without standalone mode click returns a command's exit code instead of exiting
+        code = app(standalone_mode=False)
     except typer.Exit as stop:
         sys.exit(stop.exit_code)
     except typer.Abort:
@@ -205,11 +207,10 @@ def main() -> None:
     except UserError as error:  # pragma: no cover - commands convert these already
         err.print(f"error: {error}")
         sys.exit(2)
-    except Exception as error:  # click usage errors
-        import click
-
-        if isinstance(error, click.ClickException):
+    except Exception as error:
+        # click's usage errors (typer may vendor click, so match by behaviour, not class)
+        if hasattr(error, "show") and hasattr(error, "exit_code"):
             error.show()
             sys.exit(2)
         raise
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

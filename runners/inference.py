@@ -31,17 +31,26 @@ def predict_batched(
         >>> predict_batched(model, np.zeros((5, 2), np.float32), batch_size=2).shape
         (5, 4)
     """
+    if isinstance(inputs, np.ndarray) and hasattr(adapter, "predict_batches"):
+        output = adapter.predict_batches(inputs, batch_size, on_batch)
+        _check_rows(adapter, output, len(inputs))
+        return output
+    return _predict_batches(adapter, inputs, batch_size, on_batch)
+
+
+def _predict_batches(
+    adapter: ModelAdapter,
+    inputs: np.ndarray | pd.DataFrame,
+    batch_size: int,
+    on_batch: Callable[[int], None],
+) -> np.ndarray:
     n_rows = len(inputs)
     output: np.ndarray | None = None
     for start in range(0, n_rows, batch_size):
         stop = min(start + batch_size, n_rows)
         batch = inputs[start:stop] if isinstance(inputs, np.ndarray) else inputs.iloc[start:stop]
         probs = np.asarray(adapter.predict_proba(batch))
-        if probs.ndim != 2 or probs.shape[0] != stop - start:
-            raise InvalidInputError(
-                f"model {adapter.name!r} returned shape {probs.shape} for a batch of "
-                f"{stop - start}; predict_proba must return N×C"
-            )
+        _check_rows(adapter, probs, stop - start)
         if output is None:
             output = np.empty((n_rows, probs.shape[1]), dtype=np.float32)
         elif probs.shape[1] != output.shape[1]:
@@ -49,6 +58,14 @@ def predict_batched(
         output[start:stop] = probs
         on_batch(stop - start)
     return output if output is not None else np.zeros((0, 0), np.float32)
+
+
+def _check_rows(adapter: ModelAdapter, probs: np.ndarray, n_rows: int) -> None:
+    if probs.ndim != 2 or probs.shape[0] != n_rows:
+        raise InvalidInputError(
+            f"model {adapter.name!r} returned shape {probs.shape} for {n_rows} rows; "
+            "predict_proba must return N×C"
+        )
 
 
 def model_inputs(adapter: ModelAdapter, block: FeatureBlock) -> Any:

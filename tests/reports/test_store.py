@@ -1,0 +1,94 @@
+"""The store writes atomically, never overwrites, and refuses reports it cannot read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from assay.errors import InvalidInputError, UserError
+from assay.hashing import hash_file
+from assay.reports.predictions import PredictionBlock, predictions_table
+from assay.reports.schema import SCHEMA_VERSION, Report
+from assay.reports.store import REPORT_FILE, ReportStore, load_report
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def golden_report() -> Report:
+    return load_report(GOLDEN / "v1")
+
+
+def table() -> pa.Table:
+    block = PredictionBlock(
+        "m",
+        "d",
+        np.array(["a", "b"], dtype=object),
+        np.array([0, 1]),
+        np.array([[0.9, 0.1], [0.2, 0.8]], np.float32),
+        {"sex": np.array(["F", "M"])},
+    )
+    return predictions_table([block])
+
+
+def test_golden_v1_report_still_loads() -> None:
+    report = golden_report()
+    assert report.schema_version == 1
+    assert report.result("mlp", "digits_test", "accuracy").value > 0.9
+
+
+def test_write_then_load_round_trips(tmp_path: Path) -> None:
+    store = ReportStore(tmp_path)
+    folder = store.write(golden_report(), table())
+    loaded = load_report(folder)
+    assert loaded.results == golden_report().results
+    assert loaded.predictions.sha256 == hash_file(folder / "predictions.parquet")
+    assert loaded.predictions.rows == 2
+    assert next(iter(json.loads((folder / REPORT_FILE).read_text()))) == "schema_version"
+
+
+def test_never_overwrites_and_sorts_by_time(tmp_path: Path) -> None:
+    store = ReportStore(tmp_path)
+    older = golden_report()
+    newer = older.model_copy(update={"run_id": "f" * 32, "created_at": "2030-01-01T00:00:00+00:00"})
+    first, second = store.write(older, table()), store.write(newer, table())
+    assert store.folders() == [first, second]
+    assert store.resolve("latest") == second
+    assert store.resolve(older.run_id[:8]) == first
+    with pytest.raises(UserError, match="never overwritten"):
+        store.write(older, table())
+    assert load_report(first).run_id == older.run_id
+
+
+def test_failed_write_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ReportStore(tmp_path)
+    existing = store.write(golden_report(), table())
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    def half_written(table: pa.Table, path: Path) -> None:
+        path.write_bytes(b"PAR1 partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr("assay.reports.store.write_predictions", half_written)
+    with pytest.raises(OSError, match="disk full"):
+        store.write(golden_report().model_copy(update={"run_id": "e" * 32}), table())
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert load_report(existing).run_id == golden_report().run_id
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    data = json.loads((GOLDEN / "v1" / REPORT_FILE).read_text())
+    data["schema_version"] = SCHEMA_VERSION + 1
+    (tmp_path / REPORT_FILE).write_text(json.dumps(data))
+    with pytest.raises(InvalidInputError, match="newer than this assay"):
+        load_report(tmp_path)
+
+
+def test_unknown_reference_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no report 'nope'"):
+        ReportStore(tmp_path).resolve("nope")

@@ -1,0 +1,105 @@
+"""The CLI's exit codes and messages: 0 ok, 2 usage or input error, 3 runtime failure."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assay import __version__
+from assay.demo import demo_suite_path
+from assay.runners.cli import main
+from tests.runners.test_run import tabular_suite
+
+
+def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.setattr(sys, "argv", ["assay", *args])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    return int(stop.value.code or 0)
+
+
+def test_version(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(monkeypatch, "--version") == 0
+    assert capsys.readouterr().out.strip() == f"assay {__version__}"
+
+
+def test_schema_is_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(monkeypatch, "schema") == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "Suite"
+
+
+def test_run_twice_then_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = tabular_suite(tmp_path, "assay.demo.models:UniformModel")
+    text = yaml.safe_load(suite.read_text())
+    text["models"][0]["params"] = {"n_classes": 2}
+    suite.write_text(yaml.safe_dump(text))
+    store, cache = str(tmp_path / "store"), str(tmp_path / "cache")
+    assert run_cli(monkeypatch, "run", str(suite), "--store", store, "--cache-dir", cache) == 0
+    assert "inference ran for 1 of 1 cells" in capsys.readouterr().out
+    assert run_cli(monkeypatch, "run", str(suite), "--store", store, "--cache-dir", cache) == 0
+    assert "no inference: all 1 cells came from the prediction cache" in capsys.readouterr().out
+    assert len(list(Path(store).iterdir())) == 2
+    assert run_cli(monkeypatch, "show", "latest", "--store", store) == 0
+    shown = capsys.readouterr().out
+    assert "accuracy" in shown and "0.5000" in shown
+
+
+def test_broken_suite_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = tmp_path / "s.yaml"
+    demo = demo_suite_path("digits")
+    text = demo.read_text().replace("load_digits", "load_digitz")
+    for artifact in ("digits_mlp.safetensors", "digits_logreg.skops"):
+        text = text.replace(artifact, str(demo.parent / artifact))
+    suite.write_text(text)
+    assert run_cli(monkeypatch, "validate", str(suite)) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert f"{suite}: datasets[0].source.loader" in err and "load_digitz" in err
+
+
+def test_unsafe_model_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "model.pkl").write_bytes(b"not even a pickle")
+    suite = tabular_suite(tmp_path, "assay.demo.models:UniformModel")
+    text = yaml.safe_load(suite.read_text())
+    text["models"] = [{"name": "m", "type": "sklearn", "path": "model.pkl"}]
+    suite.write_text(yaml.safe_dump(text))
+    store = tmp_path / "store"
+    assert run_cli(monkeypatch, "run", str(suite), "--store", str(store), "--no-cache") == 2
+    assert "trusted: true" in capsys.readouterr().err
+    assert not store.exists()
+
+
+def test_runtime_failure_exits_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = tabular_suite(tmp_path, "tests.runners.test_cli:CrashingModel")
+    assert (
+        run_cli(monkeypatch, "run", str(suite), "--store", str(tmp_path / "s"), "--no-cache") == 3
+    )
+    err = capsys.readouterr().err
+    assert "runtime failure: RuntimeError: out of memory" in err and "Traceback" not in err
+
+
+def test_unknown_command_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_cli(monkeypatch, "frobnicate") == 2
+
+
+def test_show_unknown_report_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_cli(monkeypatch, "show", "nope", "--store", str(tmp_path)) == 2
+
+
+class CrashingModel:
+    def predict_proba(self, batch: object) -> object:
+        raise RuntimeError("out of memory")

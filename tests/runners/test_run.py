@@ -1,0 +1,160 @@
+"""End to end: the demo suites run into reports whose numbers recompute independently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from fairlearn.metrics import demographic_parity_difference as fl_dpd
+from sklearn.metrics import accuracy_score
+
+from assay.demo import demo_suite_path
+from assay.errors import InvalidInputError
+from assay.reports.store import ReportStore, load_report
+from assay.runners.run import RunOutput, run_suite
+from assay.suites.loading import load_suite
+from tests.metrics.test_calibration import hand_ece
+
+
+@pytest.fixture(scope="module")
+def digits_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunOutput, RunOutput]:
+    root = tmp_path_factory.mktemp("digits")
+    loaded = load_suite(demo_suite_path("digits"))
+    first = run_suite(loaded, cache_dir=root / "cache")
+    second = run_suite(loaded, cache_dir=root / "cache")
+    return root, first, second
+
+
+def test_every_model_and_dataset_has_results(digits_runs: tuple) -> None:
+    _, first, _ = digits_runs
+    cells = {(r.model, r.dataset, r.kind) for r in first.report.results}
+    assert cells == {
+        (m, d, k)
+        for m in ("mlp", "logreg")
+        for d, k in (
+            ("digits_test", "in_distribution"),
+            ("digits_noise", "shifted"),
+            ("digits_fgsm", "adversarial"),
+        )
+    }
+    accuracy = {
+        (r.model, r.dataset): r.value for r in first.report.results if r.metric == "accuracy"
+    }
+    for model in ("mlp", "logreg"):
+        assert accuracy[(model, "digits_test")] > 0.9
+        assert accuracy[(model, "digits_fgsm")] < accuracy[(model, "digits_test")] - 0.2
+        assert accuracy[(model, "digits_noise")] < accuracy[(model, "digits_test")]
+
+
+def test_metrics_recompute_from_stored_predictions(digits_runs: tuple, tmp_path: Path) -> None:
+    _, first, _ = digits_runs
+    folder = ReportStore(tmp_path).write(first.report, first.predictions)
+    report = load_report(folder)
+    table = pq.read_table(folder / report.predictions.file).to_pandas()
+    assert len(table) == report.predictions.rows == 6 * 539
+    for (model, dataset), rows in table.groupby(["model", "dataset"]):
+        probs = np.stack(rows["probs"].to_numpy()).astype(np.float64)
+        labels = rows["label"].to_numpy()
+        assert accuracy_score(labels, probs.argmax(axis=1)) == pytest.approx(
+            report.result(model, dataset, "accuracy").value, abs=1e-12
+        )
+        assert hand_ece(labels, probs, 15) == pytest.approx(
+            report.result(model, dataset, "ece").value, abs=1e-9
+        )
+
+
+def test_second_run_comes_from_cache_with_identical_metrics(digits_runs: tuple) -> None:
+    _, first, second = digits_runs
+    assert first.inferred_cells == 6
+    assert second.inferred_cells == 0
+    assert all(cell.cached for cell in second.report.cells)
+    as_json = [[r.model_dump_json() for r in run.report.results] for run in (first, second)]
+    assert as_json[0] == as_json[1]
+    assert first.report.run_id != second.report.run_id
+
+
+def test_fresh_runs_are_byte_identical(digits_runs: tuple) -> None:
+    _, first, _ = digits_runs
+    again = run_suite(load_suite(demo_suite_path("digits")), cache_dir=None)
+    assert again.inferred_cells == 6
+    assert [r.model_dump_json() for r in again.report.results] == [
+        r.model_dump_json() for r in first.report.results
+    ]
+
+
+def test_adversarial_ids_pair_with_clean_ids(digits_runs: tuple) -> None:
+    _, first, _ = digits_runs
+    frame = first.predictions.to_pandas()
+    ids = {
+        d: frame[(frame.model == "mlp") & (frame.dataset == d)]["example_id"].tolist()
+        for d in ("digits_test", "digits_noise", "digits_fgsm")
+    }
+    assert ids["digits_test"] == ids["digits_noise"] == ids["digits_fgsm"]
+
+
+def test_adult_fairness_matches_fairlearn() -> None:
+    output = run_suite(load_suite(demo_suite_path("adult")), cache_dir=None)
+    frame = output.predictions.to_pandas()
+    for model in ("logreg", "boosted"):
+        rows = frame[(frame.model == model) & (frame.dataset == "adult_test")]
+        predicted = np.stack(rows["probs"].to_numpy()).argmax(axis=1)
+        for column in ("sex", "race"):
+            expected = fl_dpd(rows["label"], predicted, sensitive_features=rows[column])
+            result = output.report.result(
+                model, "adult_test", "demographic_parity_difference", slice=column
+            )
+            assert result.value == pytest.approx(expected, abs=1e-12)
+        band = rows["age_band"] == "50+"
+        assert output.report.result(
+            model, "adult_test", "accuracy", slice="age_band", group="50+"
+        ).value == pytest.approx(accuracy_score(rows["label"][band], predicted[band.to_numpy()]))
+
+
+class NaNModel:
+    def predict_proba(self, batch: np.ndarray) -> np.ndarray:
+        out = np.full((len(batch), 2), 0.5, dtype=np.float32)
+        out[len(batch) // 2, 0] = np.nan
+        return out
+
+
+class ReversedModel:
+    """Probability columns in the reverse of the dataset's class order, named by classes_."""
+
+    classes_ = np.array(["yes", "no"])
+
+    def predict_proba(self, batch: pd.DataFrame) -> np.ndarray:
+        p_yes = (np.asarray(batch)[:, 0] > 2).astype(np.float32) * 0.8 + 0.1
+        return np.stack([p_yes, 1 - p_yes], axis=1)
+
+
+def tabular_suite(folder: Path, model_object: str) -> Path:
+    pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "label": ["no", "no", "yes", "yes"]}).to_csv(
+        folder / "data.csv", index=False
+    )
+    suite = {
+        "name": "t",
+        "version": "1",
+        "models": [{"name": "m", "type": "python", "object": model_object}],
+        "datasets": [
+            {"name": "d", "source": {"type": "file", "path": "data.csv"}, "label": "label"}
+        ],
+    }
+    (folder / "suite.yaml").write_text(yaml.safe_dump(suite))
+    return folder / "suite.yaml"
+
+
+def test_nan_probabilities_are_refused_naming_the_cell(tmp_path: Path) -> None:
+    suite = tabular_suite(tmp_path, "tests.runners.test_run:NaNModel")
+    with pytest.raises(InvalidInputError, match=r"model 'm' on dataset 'd'.*NaN"):
+        run_suite(load_suite(suite), cache_dir=tmp_path / "cache")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_model_classes_are_aligned_to_dataset_classes(tmp_path: Path) -> None:
+    suite = tabular_suite(tmp_path, "tests.runners.test_run:ReversedModel")
+    output = run_suite(load_suite(suite), cache_dir=None)
+    assert output.report.result("m", "d", "accuracy").value == 1.0
