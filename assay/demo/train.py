@@ -4,7 +4,7 @@
 
 Digits models train on the rows the digits suite does not evaluate (its partition's train
 side). The Adult models train on UCI Adult's training file; the shipped evaluation sample is
-drawn from its test file (CC BY 4.0, see ADULT_SOURCE.md).
+drawn from its test file (CC BY 4.0, see SOURCE.md).
 """
 
 from __future__ import annotations

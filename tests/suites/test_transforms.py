@@ -90,8 +90,9 @@ def test_fgsm_raises_the_loss() -> None:
     y = np.random.default_rng(3).integers(0, 2, size=64)
 
     def loss(features: np.ndarray) -> float:
-        out = model(torch.tensor(features, dtype=torch.float32))
-        return float(torch.nn.functional.cross_entropy(out, torch.tensor(y)))
+        with torch.no_grad():
+            out = model(torch.tensor(features, dtype=torch.float32))
+            return float(torch.nn.functional.cross_entropy(out, torch.tensor(y)))
 
     def gradient(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
         inputs = torch.tensor(features, dtype=torch.float32, requires_grad=True)
