@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from assay.metrics._checks import (
@@ -9,6 +11,14 @@ from assay.metrics._checks import (
     check_labels,
     check_labels_within,
     check_probabilities,
+    param_error,
+)
+from assay.metrics.binning import (
+    BinnedStatistics,
+    Binning,
+    bin_statistics,
+    check_binning,
+    upper_edges,
 )
 
 
@@ -19,30 +29,87 @@ def _inputs(y_true: object, y_prob: object) -> tuple[np.ndarray, np.ndarray]:
     return labels, probs
 
 
+Norm = Literal["l1", "l2", "max"]
+Mode = Literal["top_label", "classwise"]
+NORMS = ("l1", "l2", "max")
+MODES = ("top_label", "classwise")
+
+
 def uniform_bin_index(confidence: np.ndarray, n_bins: int) -> np.ndarray:
-    """Bin of each confidence for bins (i/M, (i+1)/M]; 0.0 goes to the first bin.
+    """Bin of each confidence for equal-width bins (i/M, (i+1)/M]; 0.0 goes to the first.
 
     Example:
         >>> uniform_bin_index(np.array([0.0, 0.2, 0.21, 1.0]), 5).tolist()
         [0, 0, 1, 4]
     """
-    # i / M, correctly rounded; linspace's 0 + i·(1/M) puts 0.6 above the edge 3/5
-    inner_edges = np.arange(1, n_bins) / n_bins
-    return np.searchsorted(inner_edges, confidence, side="left")
+    return np.searchsorted(upper_edges(confidence, n_bins, "uniform")[:-1], confidence)
 
 
-def expected_calibration_error(y_true: object, y_prob: object, *, n_bins: int = 15) -> float:
-    """Top-label expected calibration error with equal-width bins.
+def _check_options(function: str, n_bins: int, norm: str, mode: str) -> int:
+    bins = check_int_param(function, "n_bins", n_bins, minimum=1)
+    if norm not in NORMS:
+        raise param_error(function, "norm", "'l1', 'l2' or 'max'", norm)
+    if mode not in MODES:
+        raise param_error(function, "mode", "'top_label' or 'classwise'", mode)
+    return bins
 
-    ECE = Σ_b (n_b / N) · |acc_b − conf_b| (Naeini et al. 2015; Guo et al. 2017), where
-    conf is the top-label probability, acc whether the top label is right, and bin b holds
-    confidences in (b/M, (b+1)/M]; confidence 0.0 lands in the first bin and exactly 1.0 in
-    the last. Ties in the top label go to the lowest class index.
+
+def _one_vs_rest(
+    labels: np.ndarray, probs: np.ndarray, mode: str
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(confidence, outcome) pairs: the top label, or every class one-vs-rest."""
+    if mode == "top_label":
+        predicted = np.argmax(probs, axis=1)
+        confidence = probs[np.arange(len(labels)), predicted]
+        return [(confidence, (predicted == labels).astype(np.float64))]
+    return [(probs[:, k], (labels == k).astype(np.float64)) for k in range(probs.shape[1])]
+
+
+def _binned_error(stats: BinnedStatistics, norm: str) -> float:
+    gap = np.abs(stats.outcome_sum - stats.confidence_sum) / np.maximum(stats.count, 1)
+    weight = stats.count / stats.count.sum()
+    if norm == "l1":
+        return float(np.sum(weight * gap))
+    if norm == "l2":
+        return float(np.sqrt(np.sum(weight * gap**2)))
+    return float(np.max(gap[stats.count > 0]))
+
+
+def _combine(errors: list[float], norm: str) -> float:
+    """Class-wise errors combine as (mean_k e_k^p)^(1/p), or their max (Kumar et al. 2019)."""
+    if norm == "max":
+        return max(errors)
+    power = 1.0 if norm == "l1" else 2.0
+    return float(np.mean(np.power(errors, power)) ** (1.0 / power))
+
+
+def expected_calibration_error(
+    y_true: object,
+    y_prob: object,
+    *,
+    n_bins: int = 15,
+    binning: Binning = "uniform",
+    norm: Norm = "l1",
+    mode: Mode = "top_label",
+) -> float:
+    """Expected calibration error: the binned gap between confidence and accuracy.
+
+    ECE = Σ_b (n_b / N) · |acc_b − conf_b| (Naeini et al. 2015; Guo et al. 2017), where in
+    ``mode="top_label"`` conf is the top-label probability and acc whether the top label is
+    right (ties go to the lowest class index). ``mode="classwise"`` scores every class k
+    one-vs-rest (conf = p_k, acc = 1[y = k]) and combines the per-class errors e_k as
+    (mean_k e_k^p)^(1/p) (Kull et al. 2019; Kumar et al. 2019's "marginal" error).
+    ``norm``: "l1" as above, "l2" = sqrt(Σ_b (n_b/N) gap_b²), "max" = max_b gap_b over
+    non-empty bins (the MCE). ``binning``: see :mod:`assay.metrics.binning` — bins are
+    (e_{b-1}, e_b], confidence 0.0 lands in the first bin and exactly 1.0 in the last.
 
     Args:
         y_true: true class indices, shape (N,).
         y_prob: probabilities, shape (N, C), or (N,) for the positive class of a binary task.
-        n_bins: number of equal-width bins M (>= 1).
+        n_bins: number of bins M (>= 1).
+        binning: "uniform" (equal width) or "quantile" (equal mass, "adaptive ECE").
+        norm: "l1", "l2" or "max".
+        mode: "top_label" or "classwise".
 
     Returns:
         A float in [0, 1]; lower is better.
@@ -51,16 +118,100 @@ def expected_calibration_error(y_true: object, y_prob: object, *, n_bins: int = 
         >>> y_prob = [[0.9, 0.1], [0.4, 0.6], [0.8, 0.2]]
         >>> round(expected_calibration_error([0, 1, 1], y_prob, n_bins=10), 6)
         0.433333
+        >>> round(expected_calibration_error([0, 1, 1], y_prob, n_bins=10, norm="max"), 6)
+        0.8
     """
-    bins = check_int_param("expected_calibration_error", "n_bins", n_bins, minimum=1)
+    bins = _check_options("expected_calibration_error", n_bins, norm, mode)
+    check_binning("expected_calibration_error", binning)
     labels, probs = _inputs(y_true, y_prob)
-    predicted = np.argmax(probs, axis=1)
-    confidence = probs[np.arange(len(labels)), predicted]
-    correct = (predicted == labels).astype(np.float64)
-    index = uniform_bin_index(confidence, bins)
-    count = np.bincount(index, minlength=bins)
-    gap = np.bincount(index, weights=correct - confidence, minlength=bins)
-    return float(np.sum(np.abs(gap)) / count.sum())
+    errors = [
+        _binned_error(bin_statistics(confidence, outcome, bins, binning), norm)
+        for confidence, outcome in _one_vs_rest(labels, probs, mode)
+    ]
+    return _combine(errors, norm)
+
+
+def maximum_calibration_error(
+    y_true: object,
+    y_prob: object,
+    *,
+    n_bins: int = 15,
+    binning: Binning = "uniform",
+    mode: Mode = "top_label",
+) -> float:
+    """Maximum calibration error, max_b |acc_b − conf_b| over non-empty bins (Naeini et
+    al. 2015): :func:`expected_calibration_error` with ``norm="max"``.
+
+    Example:
+        >>> round(maximum_calibration_error([0, 1], [[0.9, 0.1], [0.7, 0.3]], n_bins=10), 6)
+        0.7
+    """
+    return expected_calibration_error(
+        y_true, y_prob, n_bins=n_bins, binning=binning, norm="max", mode=mode
+    )
+
+
+def debiased_calibration_error(
+    y_true: object,
+    y_prob: object,
+    *,
+    n_bins: int = 15,
+    binning: Binning = "quantile",
+    mode: Mode = "top_label",
+) -> float:
+    """Debiased L2 calibration error (Kumar, Liang & Ma 2019, "Verified Uncertainty
+    Calibration"; the estimator of Bröcker 2012 and Ferro & Fricker 2012).
+
+    CE² ≈ Σ_b (n_b/N) [(ȳ_b − p̄_b)² − ȳ_b(1 − ȳ_b)/(n_b − 1)], bins with n_b < 2 adding 0;
+    the result is sqrt(max(CE², 0)). The plug-in L2 error overestimates calibration error on
+    small samples; this subtracts the sampling variance of each bin's accuracy.
+
+    Example:
+        >>> y_prob = np.array([0.95, 0.9, 0.85, 0.8, 0.3, 0.25, 0.2, 0.1])
+        >>> round(debiased_calibration_error([0, 1, 0, 0, 1, 1, 0, 1], y_prob, n_bins=2), 6)
+        0.529224
+    """
+    bins = _check_options("debiased_calibration_error", n_bins, "l2", mode)
+    check_binning("debiased_calibration_error", binning)
+    labels, probs = _inputs(y_true, y_prob)
+    squares = []
+    for confidence, outcome in _one_vs_rest(labels, probs, mode):
+        stats = bin_statistics(confidence, outcome, bins, binning)
+        count = stats.count.astype(np.float64)
+        usable = count >= 2
+        mean_outcome = stats.outcome_sum[usable] / count[usable]
+        gap = mean_outcome - stats.confidence_sum[usable] / count[usable]
+        variance = mean_outcome * (1 - mean_outcome) / (count[usable] - 1)
+        squares.append(max(float(np.sum(count[usable] / count.sum() * (gap**2 - variance))), 0.0))
+    # each class's estimate is clipped at 0 before averaging, as in Kumar et al.'s code
+    return float(np.sqrt(np.mean(squares)))
+
+
+def adaptive_calibration_error(
+    y_true: object, y_prob: object, *, n_bins: int = 15, mode: Mode = "top_label"
+) -> float:
+    """ECE with equal-mass bins ("adaptive ECE", Nixon et al. 2019; Kumar et al. 2019).
+
+    Example:
+        >>> round(adaptive_calibration_error([0, 1, 1, 0], [0.2, 0.7, 0.9, 0.6], n_bins=2), 6)
+        0.15
+    """
+    return expected_calibration_error(y_true, y_prob, n_bins=n_bins, binning="quantile", mode=mode)
+
+
+def classwise_calibration_error(
+    y_true: object, y_prob: object, *, n_bins: int = 15, binning: Binning = "uniform"
+) -> float:
+    """Class-wise ECE: the mean over classes of each class's one-vs-rest binned error
+    (Kull et al. 2019; "static calibration error", Nixon et al. 2019).
+
+    Example:
+        >>> round(classwise_calibration_error([0, 1], [[0.8, 0.2], [0.3, 0.7]], n_bins=5), 6)
+        0.25
+    """
+    return expected_calibration_error(
+        y_true, y_prob, n_bins=n_bins, binning=binning, mode="classwise"
+    )
 
 
 def brier_score_loss(y_true: object, y_prob: object) -> float:

@@ -27,6 +27,7 @@ class MetricInfo:
     value_range: tuple[float, float]
     needs_groups: bool = False
     per_group: bool = False
+    per_class: bool = False
     description: str = ""
     aliases: tuple[str, ...] = field(default=())
 
@@ -40,32 +41,100 @@ class MetricInfo:
 METRICS: Registry[MetricInfo] = Registry("metric")
 
 
-def _register(info: MetricInfo) -> None:
-    METRICS.add(info.name, info, aliases=info.aliases)
-
-
-_register(
+_UNIT = (0.0, 1.0)
+for _info in (
     MetricInfo(
         "accuracy",
         classification.accuracy_score,
         "labels",
         True,
-        (0.0, 1.0),
+        _UNIT,
         description="fraction of correct top-1 predictions",
-    )
-)
-_register(
+    ),
+    MetricInfo(
+        "balanced_accuracy",
+        classification.balanced_accuracy_score,
+        "labels",
+        True,
+        _UNIT,
+        description="mean recall over the classes present",
+    ),
+    MetricInfo(
+        "f1_macro",
+        classification.macro_f1_score,
+        "labels",
+        True,
+        _UNIT,
+        description="unweighted mean of per-class F1",
+    ),
+    MetricInfo(
+        "f1_micro",
+        classification.micro_f1_score,
+        "labels",
+        True,
+        _UNIT,
+        description="F1 from global counts (equals accuracy for single-label tasks)",
+    ),
+    MetricInfo(
+        "top_k_accuracy",
+        classification.top_k_accuracy_score,
+        "probabilities",
+        True,
+        _UNIT,
+        description="true class among the k most probable (k=5)",
+    ),
+    MetricInfo(
+        "per_class_recall",
+        classification.per_class_recall,
+        "labels",
+        True,
+        _UNIT,
+        per_class=True,
+        description="recall of each class",
+    ),
     MetricInfo(
         "ece",
         calibration.expected_calibration_error,
         "probabilities",
         False,
-        (0.0, 1.0),
+        _UNIT,
         aliases=("expected_calibration_error",),
-        description="top-label expected calibration error, equal-width bins",
-    )
-)
-_register(
+        description="top-label expected calibration error, 15 equal-width bins",
+    ),
+    MetricInfo(
+        "adaptive_ece",
+        calibration.adaptive_calibration_error,
+        "probabilities",
+        False,
+        _UNIT,
+        description="ECE with equal-mass bins",
+    ),
+    MetricInfo(
+        "classwise_ece",
+        calibration.classwise_calibration_error,
+        "probabilities",
+        False,
+        _UNIT,
+        description="mean one-vs-rest ECE over classes",
+    ),
+    MetricInfo(
+        "mce",
+        calibration.maximum_calibration_error,
+        "probabilities",
+        False,
+        _UNIT,
+        aliases=("maximum_calibration_error",),
+        description="largest calibration gap over bins",
+    ),
+    MetricInfo(
+        "debiased_ece",
+        calibration.debiased_calibration_error,
+        "probabilities",
+        False,
+        _UNIT,
+        aliases=("debiased_calibration_error",),
+        description="debiased L2 calibration error (Kumar et al. 2019)",
+    ),
     MetricInfo(
         "brier_score",
         calibration.brier_score_loss,
@@ -73,9 +142,7 @@ _register(
         False,
         (0.0, 2.0),
         description="mean squared error of the probabilities",
-    )
-)
-_register(
+    ),
     MetricInfo(
         "nll",
         calibration.negative_log_likelihood,
@@ -84,53 +151,46 @@ _register(
         (0.0, float("inf")),
         aliases=("negative_log_likelihood", "log_loss"),
         description="mean negative log-likelihood of the true class",
-    )
-)
-_register(
+    ),
     MetricInfo(
         "group_accuracy",
         fairness.group_accuracy,
         "labels",
         True,
-        (0.0, 1.0),
+        _UNIT,
         needs_groups=True,
         per_group=True,
         description="accuracy within each group",
-    )
-)
-_register(
+    ),
     MetricInfo(
         "worst_group_accuracy",
         fairness.worst_group_accuracy,
         "labels",
         True,
-        (0.0, 1.0),
+        _UNIT,
         needs_groups=True,
         description="lowest per-group accuracy",
-    )
-)
-_register(
+    ),
     MetricInfo(
         "demographic_parity_difference",
         fairness.demographic_parity_difference,
         "labels",
         False,
-        (0.0, 1.0),
+        _UNIT,
         needs_groups=True,
         description="largest between-group gap in prediction rates",
-    )
-)
-_register(
+    ),
     MetricInfo(
         "equalized_odds_difference",
         fairness.equalized_odds_difference,
         "labels",
         False,
-        (0.0, 1.0),
+        _UNIT,
         needs_groups=True,
         description="largest between-group gap in TPR or FPR",
-    )
-)
+    ),
+):
+    METRICS.add(_info.name, _info, aliases=_info.aliases)
 
 DEFAULT_METRICS: tuple[str, ...] = ("accuracy", "ece", "brier_score", "nll")
 DEFAULT_GROUP_METRICS: tuple[str, ...] = (

@@ -24,7 +24,12 @@ def score_predictions(
     Scalar metrics are computed overall and within each group of each slice column; group
     metrics (parity gaps, worst-group and per-group accuracy) for each sensitive column.
     """
-    scalar = [m for m in metrics if not METRICS.get(m.name).needs_groups]
+    scalar = [
+        m
+        for m in metrics
+        if not (METRICS.get(m.name).needs_groups or METRICS.get(m.name).per_class)
+    ]
+    per_class = [m for m in metrics if METRICS.get(m.name).per_class]
     grouped = [m for m in metrics if METRICS.get(m.name).needs_groups] or [
         MetricSpec(name=n) for n in DEFAULT_GROUP_METRICS
     ]
@@ -38,6 +43,8 @@ def score_predictions(
         )
         for m in scalar
     ]
+    for metric in per_class:
+        results += _per_class_results(base, dataset, probabilities, metric)
     for column in slices:
         results += _slice_results(base, dataset, probabilities, scalar, column)
     for column in dataset.sensitive:
@@ -53,6 +60,26 @@ def _scalar(
     )
     assert isinstance(value, float)
     return value
+
+
+def _per_class_results(
+    base: dict, dataset: LoadedDataset, probabilities: np.ndarray, metric: MetricSpec
+) -> list[Result]:
+    """One result per class, grouped under the pseudo-column "class" by class name."""
+    values = compute_metric(metric.name, dataset.labels, probabilities, params=metric.params)
+    assert isinstance(values, dict)
+    support = np.bincount(dataset.labels, minlength=len(dataset.classes))
+    return [
+        Result(
+            **base,
+            metric=METRICS.canonical(metric.name),
+            value=value,
+            n=int(support[int(index)]),
+            slice="class",
+            group=dataset.classes[int(index)],
+        )
+        for index, value in values.items()
+    ]
 
 
 def _slice_results(

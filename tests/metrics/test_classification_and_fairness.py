@@ -13,9 +13,14 @@ from sklearn.metrics import accuracy_score as sk_accuracy
 
 from assay.metrics import (
     accuracy_score,
+    balanced_accuracy_score,
+    confusion_matrix,
     demographic_parity_difference,
     equalized_odds_difference,
+    f1_score,
     group_accuracy,
+    per_class_recall,
+    top_k_accuracy_score,
     worst_group_accuracy,
 )
 
@@ -118,3 +123,41 @@ def test_single_example() -> None:
 def test_group_names_are_strings_and_sorted() -> None:
     result = group_accuracy([0, 0, 1], [0, 1, 1], sensitive_features=[2, 10, 2])
     assert list(result) == ["10", "2"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(cases)
+def test_classification_family_matches_sklearn(case: tuple[int, int, int, int]) -> None:
+    from sklearn import metrics as sk
+
+    labels, predicted, _ = random_groups(*case)
+    assert balanced_accuracy_score(labels, predicted) == pytest.approx(
+        sk.balanced_accuracy_score(labels, predicted), abs=1e-12
+    )
+    for average in ("macro", "micro"):
+        assert f1_score(labels, predicted, average=average) == pytest.approx(
+            sk.f1_score(labels, predicted, average=average), abs=1e-12
+        )
+    size = int(max(labels.max(), predicted.max())) + 1
+    assert np.array_equal(
+        confusion_matrix(labels, predicted),
+        sk.confusion_matrix(labels, predicted, labels=list(range(size))),
+    )
+    present = np.unique(labels)
+    recall = sk.recall_score(labels, predicted, labels=present, average=None)
+    assert per_class_recall(labels, predicted) == pytest.approx(
+        {str(k): r for k, r in zip(present, recall, strict=True)}
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 300), st.integers(3, 10), st.integers(1, 4))
+def test_top_k_matches_sklearn(seed: int, n: int, n_classes: int, k: int) -> None:
+    from sklearn.metrics import top_k_accuracy_score as sk_top_k
+
+    rng = np.random.default_rng(seed)
+    probs = rng.dirichlet(np.ones(n_classes), size=n)
+    labels = rng.integers(0, n_classes, size=n)
+    assert top_k_accuracy_score(labels, probs, k=k) == pytest.approx(
+        sk_top_k(labels, probs, k=k, labels=list(range(n_classes))), abs=1e-12
+    )

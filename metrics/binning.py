@@ -1,0 +1,80 @@
+"""Confidence binning shared by the calibration metrics.
+
+Bins are closed on the right: bin b holds confidences in (e_{b-1}, e_b], the first bin also
+holds 0.0 and the last ends at 1.0, so confidence exactly 1.0 lands in the last bin.
+
+- ``uniform`` (equal width): e_b = b / M, correctly rounded (Naeini et al. 2015).
+- ``quantile`` (equal mass, "adaptive"): sort the confidences, split them into M groups of
+  sizes differing by at most one, and put each inner edge halfway between neighbouring
+  groups (Kumar et al. 2019; Nixon et al. 2019). Tied confidences always share a bin, so
+  with heavy ties there are fewer, unequal bins.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from assay.metrics._checks import param_error
+
+Binning = Literal["uniform", "quantile"]
+
+
+@dataclass(frozen=True)
+class BinnedStatistics:
+    """Per-bin count, sum of confidences and sum of outcomes (1 = event happened)."""
+
+    upper_edges: np.ndarray
+    count: np.ndarray
+    confidence_sum: np.ndarray
+    outcome_sum: np.ndarray
+
+    @property
+    def lower_edges(self) -> np.ndarray:
+        return np.concatenate([[0.0], self.upper_edges[:-1]])
+
+
+def check_binning(function: str, binning: str) -> None:
+    if binning not in ("uniform", "quantile"):
+        raise param_error(function, "binning", "'uniform' or 'quantile'", binning)
+
+
+def upper_edges(confidence: np.ndarray, n_bins: int, binning: str) -> np.ndarray:
+    """The right edges of the bins, the last one 1.0.
+
+    Example:
+        >>> upper_edges(np.array([0.1, 0.2, 0.6, 0.9]), 2, "quantile").tolist()
+        [0.4, 1.0]
+    """
+    if binning == "uniform":
+        return np.arange(1, n_bins + 1) / n_bins
+    check_binning("calibration metrics", binning)
+    ordered = np.sort(confidence)
+    groups = np.array_split(ordered, min(n_bins, len(ordered)))
+    inner = [(left[-1] + right[0]) / 2.0 for left, right in itertools.pairwise(groups)]
+    return np.unique(np.concatenate([inner, [1.0]]))
+
+
+def bin_statistics(
+    confidence: np.ndarray, outcome: np.ndarray, n_bins: int, binning: str
+) -> BinnedStatistics:
+    """Bin ``confidence`` and sum confidences and outcomes per bin (one bincount each).
+
+    Example:
+        >>> confidence, outcome = np.array([0.2, 0.9, 1.0]), np.array([0.0, 1.0, 0.0])
+        >>> stats = bin_statistics(confidence, outcome, 2, "uniform")
+        >>> stats.count.tolist(), stats.outcome_sum.tolist()
+        ([1, 2], [0.0, 1.0])
+    """
+    edges = upper_edges(confidence, n_bins, binning)
+    index = np.minimum(np.searchsorted(edges, confidence, side="left"), len(edges) - 1)
+    size = len(edges)
+    return BinnedStatistics(
+        upper_edges=edges,
+        count=np.bincount(index, minlength=size),
+        confidence_sum=np.bincount(index, weights=confidence, minlength=size),
+        outcome_sum=np.bincount(index, weights=outcome, minlength=size),
+    )

@@ -1,0 +1,157 @@
+"""The ECE family against torchmetrics, scikit-learn and Kumar et al.'s reference code."""
+
+from __future__ import annotations
+
+import calibration as kumar  # uncertainty-calibration, Kumar et al. 2019's library
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.calibration import calibration_curve
+from torchmetrics.functional.classification import multiclass_calibration_error
+
+from assay.metrics.binning import upper_edges
+from assay.metrics.calibration import (
+    adaptive_calibration_error,
+    classwise_calibration_error,
+    debiased_calibration_error,
+    expected_calibration_error,
+    maximum_calibration_error,
+)
+from assay.metrics.reliability import reliability_diagram
+from tests.metrics.test_calibration import random_case
+
+cases = st.tuples(
+    st.integers(0, 10_000), st.integers(2, 400), st.integers(2, 8), st.integers(1, 20)
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cases, st.sampled_from(["l2", "max"]))
+def test_l2_and_max_norms_match_torchmetrics(case: tuple[int, int, int, int], norm: str) -> None:
+    seed, n, n_classes, n_bins = case
+    labels, probs = random_case(seed, n, n_classes)
+    expected = multiclass_calibration_error(
+        torch.from_numpy(probs),
+        torch.from_numpy(labels),
+        num_classes=n_classes,
+        n_bins=n_bins,
+        norm=norm,
+    ).item()
+    ours = expected_calibration_error(labels, probs, n_bins=n_bins, norm=norm)
+    assert ours == pytest.approx(expected, abs=1e-6)
+    if norm == "max":
+        assert maximum_calibration_error(labels, probs, n_bins=n_bins) == ours
+
+
+@settings(max_examples=40, deadline=None)
+@given(cases, st.sampled_from(["l1", "l2"]))
+def test_equal_mass_bins_match_kumar(case: tuple[int, int, int, int], norm: str) -> None:
+    seed, n, n_classes, n_bins = case
+    labels, probs = random_case(seed, n, n_classes)
+    power = 1 if norm == "l1" else 2
+    expected = kumar.lower_bound_scaling_ce(
+        probs,
+        labels,
+        p=power,
+        debias=False,
+        num_bins=n_bins,
+        binning_scheme=kumar.get_equal_bins,
+        mode="top-label",
+    )
+    ours = expected_calibration_error(labels, probs, n_bins=n_bins, binning="quantile", norm=norm)
+    assert ours == pytest.approx(expected, abs=1e-9)
+    if norm == "l1":
+        assert adaptive_calibration_error(labels, probs, n_bins=n_bins) == ours
+
+
+@settings(max_examples=40, deadline=None)
+@given(cases, st.sampled_from(["l1", "l2"]))
+def test_classwise_matches_kumar_marginal(case: tuple[int, int, int, int], norm: str) -> None:
+    seed, n, n_classes, n_bins = case
+    labels, probs = random_case(seed, n, n_classes)
+    power = 1 if norm == "l1" else 2
+    expected = kumar.lower_bound_scaling_ce(
+        probs,
+        labels,
+        p=power,
+        debias=False,
+        num_bins=n_bins,
+        binning_scheme=kumar.get_equal_prob_bins,
+        mode="marginal",
+    )
+    ours = expected_calibration_error(labels, probs, n_bins=n_bins, norm=norm, mode="classwise")
+    assert ours == pytest.approx(expected, abs=1e-9)
+    if norm == "l1":
+        assert classwise_calibration_error(labels, probs, n_bins=n_bins) == ours
+
+
+@settings(max_examples=40, deadline=None)
+@given(cases, st.sampled_from(["top_label", "classwise"]), st.sampled_from(["uniform", "quantile"]))
+def test_debiased_matches_kumar(case: tuple[int, int, int, int], mode: str, binning: str) -> None:
+    seed, n, n_classes, n_bins = case
+    labels, probs = random_case(seed, n, n_classes)
+    scheme = kumar.get_equal_bins if binning == "quantile" else kumar.get_equal_prob_bins
+    expected = kumar.lower_bound_scaling_ce(
+        probs,
+        labels,
+        p=2,
+        debias=True,
+        num_bins=n_bins,
+        binning_scheme=scheme,
+        mode="top-label" if mode == "top_label" else "marginal",
+    )
+    ours = debiased_calibration_error(labels, probs, n_bins=n_bins, binning=binning, mode=mode)
+    assert ours == pytest.approx(expected, abs=1e-9)
+
+
+def test_debiased_removes_most_of_the_small_sample_bias() -> None:
+    rng = np.random.default_rng(0)
+    plugin, debiased = [], []
+    for _ in range(200):  # a perfectly calibrated binary model: the true L2 error is 0
+        p = rng.uniform(0, 1, size=200)
+        y = (rng.uniform(size=200) < p).astype(int)
+        plugin.append(
+            expected_calibration_error(
+                y, p, n_bins=10, binning="quantile", norm="l2", mode="classwise"
+            )
+            ** 2
+        )
+        debiased.append(debiased_calibration_error(y, p, n_bins=10, mode="classwise") ** 2)
+    assert np.mean(debiased) < 0.25 * np.mean(plugin)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cases)
+def test_reliability_diagram_matches_sklearn(case: tuple[int, int, int, int]) -> None:
+    seed, n, n_classes, n_bins = case
+    labels, probs = random_case(seed, n, n_classes)
+    confidence = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == labels).astype(int)
+    diagram = reliability_diagram(labels, probs, n_bins=n_bins)
+    filled = diagram.count > 0
+    if correct.min() == correct.max():
+        return  # scikit-learn needs both outcomes
+    prob_true, prob_pred = calibration_curve(correct, confidence, n_bins=n_bins)
+    assert diagram.accuracy[filled] == pytest.approx(prob_true, abs=1e-9)
+    assert diagram.mean_confidence[filled] == pytest.approx(prob_pred, abs=1e-9)
+    assert diagram.count.sum() == n
+    ece = np.sum(
+        diagram.count[filled]
+        / n
+        * np.abs(diagram.accuracy[filled] - diagram.mean_confidence[filled])
+    )
+    assert ece == pytest.approx(expected_calibration_error(labels, probs, n_bins=n_bins))
+
+
+def test_equal_mass_ties_share_a_bin() -> None:
+    edges = upper_edges(np.array([0.5, 0.5, 0.5, 0.5, 0.9, 0.9]), 3, "quantile")
+    assert edges.tolist() == [0.5, 0.7, 1.0]
+
+
+def test_max_norm_ignores_empty_bins_and_confidence_one() -> None:
+    labels = np.array([0, 0])
+    probs = np.array([[1.0, 0.0], [1.0, 0.0]])
+    assert maximum_calibration_error(labels, probs) == 0.0
+    assert expected_calibration_error(labels, probs, norm="l2") == 0.0
