@@ -15,20 +15,45 @@ def _format(value: float) -> str:
     return f"{value:.4f}"
 
 
+def _with_interval(result: Result) -> str:
+    """``0.848 (0.835–0.861)``; the value to 4 places when there is no interval."""
+    if result.ci_low is None or result.ci_high is None:
+        return _format(result.value)
+    return f"{result.value:.3f} ({result.ci_low:.3f}–{result.ci_high:.3f})"
+
+
+def _interval_note(report: Report) -> str:
+    spec = report.intervals
+    if not spec or spec.get("method") == "none":
+        return ""
+    return (
+        f"value ({spec['level']:.0%} interval: Wilson for proportions, "
+        f"{spec['method']} bootstrap with B={spec['n_resamples']} otherwise)"
+    )
+
+
 def overall_table(report: Report) -> Table:
     """One row per model × dataset, one column per overall metric."""
     overall = [r for r in report.results if r.slice is None]
     metrics = list(dict.fromkeys(r.metric for r in overall))
     title = f"{report.suite.name} v{report.suite.version} — overall"
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption=_interval_note(report),
+        caption_justify="left",
+    )
     for header in ("model", "dataset", "kind", "n", *metrics):
-        table.add_column(header, justify="right" if header in (*metrics, "n") else "left")
+        table.add_column(
+            header, justify="right" if header in (*metrics, "n") else "left", no_wrap=True
+        )
     rows: dict[tuple[str, str], dict[str, Result]] = defaultdict(dict)
     for result in overall:
         rows[(result.model, result.dataset)][result.metric] = result
     for (model, dataset), by_metric in rows.items():
         first = next(iter(by_metric.values()))
-        cells = [_format(by_metric[m].value) if m in by_metric else "" for m in metrics]
+        cells = [_with_interval(by_metric[m]) if m in by_metric else "" for m in metrics]
         table.add_row(model, dataset, first.kind, str(first.n), *cells)
     return table
 
@@ -49,7 +74,7 @@ def grouped_table(report: Report) -> Table | None:
             r.group or "(all groups)",
             r.metric,
             str(r.n),
-            _format(r.value),
+            _with_interval(r),
         )
     return table
 

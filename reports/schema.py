@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assay.errors import InvalidInputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# v2 (assay 0.1): results carry a confidence interval (ci_low, ci_high, ci_method, ci_level,
+# n_resamples). v1 reports load with those fields empty.
 
 
 class _Record(BaseModel):
@@ -64,6 +66,11 @@ class Result(_Record):
     n: int
     slice: str | None = None
     group: str | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_method: str | None = Field(None, description="wilson, percentile or bca")
+    ci_level: float | None = None
+    n_resamples: int | None = None
 
 
 class CellRecord(_Record):
@@ -93,6 +100,7 @@ class Report(_Record):
     models: list[ModelRecord]
     datasets: list[DatasetRecord]
     metrics: list[dict[str, Any]]
+    intervals: dict[str, Any] = Field(default_factory=dict)
     results: list[Result]
     cells: list[CellRecord]
     predictions: PredictionsRecord
@@ -129,4 +137,11 @@ def parse_report(data: dict[str, Any], origin: str) -> Report:
             f"{origin}: report schema_version {version} is newer than this assay understands "
             f"({SCHEMA_VERSION}); upgrade assay"
         )
-    return Report.model_validate(data)
+    return Report.model_validate(_migrate(data))
+
+
+def _migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older report up to the current schema (v1 → v2: no intervals)."""
+    if data["schema_version"] == 1:
+        data = {**data, "schema_version": 2}
+    return data

@@ -176,6 +176,34 @@ def schema() -> None:
 
 
 @app.command()
+def metrics() -> None:
+    """List the registered metrics with their direction and range."""
+    from rich import box
+    from rich.table import Table
+
+    from assay.metrics.registry import METRICS
+
+    table = Table(box=box.SIMPLE_HEAD)
+    for header in ("name", "better", "range", "input", "output", "aliases", "description"):
+        table.add_column(header, no_wrap=header != "description")
+    for name, info in METRICS.items():
+        low, high = info.value_range
+        output = "per group" if info.per_group else "per class" if info.per_class else "scalar"
+        if info.needs_groups and not info.per_group:
+            output = "gap over groups" if "difference" in name else "over groups"
+        table.add_row(
+            name,
+            "higher" if info.higher_is_better else "lower",
+            f"[{low:g}, {high:g}]",
+            info.input,
+            output,
+            ", ".join(info.aliases),
+            info.description,
+        )
+    out.print(table)
+
+
+@app.command()
 def show(
     report: Annotated[str, typer.Argument(help="report folder, report.json, run id or 'latest'")],
     store: StoreOption = None,

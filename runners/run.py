@@ -174,7 +174,13 @@ class SuiteRun:
                 ]
                 probabilities = np.concatenate(parts) if len(parts) > 1 else parts[0]
                 results += score_predictions(
-                    model, dataset, probabilities, self.suite.metrics, self.suite.slices
+                    model,
+                    dataset,
+                    probabilities,
+                    self.suite.metrics,
+                    self.suite.slices,
+                    intervals=self.suite.intervals,
+                    seed=self.suite.seed,
                 )
                 blocks.append(
                     PredictionBlock(
@@ -213,6 +219,7 @@ class SuiteRun:
             ],
             datasets=[_dataset_record(d) for d in self.datasets.values()],
             metrics=[m.model_dump() for m in suite.metrics],
+            intervals=suite.intervals.model_dump(),
             results=results,
             cells=cells,
             predictions=PredictionsRecord(file="", sha256="", rows=0),
@@ -222,7 +229,7 @@ class SuiteRun:
 def _dataset_record(dataset: LoadedDataset) -> DatasetRecord:
     return DatasetRecord(
         name=dataset.name,
-        kind=dataset.kind,  # type: ignore[arg-type]
+        kind=dataset.kind,
         fingerprint=dataset.fingerprint,
         n_examples=dataset.n_examples,
         classes=list(dataset.classes),

@@ -198,6 +198,15 @@ class MetricSpec(_Spec):
     params: Params = Field(default_factory=dict)
 
 
+class IntervalSpec(_Spec):
+    """Confidence intervals for every scalar result."""
+
+    method: Literal["bca", "percentile", "none"] = "bca"
+    n_resamples: int = Field(1000, ge=100)
+    level: float = Field(0.95, gt=0.0, lt=1.0)
+    closed_form: bool = Field(True, description="Wilson intervals for accuracy-like proportions")
+
+
 def _default_metrics() -> list[MetricSpec]:
     return [MetricSpec(name=n) for n in ("accuracy", "ece", "brier_score", "nll")]
 
@@ -214,6 +223,7 @@ class Suite(_Spec):
     datasets: list[DatasetSpec] = Field(min_length=1)
     metrics: list[MetricSpec] = Field(default_factory=_default_metrics)
     slices: list[str] = Field(default_factory=list, description="columns to disaggregate by")
+    intervals: IntervalSpec = Field(default_factory=IntervalSpec)
 
     @field_validator("version", mode="before")
     @classmethod

@@ -34,6 +34,16 @@ def test_schema_is_json(
     assert json.loads(capsys.readouterr().out)["title"] == "Suite"
 
 
+def test_metrics_lists_every_metric(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assay.metrics.registry import METRICS
+
+    assert run_cli(monkeypatch, "metrics") == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in METRICS)
+
+
 def test_run_twice_then_show(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -49,7 +59,7 @@ def test_run_twice_then_show(
     assert len(list(Path(store).iterdir())) == 2
     assert run_cli(monkeypatch, "show", "latest", "--store", store) == 0
     shown = capsys.readouterr().out
-    assert "accuracy" in shown and "0.5000" in shown
+    assert "accuracy" in shown and "0.500 (0.150–0.850)" in shown  # Wilson, 2 of 4
 
 
 def test_broken_suite_exits_2_with_one_line(

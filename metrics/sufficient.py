@@ -1,0 +1,381 @@
+"""Metrics as sums of per-example statistics, so bootstrap resamples cost one sparse product.
+
+A :class:`Decomposition` holds an n × k matrix S of per-example contributions and a
+``finish`` function from column sums to metric values. Resample r of the data, given as a
+count vector w_r, has column sums w_r · S, so B resamples are one (B × n) @ (n × k) product,
+and the n leave-one-out (jackknife) values are ``finish(totals − S_i)``. Binned metrics keep
+the bin edges of the original sample (equal-mass edges are not re-estimated per resample).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from assay.metrics._checks import check_labels, check_labels_within, check_probabilities
+from assay.metrics._checks import encode_groups as _encode_groups
+from assay.metrics.binning import upper_edges
+from assay.metrics.calibration import _one_vs_rest
+
+Finish = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """Per-example statistics (n × k) and the map from their sums (m × k) to values (m × j)."""
+
+    statistics: sparse.csr_matrix
+    finish: Finish
+    outputs: tuple[str, ...] = ("",)
+    proportion: bool = False  # value = column 0 / column 1: a Wilson interval applies
+
+    @property
+    def n_examples(self) -> int:
+        return int(self.statistics.shape[0])
+
+    def totals(self) -> np.ndarray:
+        return np.asarray(self.statistics.sum(axis=0)).reshape(1, -1)
+
+    def value(self) -> np.ndarray:
+        """The metric on the full sample, shape (j,)."""
+        return self.finish(self.totals())[0]
+
+    def resampled(self, counts: np.ndarray) -> np.ndarray:
+        """Values for each row of a (b × n) count matrix, shape (b × j)."""
+        sums = np.asarray((self.statistics.T @ counts.T).T)
+        return self.finish(sums)
+
+    def leave_one_out(self, chunk: int = 20_000) -> np.ndarray:
+        """Jackknife values, shape (n × j)."""
+        totals = self.totals()
+        parts = [
+            self.finish(totals - self.statistics[start : start + chunk].toarray())
+            for start in range(0, self.n_examples, chunk)
+        ]
+        return np.vstack(parts)
+
+
+def _onehot(index: np.ndarray, size: int, weights: np.ndarray | None = None) -> sparse.csr_matrix:
+    data = np.ones(len(index)) if weights is None else np.asarray(weights, dtype=np.float64)
+    rows = np.arange(len(index))
+    return sparse.csr_matrix((data, (rows, index)), shape=(len(index), size))
+
+
+def _stack(*blocks: sparse.spmatrix | np.ndarray) -> sparse.csr_matrix:
+    parts = [
+        b if sparse.issparse(b) else sparse.csr_matrix(np.asarray(b, float).reshape(len(b), -1))
+        for b in blocks
+    ]
+    return sparse.hstack(parts, format="csr")
+
+
+def _ratio(numerator: np.ndarray) -> Decomposition:
+    """A mean of per-example values: sums of [value, 1]."""
+    statistics = _stack(numerator, np.ones(len(numerator)))
+    return Decomposition(statistics, lambda s: (s[:, 0] / s[:, 1])[:, None])
+
+
+def _safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(
+            denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
+        )
+
+
+# --- classification ------------------------------------------------------------------------
+
+
+def _labels_and_predictions(
+    y_true: object, y_prob: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    labels = check_labels(y_true)
+    probs = check_probabilities(y_prob, len(labels))
+    check_labels_within(labels, probs.shape[1])
+    return labels, probs, np.argmax(probs, axis=1)
+
+
+def accuracy(y_true: object, y_prob: object) -> Decomposition:
+    labels, _, predicted = _labels_and_predictions(y_true, y_prob)
+    return Decomposition(
+        _ratio((predicted == labels).astype(float)).statistics,
+        lambda s: (s[:, 0] / s[:, 1])[:, None],
+        proportion=True,
+    )
+
+
+def top_k_accuracy(y_true: object, y_prob: object, *, k: int = 5) -> Decomposition:
+    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    true_prob = probs[np.arange(len(labels)), labels]
+    hit = (np.sum(probs > true_prob[:, None], axis=1) < k).astype(float)
+    return Decomposition(
+        _ratio(hit).statistics, lambda s: (s[:, 0] / s[:, 1])[:, None], proportion=True
+    )
+
+
+def _class_counts(labels: np.ndarray, predicted: np.ndarray, n_classes: int) -> sparse.csr_matrix:
+    correct = (labels == predicted).astype(float)
+    return _stack(
+        _onehot(labels, n_classes),
+        _onehot(predicted, n_classes),
+        _onehot(labels, n_classes, correct),
+    )
+
+
+def balanced_accuracy(y_true: object, y_prob: object) -> Decomposition:
+    labels, probs, predicted = _labels_and_predictions(y_true, y_prob)
+    c = probs.shape[1]
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        support, true_positive = s[:, :c], s[:, 2 * c :]
+        return np.nanmean(_safe_divide(true_positive, support), axis=1)[:, None]
+
+    return Decomposition(_class_counts(labels, predicted, c), finish)
+
+
+def macro_f1(y_true: object, y_prob: object) -> Decomposition:
+    labels, probs, predicted = _labels_and_predictions(y_true, y_prob)
+    c = probs.shape[1]
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        support, predicted_count, true_positive = s[:, :c], s[:, c : 2 * c], s[:, 2 * c :]
+        return np.nanmean(_safe_divide(2 * true_positive, support + predicted_count), axis=1)[
+            :, None
+        ]
+
+    return Decomposition(_class_counts(labels, predicted, c), finish)
+
+
+def per_class_recall(y_true: object, y_prob: object) -> Decomposition:
+    labels, probs, predicted = _labels_and_predictions(y_true, y_prob)
+    c = probs.shape[1]
+    present = np.flatnonzero(np.bincount(labels, minlength=c))
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        return _safe_divide(s[:, 2 * c :], s[:, :c])[:, present]
+
+    return Decomposition(
+        _class_counts(labels, predicted, c), finish, outputs=tuple(str(k) for k in present)
+    )
+
+
+# --- calibration ---------------------------------------------------------------------------
+
+
+def _binned_views(
+    labels: np.ndarray, probs: np.ndarray, n_bins: int, binning: str, mode: str
+) -> tuple[sparse.csr_matrix, list[int]]:
+    blocks, sizes = [], []
+    for confidence, outcome in _one_vs_rest(labels, probs, mode):
+        edges = upper_edges(confidence, n_bins, binning)
+        index = np.minimum(np.searchsorted(edges, confidence), len(edges) - 1)
+        blocks += [
+            _onehot(index, len(edges)),
+            _onehot(index, len(edges), confidence),
+            _onehot(index, len(edges), outcome),
+        ]
+        sizes.append(len(edges))
+    return _stack(*blocks), sizes
+
+
+def _split_views(s: np.ndarray, sizes: list[int]) -> list[tuple[np.ndarray, ...]]:
+    views: list[tuple[np.ndarray, ...]] = []
+    start = 0
+    for size in sizes:
+        count, conf, outcome = (s[:, start + i * size : start + (i + 1) * size] for i in range(3))
+        views.append((count, conf, outcome))
+        start += 3 * size
+    return views
+
+
+def calibration_error(
+    y_true: object,
+    y_prob: object,
+    *,
+    n_bins: int = 15,
+    binning: str = "uniform",
+    norm: str = "l1",
+    mode: str = "top_label",
+) -> Decomposition:
+    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    statistics, sizes = _binned_views(labels, probs, n_bins, binning, mode)
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        errors = []
+        for count, conf, outcome in _split_views(s, sizes):
+            gap = np.abs(outcome - conf) / np.maximum(count, 1)
+            weight = count / count.sum(axis=1, keepdims=True)
+            if norm == "l1":
+                errors.append(np.sum(weight * gap, axis=1))
+            elif norm == "l2":
+                errors.append(np.sqrt(np.sum(weight * gap**2, axis=1)))
+            else:
+                errors.append(np.max(np.where(count > 0, gap, 0.0), axis=1))
+        stacked = np.stack(errors, axis=1)
+        if norm == "max":
+            return stacked.max(axis=1)[:, None]
+        power = 1.0 if norm == "l1" else 2.0
+        return (np.mean(stacked**power, axis=1) ** (1.0 / power))[:, None]
+
+    return Decomposition(statistics, finish)
+
+
+def debiased_calibration_error(
+    y_true: object,
+    y_prob: object,
+    *,
+    n_bins: int = 15,
+    binning: str = "quantile",
+    mode: str = "top_label",
+) -> Decomposition:
+    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    statistics, sizes = _binned_views(labels, probs, n_bins, binning, mode)
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        squares = []
+        for count, conf, outcome in _split_views(s, sizes):
+            usable = count >= 2
+            safe = np.where(usable, count, 2.0)
+            mean_outcome = outcome / safe
+            gap = mean_outcome - conf / safe
+            variance = mean_outcome * (1 - mean_outcome) / (safe - 1)
+            total = count.sum(axis=1, keepdims=True)
+            square = np.sum(np.where(usable, count / total * (gap**2 - variance), 0.0), axis=1)
+            squares.append(np.maximum(square, 0.0))
+        return np.sqrt(np.mean(np.stack(squares, axis=1), axis=1))[:, None]
+
+    return Decomposition(statistics, finish)
+
+
+def brier_score(y_true: object, y_prob: object) -> Decomposition:
+    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    one_hot = np.zeros_like(probs)
+    one_hot[np.arange(len(labels)), labels] = 1.0
+    per_example = np.sum((probs - one_hot) ** 2, axis=1) / (2.0 if probs.shape[1] == 2 else 1.0)
+    return _ratio(per_example)
+
+
+def nll(y_true: object, y_prob: object) -> Decomposition:
+    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    eps = np.finfo(np.float64).eps
+    true_prob = np.clip(probs[np.arange(len(labels)), labels], eps, 1.0 - eps)
+    return _ratio(-np.log(true_prob))
+
+
+# --- groups --------------------------------------------------------------------------------
+
+
+def _group_counts(
+    y_true: object, y_prob: object, sensitive_features: object
+) -> tuple[sparse.csr_matrix, int, int, list[str]]:
+    labels, _, predicted = _labels_and_predictions(y_true, y_prob)
+    codes, names = _encode_groups(sensitive_features, len(labels))
+    g, c = len(names), int(max(labels.max(), predicted.max())) + 1
+    correct = (labels == predicted).astype(float)
+    statistics = _stack(
+        _onehot(codes, g),
+        _onehot(codes, g, correct),
+        _onehot(codes * c + labels, g * c),
+        _onehot(codes * c + predicted, g * c),
+        _onehot(codes * c + labels, g * c, correct),
+    )
+    return statistics, g, c, names
+
+
+def _group_blocks(s: np.ndarray, g: int, c: int) -> tuple[np.ndarray, ...]:
+    size, correct = s[:, :g], s[:, g : 2 * g]
+    rest = s[:, 2 * g :].reshape(len(s), 3, g, c)
+    return size, correct, rest[:, 0], rest[:, 1], rest[:, 2]
+
+
+def _spread(rates: np.ndarray) -> np.ndarray:
+    """max − min over groups (axis 1) of the defined rates; 0 where fewer than one is defined."""
+    defined = ~np.isnan(rates)
+    high = np.max(np.where(defined, rates, -np.inf), axis=1)
+    low = np.min(np.where(defined, rates, np.inf), axis=1)
+    return np.where(defined.any(axis=1), high - low, 0.0)
+
+
+def group_accuracy(y_true: object, y_prob: object, *, sensitive_features: object) -> Decomposition:
+    statistics, g, _, names = _group_counts(y_true, y_prob, sensitive_features)
+    return Decomposition(
+        statistics, lambda s: _safe_divide(s[:, g : 2 * g], s[:, :g]), outputs=tuple(names)
+    )
+
+
+def worst_group_accuracy(
+    y_true: object, y_prob: object, *, sensitive_features: object
+) -> Decomposition:
+    statistics, g, _, _ = _group_counts(y_true, y_prob, sensitive_features)
+    return Decomposition(
+        statistics, lambda s: np.nanmin(_safe_divide(s[:, g : 2 * g], s[:, :g]), axis=1)[:, None]
+    )
+
+
+def demographic_parity_difference(
+    y_true: object, y_prob: object, *, sensitive_features: object
+) -> Decomposition:
+    statistics, g, c, _ = _group_counts(y_true, y_prob, sensitive_features)
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        size, _, _, predicted, _ = _group_blocks(s, g, c)
+        rates = _safe_divide(predicted, size[:, :, None])
+        return np.max(_spread(rates), axis=1)[:, None]
+
+    return Decomposition(statistics, finish)
+
+
+def equalized_odds_difference(
+    y_true: object, y_prob: object, *, sensitive_features: object
+) -> Decomposition:
+    statistics, g, c, _ = _group_counts(y_true, y_prob, sensitive_features)
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        size, _, positive, predicted, true_positive = _group_blocks(s, g, c)
+        tpr = _safe_divide(true_positive, positive)
+        fpr = _safe_divide(predicted - true_positive, size[:, :, None] - positive)
+        return np.max(np.maximum(_spread(tpr), _spread(fpr)), axis=1)[:, None]
+
+    return Decomposition(statistics, finish)
+
+
+DECOMPOSITIONS: dict[str, Callable[..., Decomposition]] = {
+    "accuracy": accuracy,
+    "f1_micro": accuracy,
+    "top_k_accuracy": top_k_accuracy,
+    "balanced_accuracy": balanced_accuracy,
+    "f1_macro": macro_f1,
+    "per_class_recall": per_class_recall,
+    "ece": calibration_error,
+    "adaptive_ece": lambda y, p, **kw: calibration_error(y, p, binning="quantile", **kw),
+    "classwise_ece": lambda y, p, **kw: calibration_error(y, p, mode="classwise", **kw),
+    "mce": lambda y, p, **kw: calibration_error(y, p, norm="max", **kw),
+    "debiased_ece": debiased_calibration_error,
+    "brier_score": brier_score,
+    "nll": nll,
+    "group_accuracy": group_accuracy,
+    "worst_group_accuracy": worst_group_accuracy,
+    "demographic_parity_difference": demographic_parity_difference,
+    "equalized_odds_difference": equalized_odds_difference,
+}
+
+
+def decompose(
+    name: str,
+    y_true: object,
+    y_prob: object,
+    *,
+    sensitive_features: object = None,
+    params: dict[str, Any] | None = None,
+) -> Decomposition | None:
+    """The decomposition of registered metric ``name``, or None if it has none."""
+    builder = DECOMPOSITIONS.get(name)
+    if builder is None:
+        return None
+    kwargs = dict(params or {})
+    if sensitive_features is not None:
+        kwargs["sensitive_features"] = sensitive_features
+    return builder(y_true, y_prob, **kwargs)

@@ -1,0 +1,86 @@
+"""Interval methods: Wilson against scipy, bootstrap against scipy.stats.bootstrap, and
+coverage by simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from assay.metrics.intervals import bootstrap_intervals, wilson_interval
+from assay.metrics.resampling import resample_counts, strata_codes
+from assay.metrics.sufficient import accuracy, brier_score, decompose, nll
+
+
+@pytest.mark.parametrize(("successes", "trials"), [(0, 10), (3, 10), (10, 10), (517, 1000)])
+def test_wilson_matches_scipy(successes: int, trials: int) -> None:
+    expected = stats.binomtest(successes, trials).proportion_ci(0.9, method="wilson")
+    ours = wilson_interval(successes, trials, level=0.9)
+    assert (ours.low, ours.high) == pytest.approx((expected.low, expected.high), abs=1e-12)
+
+
+def binary_sample(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A calibrated binary model: p ~ U(0.05, 0.95), y ~ Bernoulli(p)."""
+    p = rng.uniform(0.05, 0.95, size=n)
+    y = (rng.random(n) < p).astype(int)
+    return y, np.stack([1 - p, p], axis=1)
+
+
+def true_values() -> dict[str, float]:
+    p = np.linspace(0.05, 0.95, 2_000_001)
+    return {
+        "accuracy": float(np.mean(np.maximum(p, 1 - p))),
+        "brier_score": float(np.mean(p * (1 - p))),
+        "nll": float(np.mean(-p * np.log(p) - (1 - p) * np.log(1 - p))),
+    }
+
+
+@pytest.mark.parametrize("method", ["bca", "percentile"])
+def test_bootstrap_agrees_with_scipy(method: str) -> None:
+    y, probs = binary_sample(np.random.default_rng(0), 400)
+    per_example = -np.log(probs[np.arange(len(y)), y])
+    expected = stats.bootstrap(
+        (per_example,),
+        np.mean,
+        n_resamples=20_000,
+        method=method.upper() if method == "bca" else method,
+        random_state=1,
+    ).confidence_interval
+    (ours,) = bootstrap_intervals([nll(y, probs)], n_resamples=20_000, method=method, seed=2)[0:1]
+    assert (ours[0].low, ours[0].high) == pytest.approx((expected.low, expected.high), abs=0.01)
+
+
+def test_coverage_is_nominal() -> None:
+    truth = true_values()
+    rng = np.random.default_rng(2024)
+    covered = {name: 0 for name in truth}
+    trials = 400
+    for trial in range(trials):
+        y, probs = binary_sample(rng, 200)
+        decompositions = [accuracy(y, probs), brier_score(y, probs), nll(y, probs)]
+        intervals = bootstrap_intervals(decompositions, n_resamples=1000, seed=trial)
+        for name, (interval,) in zip(truth, intervals, strict=True):
+            covered[name] += interval.low <= truth[name] <= interval.high
+    for name, count in covered.items():
+        assert 0.92 <= count / trials <= 0.98, (name, count / trials)
+
+
+def test_stratified_resamples_keep_stratum_sizes() -> None:
+    strata = strata_codes(np.array([0, 0, 0, 1, 1, 2]))
+    for counts in resample_counts(
+        6, 50, np.random.default_rng(0), strata=strata, chunk_elements=60
+    ):
+        assert np.all(counts[:, :3].sum(axis=1) == 3)
+        assert np.all(counts[:, 3:5].sum(axis=1) == 2)
+        assert np.all(counts[:, 5] == 1)
+
+
+def test_same_seed_same_intervals_and_constant_metric() -> None:
+    y, probs = binary_sample(np.random.default_rng(5), 100)
+    d = decompose("ece", y, probs)
+    assert d is not None
+    first = bootstrap_intervals([d], seed=3)
+    assert first == bootstrap_intervals([d], seed=3)
+    perfect = accuracy(np.zeros(20, dtype=int), np.tile([[0.7, 0.3]], (20, 1)))
+    constant = bootstrap_intervals([perfect], closed_form=False, seed=0)[0][0]
+    assert constant.low == constant.high == 1.0

@@ -1,0 +1,93 @@
+"""Every decomposition reproduces its metric, on the sample and on explicit resamples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assay.metrics.registry import METRICS, compute_metric
+from assay.metrics.resampling import resample_counts
+from assay.metrics.sufficient import DECOMPOSITIONS, decompose
+
+# equal-mass edges are re-estimated by the metric on a resample but kept by the decomposition
+EDGES_FROM_DATA = {"adaptive_ece", "debiased_ece"}
+
+
+def sample(seed: int, n: int = 150, n_classes: int = 4) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    probs = rng.dirichlet(np.ones(n_classes) * 0.7, size=n)
+    labels = np.where(rng.random(n) < 0.6, probs.argmax(axis=1), rng.integers(0, n_classes, n))
+    groups = rng.choice(["a", "b", "c"], size=n, p=[0.5, 0.3, 0.2])
+    return labels, probs, groups
+
+
+def as_values(value: float | dict[str, float], outputs: tuple[str, ...]) -> np.ndarray:
+    if isinstance(value, dict):
+        return np.array([value[k] for k in outputs])
+    return np.array([value])
+
+
+def test_every_registered_metric_has_a_decomposition() -> None:
+    assert set(METRICS) <= set(DECOMPOSITIONS)
+
+
+@pytest.mark.parametrize("name", sorted(DECOMPOSITIONS))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_decomposition_value_equals_the_metric(name: str, seed: int) -> None:
+    labels, probs, groups = sample(seed)
+    needs_groups = METRICS.get(name).needs_groups
+    decomposition = decompose(
+        name, labels, probs, sensitive_features=groups if needs_groups else None
+    )
+    assert decomposition is not None
+    expected = compute_metric(
+        name, labels, probs, sensitive_features=groups if needs_groups else None
+    )
+    assert decomposition.value() == pytest.approx(
+        as_values(expected, decomposition.outputs), abs=1e-12
+    )
+
+
+@pytest.mark.parametrize("name", sorted(set(DECOMPOSITIONS) - EDGES_FROM_DATA))
+def test_resampled_values_equal_the_metric_on_the_resample(name: str) -> None:
+    labels, probs, groups = sample(7)
+    needs_groups = METRICS.get(name).needs_groups
+    decomposition = decompose(
+        name, labels, probs, sensitive_features=groups if needs_groups else None
+    )
+    assert decomposition is not None
+    counts = next(resample_counts(len(labels), 5, np.random.default_rng(3)))
+    resampled = decomposition.resampled(counts)
+    for row, replicate in zip(counts.astype(int), resampled, strict=True):
+        index = np.repeat(np.arange(len(labels)), row)
+        expected = compute_metric(
+            name,
+            labels[index],
+            probs[index],
+            sensitive_features=groups[index] if needs_groups else None,
+        )
+        if isinstance(expected, dict):  # classes or groups absent from a resample are NaN
+            expected = {k: expected.get(k, np.nan) for k in decomposition.outputs}
+        assert replicate == pytest.approx(
+            as_values(expected, decomposition.outputs), abs=1e-12, nan_ok=True
+        )
+
+
+@pytest.mark.parametrize("name", ["accuracy", "ece", "brier_score", "worst_group_accuracy"])
+def test_leave_one_out_equals_brute_force(name: str) -> None:
+    labels, probs, groups = sample(11, n=40)
+    needs_groups = METRICS.get(name).needs_groups
+    decomposition = decompose(
+        name, labels, probs, sensitive_features=groups if needs_groups else None
+    )
+    assert decomposition is not None
+    jackknife = decomposition.leave_one_out(chunk=7)
+    for i in range(len(labels)):
+        keep = np.arange(len(labels)) != i
+        expected = compute_metric(
+            name,
+            labels[keep],
+            probs[keep],
+            sensitive_features=groups[keep] if needs_groups else None,
+        )
+        assert jackknife[i, 0] == pytest.approx(expected, abs=1e-12)
