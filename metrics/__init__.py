@@ -1,5 +1,6 @@
 """Pure, vectorised metric functions over arrays, and the registry that names them."""
 
+from assay.metrics._checks import GroupCodes, group_codes
 from assay.metrics.calibration import (
     adaptive_calibration_error,
     brier_score_loss,
@@ -21,6 +22,8 @@ from assay.metrics.classification import (
 )
 from assay.metrics.fairness import (
     demographic_parity_difference,
+    demographic_parity_ratio,
+    equal_opportunity_difference,
     equalized_odds_difference,
     group_accuracy,
     worst_group_accuracy,
@@ -30,6 +33,7 @@ from assay.metrics.reliability import ReliabilityDiagram, reliability_diagram
 
 __all__ = [
     "METRICS",
+    "GroupCodes",
     "MetricInfo",
     "ReliabilityDiagram",
     "accuracy_score",
@@ -42,10 +46,13 @@ __all__ = [
     "confusion_matrix",
     "debiased_calibration_error",
     "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equal_opportunity_difference",
     "equalized_odds_difference",
     "expected_calibration_error",
     "f1_score",
     "group_accuracy",
+    "group_codes",
     "macro_f1_score",
     "maximum_calibration_error",
     "micro_f1_score",

@@ -16,6 +16,7 @@ from assay.metrics._checks import (
 from assay.metrics.binning import (
     BinnedStatistics,
     Binning,
+    bin_index,
     bin_statistics,
     check_binning,
     upper_edges,
@@ -42,7 +43,7 @@ def uniform_bin_index(confidence: np.ndarray, n_bins: int) -> np.ndarray:
         >>> uniform_bin_index(np.array([0.0, 0.2, 0.21, 1.0]), 5).tolist()
         [0, 0, 1, 4]
     """
-    return np.searchsorted(upper_edges(confidence, n_bins, "uniform")[:-1], confidence)
+    return bin_index(confidence, upper_edges(confidence, n_bins, "uniform"), uniform=True)
 
 
 def _check_options(function: str, n_bins: int, norm: str, mode: str) -> int:
@@ -60,9 +61,12 @@ def _one_vs_rest(
     """(confidence, outcome) pairs: the top label, or every class one-vs-rest."""
     if mode == "top_label":
         predicted = np.argmax(probs, axis=1)
-        confidence = probs[np.arange(len(labels)), predicted]
-        return [(confidence, (predicted == labels).astype(np.float64))]
-    return [(probs[:, k], (labels == k).astype(np.float64)) for k in range(probs.shape[1])]
+        confidence = probs.ravel()[np.arange(len(labels)) * probs.shape[1] + predicted]
+        return [(confidence.astype(np.float64), (predicted == labels).astype(np.float64))]
+    return [
+        (probs[:, k].astype(np.float64), (labels == k).astype(np.float64))
+        for k in range(probs.shape[1])
+    ]
 
 
 def _binned_error(stats: BinnedStatistics, norm: str) -> float:
@@ -226,6 +230,7 @@ def brier_score_loss(y_true: object, y_prob: object) -> float:
         0.1
     """
     labels, probs = _inputs(y_true, y_prob)
+    probs = probs.astype(np.float64, copy=False)
     one_hot = np.zeros_like(probs)
     one_hot[np.arange(len(labels)), labels] = 1.0
     total = float(np.mean(np.sum((probs - one_hot) ** 2, axis=1)))
@@ -243,6 +248,7 @@ def negative_log_likelihood(y_true: object, y_prob: object) -> float:
         0.458145
     """
     labels, probs = _inputs(y_true, y_prob)
+    probs = probs.astype(np.float64, copy=False)
     eps = np.finfo(np.float64).eps
     true_prob = np.clip(probs[np.arange(len(labels)), labels], eps, 1.0 - eps)
     return float(-np.mean(np.log(true_prob)))

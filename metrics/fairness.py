@@ -35,6 +35,12 @@ def _spread(rates: np.ndarray) -> float:
     return float(defined.max() - defined.min()) if defined.size else 0.0
 
 
+def _scored_classes(labels: np.ndarray, predicted: np.ndarray) -> list[int]:
+    """Binary tasks score the positive class (as fairlearn does); multiclass every class."""
+    n_classes = int(max(labels.max(), predicted.max())) + 1
+    return [1] if n_classes <= 2 else list(range(n_classes))
+
+
 def group_accuracy(
     y_true: object, y_pred: object, *, sensitive_features: object
 ) -> dict[str, float]:
@@ -82,6 +88,49 @@ def demographic_parity_difference(
         for k in range(n_classes)
     ]
     return max(gaps)
+
+
+def demographic_parity_ratio(
+    y_true: object, y_pred: object, *, sensitive_features: object
+) -> float:
+    """Smallest between-group ratio of prediction rates (1 = parity; the "80% rule").
+
+    DPR = min_k [min_g P(ŷ = k | g) / max_g P(ŷ = k | g)] over classes k one-vs-rest; binary
+    tasks use the positive class only, which is fairlearn's ``demographic_parity_ratio``.
+    A class no group predicts has ratio 1.
+
+    Example:
+        >>> groups = ["a", "a", "b", "b"]
+        >>> demographic_parity_ratio([0, 0, 0, 0], [1, 1, 1, 0], sensitive_features=groups)
+        0.5
+    """
+    labels, predicted, codes, names = _grouped(y_true, y_pred, sensitive_features)
+    everyone = np.ones(len(labels), dtype=bool)
+    ratios = []
+    for k in _scored_classes(labels, predicted):
+        rates = _rate_by_group(predicted == k, everyone, codes, len(names))
+        defined = rates[~np.isnan(rates)]
+        ratios.append(float(defined.min() / defined.max()) if defined.max() > 0 else 1.0)
+    return min(ratios)
+
+
+def equal_opportunity_difference(
+    y_true: object, y_pred: object, *, sensitive_features: object
+) -> float:
+    """Largest between-group gap in true-positive rate (Hardt et al. 2016).
+
+    EOpD = max_k ΔTPR_k, class k one-vs-rest, over groups where the rate is defined.
+
+    Example:
+        >>> groups = ["a", "a", "b", "b"]
+        >>> equal_opportunity_difference([1, 0, 1, 0], [1, 0, 0, 0], sensitive_features=groups)
+        1.0
+    """
+    labels, predicted, codes, names = _grouped(y_true, y_pred, sensitive_features)
+    return max(
+        _spread(_rate_by_group(predicted == k, labels == k, codes, len(names)))
+        for k in _scored_classes(labels, predicted)
+    )
 
 
 def equalized_odds_difference(

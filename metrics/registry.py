@@ -11,6 +11,7 @@ import numpy as np
 
 from assay.errors import InvalidInputError
 from assay.metrics import calibration, classification, fairness
+from assay.metrics._checks import GroupCodes
 from assay.registry import Registry
 
 MetricInput = Literal["labels", "probabilities"]
@@ -181,6 +182,24 @@ for _info in (
         description="largest between-group gap in prediction rates",
     ),
     MetricInfo(
+        "demographic_parity_ratio",
+        fairness.demographic_parity_ratio,
+        "labels",
+        True,
+        _UNIT,
+        needs_groups=True,
+        description="smallest between-group ratio of prediction rates",
+    ),
+    MetricInfo(
+        "equal_opportunity_difference",
+        fairness.equal_opportunity_difference,
+        "labels",
+        False,
+        _UNIT,
+        needs_groups=True,
+        description="largest between-group gap in true-positive rate",
+    ),
+    MetricInfo(
         "equalized_odds_difference",
         fairness.equalized_odds_difference,
         "labels",
@@ -206,7 +225,7 @@ def compute_metric(
     y_true: np.ndarray,
     y_prob: np.ndarray,
     *,
-    sensitive_features: np.ndarray | None = None,
+    sensitive_features: np.ndarray | GroupCodes | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> float | dict[str, float]:
     """Compute registered metric ``name`` from class indices and N×C probabilities.

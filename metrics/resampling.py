@@ -28,38 +28,60 @@ def strata_codes(*columns: np.ndarray) -> np.ndarray:
     return np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1)
 
 
+def chunk_plan(
+    n_examples: int,
+    n_resamples: int,
+    seed: int,
+    chunk_elements: int = DEFAULT_CHUNK_ELEMENTS,
+) -> list[tuple[int, np.random.SeedSequence]]:
+    """Split B resamples into chunks, each with its own seed sequence, so chunks can be
+    drawn in any order or in parallel and still give the same counts.
+
+    Example:
+        >>> [rows for rows, _ in chunk_plan(100_000, 100, seed=0)]
+        [40, 40, 20]
+    """
+    rows_per_chunk = max(1, chunk_elements // max(n_examples, 1))
+    sizes = [
+        min(rows_per_chunk, n_resamples - first) for first in range(0, n_resamples, rows_per_chunk)
+    ]
+    return list(zip(sizes, np.random.SeedSequence(seed).spawn(len(sizes)), strict=True))
+
+
+def draw_counts(
+    n_examples: int, rows: int, rng: np.random.Generator, strata: np.ndarray | None = None
+) -> np.ndarray:
+    """A (rows × n) float64 count matrix: each row draws ``n_examples`` examples with
+    replacement (within each stratum, as many as the stratum holds)."""
+    drawn = np.empty((rows, n_examples), dtype=np.int64)
+    start = 0
+    for indices in _stratum_members(n_examples, strata):
+        # uint32 draws with a scalar bound are the fastest numpy offers
+        draws = rng.integers(0, len(indices), size=(rows, len(indices)), dtype=np.uint32)
+        drawn[:, start : start + len(indices)] = indices[draws] if strata is not None else draws
+        start += len(indices)
+    drawn += (np.arange(rows) * n_examples)[:, None]
+    counts = np.bincount(drawn.ravel(), minlength=rows * n_examples)
+    return counts.reshape(rows, n_examples).astype(np.float64)
+
+
 def resample_counts(
     n_examples: int,
     n_resamples: int,
-    rng: np.random.Generator,
+    seed: int,
     *,
     strata: np.ndarray | None = None,
     chunk_elements: int = DEFAULT_CHUNK_ELEMENTS,
 ) -> Iterator[np.ndarray]:
-    """Yield (b × n) float64 count matrices, b rows at a time, ``n_resamples`` rows in all.
-
-    Each row draws ``n_examples`` examples with replacement (within each stratum, as many as
-    the stratum holds).
+    """Yield the count matrices of :func:`chunk_plan`, in order.
 
     Example:
-        >>> counts = np.vstack(list(resample_counts(5, 3, np.random.default_rng(0))))
+        >>> counts = np.vstack(list(resample_counts(5, 3, seed=0)))
         >>> counts.shape, counts.sum(axis=1).tolist()
         ((3, 5), [5.0, 5.0, 5.0])
     """
-    members = _stratum_members(n_examples, strata)
-    rows_per_chunk = max(1, chunk_elements // max(n_examples, 1))
-    for first in range(0, n_resamples, rows_per_chunk):
-        rows = min(rows_per_chunk, n_resamples - first)
-        flat = np.concatenate(
-            [
-                indices[rng.integers(0, len(indices), size=(rows, len(indices)))]
-                for indices in members
-            ],
-            axis=1,
-        )
-        offsets = (np.arange(rows) * n_examples)[:, None]
-        counts = np.bincount((flat + offsets).ravel(), minlength=rows * n_examples)
-        yield counts.reshape(rows, n_examples).astype(np.float64)
+    for rows, sequence in chunk_plan(n_examples, n_resamples, seed, chunk_elements):
+        yield draw_counts(n_examples, rows, np.random.default_rng(sequence), strata)
 
 
 def _stratum_members(n_examples: int, strata: np.ndarray | None) -> list[np.ndarray]:

@@ -18,7 +18,7 @@ from scipy import sparse
 
 from assay.metrics._checks import check_labels, check_labels_within, check_probabilities
 from assay.metrics._checks import encode_groups as _encode_groups
-from assay.metrics.binning import upper_edges
+from assay.metrics.binning import bin_index, upper_edges
 from assay.metrics.calibration import _one_vs_rest
 
 Finish = Callable[[np.ndarray], np.ndarray]
@@ -46,7 +46,12 @@ class Decomposition:
 
     def resampled(self, counts: np.ndarray) -> np.ndarray:
         """Values for each row of a (b × n) count matrix, shape (b × j)."""
-        sums = np.asarray((self.statistics.T @ counts.T).T)
+        return self.resampled_columns(np.ascontiguousarray(counts.T))
+
+    def resampled_columns(self, counts_by_column: np.ndarray) -> np.ndarray:
+        """Like :meth:`resampled` for a C-contiguous (n × b) matrix, one resample per column
+        (the layout scipy's sparse product takes without copying)."""
+        sums = np.asarray(self.statistics.T @ counts_by_column).T
         return self.finish(sums)
 
     def leave_one_out(self, chunk: int = 20_000) -> np.ndarray:
@@ -93,7 +98,7 @@ def _labels_and_predictions(
     y_true: object, y_prob: object
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     labels = check_labels(y_true)
-    probs = check_probabilities(y_prob, len(labels))
+    probs = check_probabilities(y_prob, len(labels)).astype(np.float64, copy=False)
     check_labels_within(labels, probs.shape[1])
     return labels, probs, np.argmax(probs, axis=1)
 
@@ -171,7 +176,7 @@ def _binned_views(
     blocks, sizes = [], []
     for confidence, outcome in _one_vs_rest(labels, probs, mode):
         edges = upper_edges(confidence, n_bins, binning)
-        index = np.minimum(np.searchsorted(edges, confidence), len(edges) - 1)
+        index = bin_index(confidence, edges, uniform=binning == "uniform")
         blocks += [
             _onehot(index, len(edges)),
             _onehot(index, len(edges), confidence),
@@ -328,6 +333,40 @@ def demographic_parity_difference(
     return Decomposition(statistics, finish)
 
 
+def _scored(c: int) -> slice:
+    """Binary tasks score the positive class only (see fairness._scored_classes)."""
+    return slice(1, 2) if c <= 2 else slice(0, c)
+
+
+def demographic_parity_ratio(
+    y_true: object, y_prob: object, *, sensitive_features: object
+) -> Decomposition:
+    statistics, g, c, _ = _group_counts(y_true, y_prob, sensitive_features)
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        size, _, _, predicted, _ = _group_blocks(s, g, c)
+        rates = _safe_divide(predicted, size[:, :, None])[:, :, _scored(c)]
+        high = np.nanmax(rates, axis=1)
+        low = np.nanmin(rates, axis=1)
+        ratio = np.where(high > 0, low / np.where(high > 0, high, 1.0), 1.0)
+        return np.min(ratio, axis=1)[:, None]
+
+    return Decomposition(statistics, finish)
+
+
+def equal_opportunity_difference(
+    y_true: object, y_prob: object, *, sensitive_features: object
+) -> Decomposition:
+    statistics, g, c, _ = _group_counts(y_true, y_prob, sensitive_features)
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        _, _, positive, _, true_positive = _group_blocks(s, g, c)
+        tpr = _safe_divide(true_positive, positive)[:, :, _scored(c)]
+        return np.max(_spread(tpr), axis=1)[:, None]
+
+    return Decomposition(statistics, finish)
+
+
 def equalized_odds_difference(
     y_true: object, y_prob: object, *, sensitive_features: object
 ) -> Decomposition:
@@ -360,6 +399,8 @@ DECOMPOSITIONS: dict[str, Callable[..., Decomposition]] = {
     "worst_group_accuracy": worst_group_accuracy,
     "demographic_parity_difference": demographic_parity_difference,
     "equalized_odds_difference": equalized_odds_difference,
+    "demographic_parity_ratio": demographic_parity_ratio,
+    "equal_opportunity_difference": equal_opportunity_difference,
 }
 
 

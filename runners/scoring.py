@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from assay.hashing import hash_value
+from assay.metrics import GroupCodes, group_codes
 from assay.metrics.intervals import Interval, bootstrap_intervals
 from assay.metrics.registry import DEFAULT_GROUP_METRICS, METRICS, compute_metric
 from assay.metrics.resampling import strata_codes
@@ -93,9 +94,11 @@ class _BlockScorer:
     ) -> list[Result]:
         labels = self.dataset.labels if rows is None else self.dataset.labels[rows]
         probs = self.probabilities if rows is None else self.probabilities[rows]
-        groups = self.dataset.groups[slice_column] if sensitive and slice_column else None
+        groups = (
+            group_codes(self.dataset.groups[slice_column]) if sensitive and slice_column else None
+        )  # encoded once, shared by every group metric and its interval
         pending = [self._pending(m, labels, probs, groups) for m in metrics]
-        strata = strata_codes(labels) if groups is None else strata_codes(groups, labels)
+        strata = strata_codes(labels) if groups is None else strata_codes(groups.codes, labels)
         found = self._intervals(pending, strata, (slice_column, group))
         results = []
         for item, intervals in zip(pending, found, strict=True):
@@ -110,7 +113,7 @@ class _BlockScorer:
         return results
 
     def _pending(
-        self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, groups: np.ndarray | None
+        self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, groups: GroupCodes | None
     ) -> _Pending:
         name = METRICS.canonical(metric.name)
         value = compute_metric(name, labels, probs, sensitive_features=groups, params=metric.params)
@@ -153,15 +156,15 @@ class _BlockScorer:
             for p in pending
         ]
 
-    def _sizes(self, metric: str, labels: np.ndarray, groups: np.ndarray | None) -> dict[str, int]:
+    def _sizes(self, metric: str, labels: np.ndarray, groups: GroupCodes | None) -> dict[str, int]:
         """Examples behind each per-class or per-group value."""
         if METRICS.get(metric).per_class:
             support = np.bincount(labels, minlength=len(self.dataset.classes))
             return {c: int(support[i]) for i, c in enumerate(self.dataset.classes)}
         if groups is None:
             return {}
-        names, counts = np.unique(groups, return_counts=True)
-        return {str(g): int(c) for g, c in zip(names, counts, strict=True)}
+        counts = np.bincount(groups.codes, minlength=len(groups.names))
+        return {g: int(c) for g, c in zip(groups.names, counts, strict=True)}
 
     def _result(
         self,

@@ -155,3 +155,22 @@ def test_max_norm_ignores_empty_bins_and_confidence_one() -> None:
     probs = np.array([[1.0, 0.0], [1.0, 0.0]])
     assert maximum_calibration_error(labels, probs) == 0.0
     assert expected_calibration_error(labels, probs, norm="l2") == 0.0
+
+
+@pytest.mark.parametrize("n_bins", [1, 3, 7, 10, 15, 100])
+def test_fast_uniform_bin_index_equals_exact_search(n_bins: int) -> None:
+    from assay.metrics.binning import bin_index
+
+    edges = np.arange(1, n_bins + 1) / n_bins
+    on_edges = np.concatenate([[0.0], edges])
+    values = np.concatenate(
+        [
+            on_edges,
+            np.nextafter(on_edges, 2.0),
+            np.nextafter(on_edges, -1.0),
+            np.random.default_rng(n_bins).random(1000),
+        ]
+    )
+    values = values[(values >= 0) & (values <= 1)]
+    exact = np.minimum(np.searchsorted(edges, values, side="left"), n_bins - 1)
+    assert np.array_equal(bin_index(values, edges, uniform=True), exact)

@@ -16,9 +16,12 @@ from assay.metrics import (
     balanced_accuracy_score,
     confusion_matrix,
     demographic_parity_difference,
+    demographic_parity_ratio,
+    equal_opportunity_difference,
     equalized_odds_difference,
     f1_score,
     group_accuracy,
+    group_codes,
     per_class_recall,
     top_k_accuracy_score,
     worst_group_accuracy,
@@ -161,3 +164,49 @@ def test_top_k_matches_sklearn(seed: int, n: int, n_classes: int, k: int) -> Non
     assert top_k_accuracy_score(labels, probs, k=k) == pytest.approx(
         sk_top_k(labels, probs, k=k, labels=list(range(n_classes))), abs=1e-12
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.tuples(st.integers(0, 10_000), st.integers(40, 300), st.integers(1, 5)))
+def test_ratio_and_opportunity_match_fairlearn(case: tuple[int, int, int]) -> None:
+    from fairlearn.metrics import demographic_parity_ratio as fl_dpr
+    from fairlearn.metrics import equal_opportunity_difference as fl_eopd
+
+    seed, n, n_groups = case
+    labels, predicted, groups = random_groups(seed, n, 2, n_groups)
+    for g in np.unique(groups):
+        labels[np.flatnonzero(groups == g)[:2]] = [0, 1]
+    assert demographic_parity_ratio(labels, predicted, sensitive_features=groups) == (
+        pytest.approx(fl_dpr(labels, predicted, sensitive_features=groups), abs=1e-12)
+    )
+    assert equal_opportunity_difference(labels, predicted, sensitive_features=groups) == (
+        pytest.approx(fl_eopd(labels, predicted, sensitive_features=groups), abs=1e-12)
+    )
+
+
+def test_encoded_groups_give_the_same_numbers() -> None:
+    labels, predicted, groups = random_groups(3, 200, 3, 4)
+    encoded = group_codes(groups)
+    for metric in (
+        demographic_parity_difference,
+        demographic_parity_ratio,
+        equal_opportunity_difference,
+        equalized_odds_difference,
+        worst_group_accuracy,
+    ):
+        assert metric(labels, predicted, sensitive_features=encoded) == metric(
+            labels, predicted, sensitive_features=groups
+        )
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=60))
+def test_fixed_width_group_encoding_equals_the_object_path(texts: list[str]) -> None:
+    from assay.metrics._checks import encode_groups
+
+    fixed = np.array(texts)  # numpy '<U' array, encoded through its bytes
+    as_objects = np.array(texts, dtype=object)
+    codes, names = encode_groups(fixed, len(texts))
+    expected_codes, expected_names = encode_groups(as_objects, len(texts))
+    assert names == expected_names
+    assert codes.tolist() == expected_codes.tolist()

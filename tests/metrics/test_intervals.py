@@ -67,12 +67,19 @@ def test_coverage_is_nominal() -> None:
 
 def test_stratified_resamples_keep_stratum_sizes() -> None:
     strata = strata_codes(np.array([0, 0, 0, 1, 1, 2]))
-    for counts in resample_counts(
-        6, 50, np.random.default_rng(0), strata=strata, chunk_elements=60
-    ):
+    for counts in resample_counts(6, 50, seed=0, strata=strata, chunk_elements=60):
         assert np.all(counts[:, :3].sum(axis=1) == 3)
         assert np.all(counts[:, 3:5].sum(axis=1) == 2)
         assert np.all(counts[:, 5] == 1)
+
+
+def test_parallel_chunks_equal_the_sequential_draw() -> None:
+    y, probs = binary_sample(np.random.default_rng(9), 3000)
+    d = brier_score(y, probs)
+    parallel = bootstrap_intervals([d], n_resamples=3000, method="percentile", seed=4)[0][0]
+    counts = np.vstack(list(resample_counts(3000, 3000, seed=4)))
+    sequential = np.quantile(d.resampled(counts)[:, 0], [0.025, 0.975])
+    assert (parallel.low, parallel.high) == (sequential[0], sequential[1])
 
 
 def test_same_seed_same_intervals_and_constant_metric() -> None:

@@ -56,7 +56,7 @@ def test_resampled_values_equal_the_metric_on_the_resample(name: str) -> None:
         name, labels, probs, sensitive_features=groups if needs_groups else None
     )
     assert decomposition is not None
-    counts = next(resample_counts(len(labels), 5, np.random.default_rng(3)))
+    counts = next(resample_counts(len(labels), 5, seed=3))
     resampled = decomposition.resampled(counts)
     for row, replicate in zip(counts.astype(int), resampled, strict=True):
         index = np.repeat(np.arange(len(labels)), row)
