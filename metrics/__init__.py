@@ -28,18 +28,21 @@ from assay.metrics.fairness import (
     group_accuracy,
     worst_group_accuracy,
 )
+from assay.metrics.groups import GroupResult, by_group, intersect_groups
 from assay.metrics.registry import METRICS, MetricInfo, check_metric_params, compute_metric
 from assay.metrics.reliability import ReliabilityDiagram, reliability_diagram
 
 __all__ = [
     "METRICS",
     "GroupCodes",
+    "GroupResult",
     "MetricInfo",
     "ReliabilityDiagram",
     "accuracy_score",
     "adaptive_calibration_error",
     "balanced_accuracy_score",
     "brier_score_loss",
+    "by_group",
     "check_metric_params",
     "classwise_calibration_error",
     "compute_metric",
@@ -53,6 +56,7 @@ __all__ = [
     "f1_score",
     "group_accuracy",
     "group_codes",
+    "intersect_groups",
     "macro_f1_score",
     "maximum_calibration_error",
     "micro_f1_score",

@@ -11,13 +11,13 @@ from rich.table import Table
 from assay.reports.schema import Report, Result
 
 
-def _format(value: float) -> str:
-    return f"{value:.4f}"
+def _format(value: float | None) -> str:
+    return "too small" if value is None else f"{value:.4f}"
 
 
 def _with_interval(result: Result) -> str:
     """``0.848 (0.835–0.861)``; the value to 4 places when there is no interval."""
-    if result.ci_low is None or result.ci_high is None:
+    if result.value is None or result.ci_low is None or result.ci_high is None:
         return _format(result.value)
     return f"{result.value:.3f} ({result.ci_low:.3f}–{result.ci_high:.3f})"
 

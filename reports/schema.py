@@ -13,7 +13,8 @@ from assay.errors import InvalidInputError
 
 SCHEMA_VERSION = 2
 # v2 (assay 0.1): results carry a confidence interval (ci_low, ci_high, ci_method, ci_level,
-# n_resamples). v1 reports load with those fields empty.
+# n_resamples) and a note; value is None for groups too small to score. v1 reports load
+# with those fields empty.
 
 
 class _Record(BaseModel):
@@ -62,7 +63,7 @@ class Result(_Record):
     dataset: str
     kind: str
     metric: str
-    value: float
+    value: float | None = Field(description="None when the group is too small to score")
     n: int
     slice: str | None = None
     group: str | None = None
@@ -71,6 +72,7 @@ class Result(_Record):
     ci_method: str | None = Field(None, description="wilson, percentile or bca")
     ci_level: float | None = None
     n_resamples: int | None = None
+    note: str | None = None
 
 
 class CellRecord(_Record):
@@ -101,6 +103,7 @@ class Report(_Record):
     datasets: list[DatasetRecord]
     metrics: list[dict[str, Any]]
     intervals: dict[str, Any] = Field(default_factory=dict)
+    bias: dict[str, Any] = Field(default_factory=dict)
     results: list[Result]
     cells: list[CellRecord]
     predictions: PredictionsRecord

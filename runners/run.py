@@ -180,6 +180,7 @@ class SuiteRun:
                     self.suite.metrics,
                     self.suite.slices,
                     intervals=self.suite.intervals,
+                    bias=self.suite.bias,
                     seed=self.suite.seed,
                 )
                 blocks.append(
@@ -220,6 +221,7 @@ class SuiteRun:
             datasets=[_dataset_record(d) for d in self.datasets.values()],
             metrics=[m.model_dump() for m in suite.metrics],
             intervals=suite.intervals.model_dump(),
+            bias=suite.bias.model_dump(),
             results=results,
             cells=cells,
             predictions=PredictionsRecord(file="", sha256="", rows=0),

@@ -1,10 +1,14 @@
 """Turn one cell's predictions into report results, each with a confidence interval.
 
-Scalar metrics are computed overall (plus per-class metrics) and within each group of each
-slice column; group metrics (parity gaps, worst-group and per-group accuracy) for each
-sensitive column. Intervals come from one shared set of bootstrap resamples per block of
-results, stratified by class (overall, slices) or by group × class (sensitive columns), and
-seeded by (suite seed, dataset, block), so every model of a suite sees the same resamples.
+- overall: the suite's scalar metrics, and per-class metrics;
+- slices: the scalar metrics within each group of each slice column;
+- bias, for each sensitive column and each declared intersection: the bias metrics per group
+  (groups below ``min_group_size`` reported as too small), their difference, ratio and worst
+  group, and the named fairness metrics over the groups large enough to score.
+
+Intervals come from one shared set of bootstrap resamples per block of results, stratified
+by class (overall, slices) or by group × class (bias), and seeded by (suite seed, dataset,
+block), so every model of a suite sees the same resamples.
 """
 
 from __future__ import annotations
@@ -17,21 +21,38 @@ import numpy as np
 
 from assay.hashing import hash_value
 from assay.metrics import GroupCodes, group_codes
+from assay.metrics.groups import AGGREGATES, by_group, by_group_decomposition, intersect_groups
 from assay.metrics.intervals import Interval, bootstrap_intervals
-from assay.metrics.registry import DEFAULT_GROUP_METRICS, METRICS, compute_metric
+from assay.metrics.registry import METRICS, compute_metric
 from assay.metrics.resampling import strata_codes
 from assay.metrics.sufficient import Decomposition, decompose
 from assay.reports.schema import Result
 from assay.suites.data import LoadedDataset
-from assay.suites.schema import IntervalSpec, MetricSpec
+from assay.suites.schema import BiasSpec, IntervalSpec, MetricSpec
+
+NAMED_GROUP_METRICS = (
+    "worst_group_accuracy",
+    "demographic_parity_difference",
+    "equalized_odds_difference",
+)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One result to be: its metric name, group, value and example count."""
+
+    metric: str
+    group: str | None
+    value: float
+    n: int
+    per_class: bool = False  # reported under the pseudo-column "class"
 
 
 @dataclass(frozen=True)
 class _Pending:
-    """One metric of a block: its value(s) and the decomposition for its interval."""
+    """The results of one metric in a block, aligned with its decomposition's outputs."""
 
-    metric: str
-    values: dict[str | None, float]
+    entries: list[_Entry]
     decomposition: Decomposition | None
 
 
@@ -43,23 +64,24 @@ def score_predictions(
     slices: Sequence[str],
     *,
     intervals: IntervalSpec | None = None,
+    bias: BiasSpec | None = None,
     seed: int = 0,
 ) -> list[Result]:
     """All results of one model on one dataset, in a fixed order."""
-    spec = intervals or IntervalSpec()
+    bias = bias or BiasSpec()
     scalar = [m for m in metrics if _kind(m) == "scalar"]
     per_class = [m for m in metrics if _kind(m) == "per_class"]
-    grouped = [m for m in metrics if _kind(m) == "groups"] or [
-        MetricSpec(name=n) for n in DEFAULT_GROUP_METRICS
+    named = [m for m in metrics if _kind(m) == "groups"] or [
+        MetricSpec(name=n) for n in NAMED_GROUP_METRICS
     ]
-    scorer = _BlockScorer(model, dataset, probabilities, spec, seed)
-    results = scorer.block([*scalar, *per_class], rows=None, slice_column=None)
+    scorer = _Scorer(model, dataset, probabilities, intervals or IntervalSpec(), seed)
+    results = scorer.scalar_block([*scalar, *per_class], rows=None, column=None, group=None)
     for column in slices:
         values = dataset.groups[column]
         for group in sorted(set(values.tolist())):
-            results += scorer.block(scalar, rows=values == group, slice_column=column, group=group)
-    for column in dataset.sensitive:
-        results += scorer.block(grouped, rows=None, slice_column=column, sensitive=True)
+            results += scorer.scalar_block(scalar, rows=values == group, column=column, group=group)
+    for column, values in _bias_columns(dataset, bias):
+        results += scorer.bias_block(column, values, bias, named)
     return results
 
 
@@ -68,7 +90,16 @@ def _kind(metric: MetricSpec) -> str:
     return "groups" if info.needs_groups else "per_class" if info.per_class else "scalar"
 
 
-class _BlockScorer:
+def _bias_columns(dataset: LoadedDataset, bias: BiasSpec) -> Iterator[tuple[str, np.ndarray]]:
+    for column in dataset.sensitive:
+        yield column, dataset.groups[column]
+    for columns in bias.intersections:
+        if all(c in dataset.sensitive for c in columns):
+            crossed = intersect_groups({c: dataset.groups[c] for c in columns})
+            yield " & ".join(columns), crossed
+
+
+class _Scorer:
     def __init__(
         self,
         model: str,
@@ -83,55 +114,143 @@ class _BlockScorer:
         self.intervals = intervals
         self.seed = seed
 
-    def block(
+    def scalar_block(
         self,
         metrics: Sequence[MetricSpec],
         *,
         rows: np.ndarray | None,
-        slice_column: str | None,
-        group: str | None = None,
-        sensitive: bool = False,
+        column: str | None,
+        group: str | None,
     ) -> list[Result]:
         labels = self.dataset.labels if rows is None else self.dataset.labels[rows]
         probs = self.probabilities if rows is None else self.probabilities[rows]
-        groups = (
-            group_codes(self.dataset.groups[slice_column]) if sensitive and slice_column else None
-        )  # encoded once, shared by every group metric and its interval
-        pending = [self._pending(m, labels, probs, groups) for m in metrics]
-        strata = strata_codes(labels) if groups is None else strata_codes(groups.codes, labels)
-        found = self._intervals(pending, strata, (slice_column, group))
-        results = []
-        for item, intervals in zip(pending, found, strict=True):
-            sizes = self._sizes(item.metric, labels, groups)
-            for (key, value), interval in zip(item.values.items(), intervals, strict=True):
-                n = len(labels) if key is None else sizes[key]
-                results.append(
-                    self._result(
-                        item.metric, value, n, slice_column, group if key is None else key, interval
-                    )
-                )
-        return results
+        pending = [self._scalar(m, labels, probs, group) for m in metrics]
+        return self._results(pending, strata_codes(labels), column, (column, group))
 
-    def _pending(
-        self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, groups: GroupCodes | None
+    def bias_block(
+        self, column: str, values: np.ndarray, bias: BiasSpec, named: Sequence[MetricSpec]
+    ) -> list[Result]:
+        encoded = group_codes(values)
+        sizes = np.bincount(encoded.codes, minlength=len(encoded.names))
+        large = sizes >= bias.min_group_size
+        keep = large[encoded.codes]
+        labels, probs = self.dataset.labels[keep], self.probabilities[keep]
+        remap = np.cumsum(large) - 1
+        scored = GroupCodes(
+            remap[encoded.codes[keep]],
+            [n for n, big in zip(encoded.names, large, strict=True) if big],
+        )
+        too_small = self._too_small(column, encoded, sizes, large, bias)
+        if not scored.names:
+            return too_small
+        pending = [self._by_group(m, labels, probs, scored) for m in bias.metrics]
+        pending += [self._named(m, labels, probs, scored) for m in named]
+        block = self._results(pending, strata_codes(scored.codes, labels), column, (column,))
+        return block + too_small
+
+    def _scalar(
+        self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, group: str | None
+    ) -> _Pending:
+        name = METRICS.canonical(metric.name)
+        value = compute_metric(name, labels, probs, params=metric.params)
+        if isinstance(value, dict):  # per-class: keyed by class index
+            support = np.bincount(labels, minlength=len(self.dataset.classes))
+            entries = [
+                _Entry(name, self.dataset.classes[int(k)], v, int(support[int(k)]), True)
+                for k, v in value.items()
+            ]
+        else:
+            entries = [_Entry(name, group, value, len(labels))]
+        return _Pending(entries, self._decompose(name, labels, probs, None, metric))
+
+    def _by_group(
+        self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, groups: GroupCodes
+    ) -> _Pending:
+        name = METRICS.canonical(metric.name)
+        result = by_group(name, labels, probs, sensitive_features=groups, params=metric.params)
+        entries = [_Entry(name, g, v, result.sizes[g]) for g, v in result.values.items()]
+        aggregates = (result.difference(), result.ratio(), result.worst_group())
+        entries += [
+            _Entry(f"{name}_{a}", None, v, len(labels))
+            for a, v in zip(AGGREGATES, aggregates, strict=True)
+        ]
+        decomposition = None
+        if self.intervals.method != "none":
+            decomposition = by_group_decomposition(
+                name,
+                labels,
+                probs,
+                codes=groups.codes,
+                names=groups.names,
+                scored=range(len(groups.names)),
+                params=metric.params,
+            )
+        return _Pending(entries, decomposition)
+
+    def _named(
+        self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, groups: GroupCodes
     ) -> _Pending:
         name = METRICS.canonical(metric.name)
         value = compute_metric(name, labels, probs, sensitive_features=groups, params=metric.params)
-        values: dict[str | None, float] = (
-            {self._label(name, k): v for k, v in value.items()}
-            if isinstance(value, dict)
-            else {None: value}
-        )
-        decomposition = None
-        if self.intervals.method != "none":
-            decomposition = decompose(
-                name, labels, probs, sensitive_features=groups, params=metric.params
-            )
-        return _Pending(name, values, decomposition)
+        if isinstance(value, dict):
+            sizes = np.bincount(groups.codes, minlength=len(groups.names))
+            entries = [
+                _Entry(name, g, v, int(sizes[groups.names.index(g)])) for g, v in value.items()
+            ]
+        else:
+            entries = [_Entry(name, None, value, len(labels))]
+        return _Pending(entries, self._decompose(name, labels, probs, groups, metric))
 
-    def _label(self, metric: str, key: str) -> str:
-        """Per-class outputs are keyed by class index; reports use class names."""
-        return self.dataset.classes[int(key)] if METRICS.get(metric).per_class else key
+    def _decompose(
+        self,
+        name: str,
+        labels: np.ndarray,
+        probs: np.ndarray,
+        groups: GroupCodes | None,
+        metric: MetricSpec,
+    ) -> Decomposition | None:
+        if self.intervals.method == "none":
+            return None
+        return decompose(name, labels, probs, sensitive_features=groups, params=metric.params)
+
+    def _too_small(
+        self,
+        column: str,
+        encoded: GroupCodes,
+        sizes: np.ndarray,
+        large: np.ndarray,
+        bias: BiasSpec,
+    ) -> list[Result]:
+        note = f"too small to score: fewer than min_group_size = {bias.min_group_size} examples"
+        return [
+            Result(
+                **self.base,
+                metric=METRICS.canonical(m.name),
+                value=None,
+                n=int(size),
+                slice=column,
+                group=name,
+                note=note,
+            )
+            for name, size, big in zip(encoded.names, sizes, large, strict=True)
+            if not big
+            for m in bias.metrics
+        ]
+
+    def _results(
+        self,
+        pending: list[_Pending],
+        strata: np.ndarray,
+        column: str | None,
+        block: tuple[Any, ...],
+    ) -> list[Result]:
+        intervals = self._intervals(pending, strata, block)
+        results = []
+        for item, found in zip(pending, intervals, strict=True):
+            for entry, interval in zip(item.entries, found, strict=True):
+                slice_column = "class" if entry.per_class else column
+                results.append(self._result(entry, slice_column, interval))
+        return results
 
     def _intervals(
         self, pending: list[_Pending], strata: np.ndarray, block: tuple[Any, ...]
@@ -152,29 +271,11 @@ class _BlockScorer:
             else []
         )
         return [
-            next(computed) if p.decomposition is not None else [None] * len(p.values)
+            next(computed) if p.decomposition is not None else [None] * len(p.entries)
             for p in pending
         ]
 
-    def _sizes(self, metric: str, labels: np.ndarray, groups: GroupCodes | None) -> dict[str, int]:
-        """Examples behind each per-class or per-group value."""
-        if METRICS.get(metric).per_class:
-            support = np.bincount(labels, minlength=len(self.dataset.classes))
-            return {c: int(support[i]) for i, c in enumerate(self.dataset.classes)}
-        if groups is None:
-            return {}
-        counts = np.bincount(groups.codes, minlength=len(groups.names))
-        return {g: int(c) for g, c in zip(groups.names, counts, strict=True)}
-
-    def _result(
-        self,
-        metric: str,
-        value: float,
-        n: int,
-        slice_column: str | None,
-        group: str | None,
-        interval: Interval | None,
-    ) -> Result:
+    def _result(self, entry: _Entry, column: str | None, interval: Interval | None) -> Result:
         ci: dict[str, Any] = {}
         if interval is not None and not np.isnan(interval.low):
             ci = {
@@ -184,5 +285,13 @@ class _BlockScorer:
                 "ci_level": interval.level,
                 "n_resamples": interval.n_resamples,
             }
-        column = "class" if METRICS.get(metric).per_class else slice_column
-        return Result(**self.base, metric=metric, value=value, n=n, slice=column, group=group, **ci)
+        value = None if np.isnan(entry.value) else entry.value
+        return Result(
+            **self.base,
+            metric=entry.metric,
+            value=value,
+            n=entry.n,
+            slice=column,
+            group=entry.group,
+            **ci,
+        )

@@ -207,6 +207,40 @@ class IntervalSpec(_Spec):
     closed_form: bool = Field(True, description="Wilson intervals for accuracy-like proportions")
 
 
+def _metric_shorthand(value: Any) -> Any:
+    """Allow ``metrics: [accuracy, {name: ece, params: {n_bins: 10}}]``."""
+    if isinstance(value, list):
+        return [{"name": v} if isinstance(v, str) else v for v in value]
+    return value
+
+
+class BiasSpec(_Spec):
+    """How results are disaggregated by each sensitive column (and intersections of them)."""
+
+    metrics: list[MetricSpec] = Field(
+        default_factory=lambda: [MetricSpec(name="accuracy"), MetricSpec(name="ece")],
+        description="scalar metrics per group, with their difference, ratio and worst group",
+    )
+    min_group_size: int = Field(
+        30, ge=1, description="smaller groups are reported as too small and left out of gaps"
+    )
+    intersections: list[list[str]] = Field(
+        default_factory=list, description="lists of two or more sensitive columns to cross"
+    )
+
+    _shorthand = field_validator("metrics", mode="before")(
+        classmethod(lambda cls, value: _metric_shorthand(value))
+    )
+
+    @field_validator("intersections")
+    @classmethod
+    def _at_least_two(cls, value: list[list[str]]) -> list[list[str]]:
+        for columns in value:
+            if len(columns) < 2 or len(set(columns)) != len(columns):
+                raise ValueError("each intersection names two or more different columns")
+        return value
+
+
 def _default_metrics() -> list[MetricSpec]:
     return [MetricSpec(name=n) for n in ("accuracy", "ece", "brier_score", "nll")]
 
@@ -224,6 +258,7 @@ class Suite(_Spec):
     metrics: list[MetricSpec] = Field(default_factory=_default_metrics)
     slices: list[str] = Field(default_factory=list, description="columns to disaggregate by")
     intervals: IntervalSpec = Field(default_factory=IntervalSpec)
+    bias: BiasSpec = Field(default_factory=BiasSpec)
 
     @field_validator("version", mode="before")
     @classmethod
@@ -234,10 +269,8 @@ class Suite(_Spec):
 
     @field_validator("metrics", mode="before")
     @classmethod
-    def _metric_shorthand(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return [{"name": v} if isinstance(v, str) else v for v in value]
-        return value
+    def _metrics_shorthand(cls, value: Any) -> Any:
+        return _metric_shorthand(value)
 
     def dataset(self, name: str) -> DatasetSpec:
         return next(d for d in self.datasets if d.name == name)

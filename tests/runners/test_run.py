@@ -106,22 +106,45 @@ def test_adversarial_ids_pair_with_clean_ids(digits_runs: tuple) -> None:
     assert ids["digits_test"] == ids["digits_noise"] == ids["digits_fgsm"]
 
 
-def test_adult_fairness_matches_fairlearn() -> None:
+def test_adult_bias_results_match_fairlearn() -> None:
+    from fairlearn.metrics import MetricFrame
+
     output = run_suite(load_suite(demo_suite_path("adult")), cache_dir=None)
+    report = output.report
     frame = output.predictions.to_pandas()
+    minimum = report.bias["min_group_size"]
     for model in ("logreg", "boosted"):
         rows = frame[(frame.model == model) & (frame.dataset == "adult_test")]
         predicted = np.stack(rows["probs"].to_numpy()).argmax(axis=1)
         for column in ("sex", "race"):
-            expected = fl_dpd(rows["label"], predicted, sensitive_features=rows[column])
-            result = output.report.result(
+            sizes = rows[column].value_counts()
+            large = rows[column].isin(sizes[sizes >= minimum].index).to_numpy()
+            expected = fl_dpd(
+                rows["label"][large], predicted[large], sensitive_features=rows[column][large]
+            )
+            result = report.result(
                 model, "adult_test", "demographic_parity_difference", slice=column
             )
             assert result.value == pytest.approx(expected, abs=1e-12)
+            by_group = MetricFrame(
+                metrics=accuracy_score,
+                y_true=rows["label"][large],
+                y_pred=predicted[large],
+                sensitive_features=rows[column][large],
+            )
+            gap = report.result(model, "adult_test", "accuracy_difference", slice=column)
+            assert gap.value == pytest.approx(by_group.difference(), abs=1e-12)
+            assert gap.ci_low is not None and gap.ci_low <= gap.value <= gap.ci_high
+            for group in sizes[sizes < minimum].index:  # reported, not dropped
+                small = report.result(model, "adult_test", "accuracy", slice=column, group=group)
+                assert small.value is None and small.n == sizes[group]
+                assert small.note is not None and "too small" in small.note
         band = rows["age_band"] == "50+"
-        assert output.report.result(
+        assert report.result(
             model, "adult_test", "accuracy", slice="age_band", group="50+"
         ).value == pytest.approx(accuracy_score(rows["label"][band], predicted[band.to_numpy()]))
+    crossed = [r for r in report.results if r.slice == "sex & race" and r.metric == "ece"]
+    assert {r.group for r in crossed} >= {"sex=Female & race=White", "sex=Male & race=Black"}
 
 
 class NaNModel:
