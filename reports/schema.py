@@ -104,6 +104,7 @@ class Report(_Record):
     metrics: list[dict[str, Any]]
     intervals: dict[str, Any] = Field(default_factory=dict)
     bias: dict[str, Any] = Field(default_factory=dict)
+    robustness: dict[str, Any] = Field(default_factory=dict)
     results: list[Result]
     cells: list[CellRecord]
     predictions: PredictionsRecord

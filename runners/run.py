@@ -39,6 +39,7 @@ from assay.runners.inference import (
 )
 from assay.runners.plan import Cell, plan_cells
 from assay.runners.progress import RunObserver, SilentObserver
+from assay.runners.robustness import robustness_results
 from assay.runners.scoring import score_predictions
 from assay.suites.data import LoadedDataset, load_datasets
 from assay.suites.loading import LoadedSuite
@@ -74,7 +75,7 @@ class SuiteRun:
         >>> from assay.suites.loading import load_suite
         >>> output = SuiteRun(load_suite(demo_suite_path("digits")), cache=None).execute()
         >>> sorted({r.kind for r in output.report.results})
-        ['adversarial', 'in_distribution', 'shifted']
+        ['adversarial', 'in_distribution', 'robustness', 'shifted']
     """
 
     def __init__(
@@ -165,6 +166,7 @@ class SuiteRun:
 
     def _assemble(self, outcomes: list[CellOutcome]) -> RunOutput:
         blocks, results = [], []
+        merged: dict[tuple[str, str], np.ndarray] = {}
         for model in self.models:
             for name, dataset in self.datasets.items():
                 parts = [
@@ -173,6 +175,7 @@ class SuiteRun:
                     if o.cell.model == model and o.cell.dataset == name
                 ]
                 probabilities = np.concatenate(parts) if len(parts) > 1 else parts[0]
+                merged[(model, name)] = probabilities
                 results += score_predictions(
                     model,
                     dataset,
@@ -188,6 +191,7 @@ class SuiteRun:
                         model, name, dataset.ids, dataset.labels, probabilities, dataset.groups
                     )
                 )
+        results += robustness_results(self.suite, self.datasets, merged)
         cells = [
             CellRecord(
                 model=o.cell.model,
@@ -222,6 +226,7 @@ class SuiteRun:
             metrics=[m.model_dump() for m in suite.metrics],
             intervals=suite.intervals.model_dump(),
             bias=suite.bias.model_dump(),
+            robustness=suite.robustness.model_dump(),
             results=results,
             cells=cells,
             predictions=PredictionsRecord(file="", sha256="", rows=0),

@@ -276,15 +276,6 @@ class _Scorer:
         ]
 
     def _result(self, entry: _Entry, column: str | None, interval: Interval | None) -> Result:
-        ci: dict[str, Any] = {}
-        if interval is not None and not np.isnan(interval.low):
-            ci = {
-                "ci_low": interval.low,
-                "ci_high": interval.high,
-                "ci_method": interval.method,
-                "ci_level": interval.level,
-                "n_resamples": interval.n_resamples,
-            }
         value = None if np.isnan(entry.value) else entry.value
         return Result(
             **self.base,
@@ -293,5 +284,18 @@ class _Scorer:
             n=entry.n,
             slice=column,
             group=entry.group,
-            **ci,
+            **interval_fields(interval),
         )
+
+
+def interval_fields(interval: Interval | None) -> dict[str, Any]:
+    """The Result fields of an interval; none when there is no (finite) interval."""
+    if interval is None or np.isnan(interval.low):
+        return {}
+    return {
+        "ci_low": interval.low,
+        "ci_high": interval.high,
+        "ci_method": interval.method,
+        "ci_level": interval.level,
+        "n_resamples": interval.n_resamples,
+    }

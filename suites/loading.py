@@ -115,6 +115,25 @@ def check_references(suite: Suite, base_dir: Path) -> None:
         _check_model(model, index, base_dir)
     for index, dataset in enumerate(suite.datasets):
         _check_dataset(suite, dataset, index, base_dir)
+    reference = suite.robustness.reference_model
+    if reference is not None and reference not in {m.name for m in suite.models}:
+        raise UnknownNameError(
+            "model",
+            reference,
+            [m.name for m in suite.models],
+            key_path=("robustness", "reference_model"),
+        )
+    for index, metric in enumerate(suite.bias.metrics):
+        bias_key = ("bias", "metrics", index, "name")
+        if metric.name not in METRICS:
+            raise UnknownNameError("metric", metric.name, METRICS.names(), key_path=bias_key)
+        info = METRICS.get(metric.name)
+        if info.needs_groups or info.per_class or info.per_group:
+            raise ConfigError(
+                "bias metrics must be scalar metrics (computed per group)",
+                key_path=bias_key,
+                value=metric.name,
+            )
     for index, metric in enumerate(suite.metrics):
         key = ("metrics", index)
         if metric.name not in METRICS:

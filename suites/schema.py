@@ -241,6 +241,25 @@ class BiasSpec(_Spec):
         return value
 
 
+class BaselineFit(_Spec):
+    """A declared fit of shifted accuracy on clean accuracy (Taori et al. 2020)."""
+
+    slope: float
+    intercept: float
+    scale: Literal["logit", "linear"] = "logit"
+
+
+class RobustnessSpec(_Spec):
+    """Summaries of clean → shifted/adversarial loss, paired by example id."""
+
+    reference_model: str | None = Field(
+        None, description="model whose corruption errors normalise the mCE (unnormalised if unset)"
+    )
+    baseline_fit: BaselineFit | None = Field(
+        None, description="fit for effective robustness; off when unset"
+    )
+
+
 def _default_metrics() -> list[MetricSpec]:
     return [MetricSpec(name=n) for n in ("accuracy", "ece", "brier_score", "nll")]
 
@@ -259,6 +278,7 @@ class Suite(_Spec):
     slices: list[str] = Field(default_factory=list, description="columns to disaggregate by")
     intervals: IntervalSpec = Field(default_factory=IntervalSpec)
     bias: BiasSpec = Field(default_factory=BiasSpec)
+    robustness: RobustnessSpec = Field(default_factory=RobustnessSpec)
 
     @field_validator("version", mode="before")
     @classmethod

@@ -31,7 +31,7 @@ def digits_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunOutp
 
 def test_every_model_and_dataset_has_results(digits_runs: tuple) -> None:
     _, first, _ = digits_runs
-    cells = {(r.model, r.dataset, r.kind) for r in first.report.results}
+    cells = {(r.model, r.dataset, r.kind) for r in first.report.results if r.kind != "robustness"}
     assert cells == {
         (m, d, k)
         for m in ("mlp", "logreg")
@@ -84,6 +84,24 @@ def test_fresh_runs_are_byte_identical(digits_runs: tuple) -> None:
     assert [r.model_dump_json() for r in again.report.results] == [
         r.model_dump_json() for r in first.report.results
     ]
+
+
+def test_robustness_results_pair_clean_and_derived_sets(digits_runs: tuple) -> None:
+    _, first, _ = digits_runs
+    report = first.report
+    for model in ("mlp", "logreg"):
+        clean = report.result(model, "digits_test", "accuracy").value
+        for derived in ("digits_noise", "digits_fgsm"):
+            shifted = report.result(model, derived, "accuracy").value
+            assert clean is not None and shifted is not None
+            drop = report.result(model, derived, "accuracy_drop")
+            assert drop.value == pytest.approx(clean - shifted, abs=1e-12)
+            assert drop.ci_low is not None and drop.ci_low <= drop.value <= drop.ci_high
+            relative = report.result(model, derived, "relative_robustness").value
+            assert relative == pytest.approx(shifted / clean)
+        mce = report.result(model, "digits_test", "mce")  # one corruption at one severity
+        noisy = report.result(model, "digits_noise", "accuracy").value
+        assert noisy is not None and mce.value == pytest.approx(1 - noisy)
 
 
 def test_sharded_run_gives_the_same_numbers(digits_runs: tuple) -> None:

@@ -1,0 +1,127 @@
+"""Robustness summaries: how much a model loses from a clean set to its shifted versions.
+
+Clean and shifted predictions are paired by example id, so the drop is measured on the same
+examples and its interval comes from resampling pairs jointly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from assay.metrics._checks import check_labels, check_same_length
+from assay.metrics.sufficient import Decomposition
+
+
+def accuracy_drop(clean_correct: object, shifted_correct: object) -> float:
+    """Clean accuracy minus shifted accuracy on the same examples (higher = less robust).
+
+    Example:
+        >>> accuracy_drop([1, 1, 1, 0], [1, 0, 0, 0])
+        0.5
+    """
+    clean, shifted = _paired(clean_correct, shifted_correct)
+    return float(clean.mean() - shifted.mean())
+
+
+def relative_robustness(clean_correct: object, shifted_correct: object) -> float:
+    """Shifted accuracy over clean accuracy on the same examples (1 = no loss); NaN when the
+    clean accuracy is 0 (Taori et al. 2020 call 1 − this the relative drop).
+
+    Example:
+        >>> relative_robustness([1, 1, 1, 0], [1, 0, 0, 0])
+        0.3333333333333333
+    """
+    clean, shifted = _paired(clean_correct, shifted_correct)
+    return float(shifted.mean() / clean.mean()) if clean.mean() > 0 else float("nan")
+
+
+def paired_decomposition(clean_correct: np.ndarray, shifted_correct: np.ndarray) -> Decomposition:
+    """Sufficient statistics [clean, shifted, 1] per example pair; outputs the accuracy drop
+    and the relative robustness, so both intervals resample pairs jointly."""
+    clean, shifted = _paired(clean_correct, shifted_correct)
+    statistics = sparse.csr_matrix(np.column_stack([clean, shifted, np.ones(len(clean))]))
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        clean_rate, shifted_rate = s[:, 0] / s[:, 2], s[:, 1] / s[:, 2]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            relative = np.where(clean_rate > 0, shifted_rate / clean_rate, np.nan)
+        return np.column_stack([clean_rate - shifted_rate, relative])
+
+    return Decomposition(statistics, finish, outputs=("accuracy_drop", "relative_robustness"))
+
+
+@dataclass(frozen=True)
+class CorruptionErrors:
+    """Top-1 error of one model on one corruption at each severity."""
+
+    corruption: str
+    errors_by_severity: Mapping[int, float]
+
+
+def mean_corruption_error(
+    model: Sequence[CorruptionErrors], reference: Sequence[CorruptionErrors] | None = None
+) -> float:
+    """Mean corruption error (Hendrycks & Dietterich 2019).
+
+    With a reference model: CE_c = Σ_s E_{c,s} / Σ_s E^ref_{c,s}, and mCE = mean_c CE_c
+    (AlexNet is the paper's reference). Without one, the unnormalised mean of the errors
+    over corruptions and severities. Severities must match between the two.
+
+    Example:
+        >>> ours = [CorruptionErrors("noise", {1: 0.2, 2: 0.4})]
+        >>> ref = [CorruptionErrors("noise", {1: 0.4, 2: 0.8})]
+        >>> mean_corruption_error(ours, ref), round(mean_corruption_error(ours), 6)
+        (0.5, 0.3)
+    """
+    if not model:
+        raise ValueError("mean_corruption_error needs at least one corruption")
+    if reference is None:
+        return float(np.mean([np.mean(list(c.errors_by_severity.values())) for c in model]))
+    by_name = {c.corruption: c for c in reference}
+    ratios = []
+    for corruption in model:
+        ref = by_name.get(corruption.corruption)
+        if ref is None or set(ref.errors_by_severity) != set(corruption.errors_by_severity):
+            raise ValueError(
+                f"the reference model lacks corruption {corruption.corruption!r} "
+                "at the same severities"
+            )
+        ratios.append(
+            sum(corruption.errors_by_severity.values()) / sum(ref.errors_by_severity.values())
+        )
+    return float(np.mean(ratios))
+
+
+def effective_robustness(
+    clean_accuracy: float,
+    shifted_accuracy: float,
+    *,
+    slope: float,
+    intercept: float,
+    scale: str = "logit",
+) -> float:
+    """Shifted accuracy above what a baseline fit predicts from clean accuracy (Taori et al.
+    2020): ER = acc_shift − g⁻¹(slope · g(acc_clean) + intercept), g = logit or identity.
+
+    Example:
+        >>> round(effective_robustness(0.8, 0.7, slope=1.0, intercept=-1.0), 4)
+        0.1046
+    """
+    if scale not in ("logit", "linear"):
+        raise ValueError(f"scale must be 'logit' or 'linear', not {scale!r}")
+    if scale == "linear":
+        return float(shifted_accuracy - (slope * clean_accuracy + intercept))
+    clipped = min(max(clean_accuracy, 1e-12), 1 - 1e-12)
+    predicted_logit = slope * np.log(clipped / (1 - clipped)) + intercept
+    return float(shifted_accuracy - 1.0 / (1.0 + np.exp(-predicted_logit)))
+
+
+def _paired(clean_correct: object, shifted_correct: object) -> tuple[np.ndarray, np.ndarray]:
+    clean = check_labels(np.asarray(clean_correct, dtype=np.int64), name="clean_correct")
+    shifted = check_labels(np.asarray(shifted_correct, dtype=np.int64), name="shifted_correct")
+    check_same_length(clean, shifted)
+    return clean.astype(np.float64), shifted.astype(np.float64)

@@ -1,0 +1,164 @@
+"""Robustness results of a run: accuracy drop and relative robustness for every derived
+(shifted or adversarial) set against its clean parent, paired by example id; mean
+corruption error over the shift severities; effective robustness against a declared fit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from assay.hashing import hash_value
+from assay.metrics.intervals import Interval, bootstrap_intervals
+from assay.metrics.resampling import strata_codes
+from assay.metrics.robustness import (
+    CorruptionErrors,
+    effective_robustness,
+    mean_corruption_error,
+    paired_decomposition,
+)
+from assay.reports.schema import Result
+from assay.runners.scoring import interval_fields
+from assay.suites.data import LoadedDataset
+from assay.suites.schema import Suite
+
+SUMMARY_KIND = "robustness"
+
+
+def robustness_results(
+    suite: Suite,
+    datasets: Mapping[str, LoadedDataset],
+    probabilities: Mapping[tuple[str, str], np.ndarray],
+) -> list[Result]:
+    """All robustness results, models in suite order."""
+    correct = {
+        model.name: {
+            name: np.argmax(probabilities[(model.name, name)], axis=1) == d.labels
+            for name, d in datasets.items()
+        }
+        for model in suite.models
+    }
+    results: list[Result] = []
+    for model in (m.name for m in suite.models):
+        for dataset in datasets.values():
+            if dataset.derived_from is not None:
+                results += _paired(suite, model, dataset, correct[model])
+        reference = suite.robustness.reference_model
+        results += _mce(
+            model, datasets, correct[model], correct[reference] if reference is not None else None
+        )
+        results += _effective(suite, model, datasets, correct[model])
+    return results
+
+
+def _paired(
+    suite: Suite, model: str, dataset: LoadedDataset, correct: Mapping[str, np.ndarray]
+) -> list[Result]:
+    assert dataset.derived_from is not None
+    decomposition = paired_decomposition(correct[dataset.derived_from], correct[dataset.name])
+    spec = suite.intervals
+    intervals: Sequence[Interval | None] = [None] * len(decomposition.outputs)
+    if spec.method != "none":
+        intervals = bootstrap_intervals(
+            [decomposition],
+            n_resamples=spec.n_resamples,
+            level=spec.level,
+            method=spec.method,
+            seed=int(hash_value([suite.seed, dataset.name, "paired"])[:12], 16),
+            strata=strata_codes(dataset.labels),
+            closed_form=False,
+        )[0]
+    results = []
+    for name, value, interval in zip(
+        decomposition.outputs, decomposition.value(), intervals, strict=True
+    ):
+        ci = interval_fields(interval)
+        results.append(
+            Result(
+                model=model,
+                dataset=dataset.name,
+                kind=dataset.kind,
+                metric=name,
+                value=None if np.isnan(value) else float(value),
+                n=dataset.n_examples,
+                note=f"paired by example id with {dataset.derived_from!r}",
+                **ci,
+            )
+        )
+    return results
+
+
+def _corruptions(
+    datasets: Mapping[str, LoadedDataset], correct: Mapping[str, np.ndarray], parent: str
+) -> list[CorruptionErrors]:
+    errors: dict[str, dict[int, float]] = defaultdict(dict)
+    for name, dataset in datasets.items():
+        transform = dataset.transform
+        if dataset.kind == "shifted" and dataset.derived_from == parent and transform is not None:
+            severity = int(transform.params.get("severity", 1))
+            errors[transform.name][severity] = float(1.0 - correct[name].mean())
+    return [CorruptionErrors(c, e) for c, e in sorted(errors.items())]
+
+
+def _mce(
+    model: str,
+    datasets: Mapping[str, LoadedDataset],
+    correct: Mapping[str, np.ndarray],
+    reference_correct: Mapping[str, np.ndarray] | None,
+) -> list[Result]:
+    results = []
+    for parent in sorted({d.derived_from for d in datasets.values() if d.derived_from}):
+        ours = _corruptions(datasets, correct, parent)
+        if not ours:
+            continue
+        if reference_correct is None:
+            value = mean_corruption_error(ours)
+            note = "unnormalised: mean top-1 error over corruptions and severities"
+        else:
+            value = mean_corruption_error(ours, _corruptions(datasets, reference_correct, parent))
+            note = "normalised by the reference model's errors"
+        results.append(
+            Result(
+                model=model,
+                dataset=parent,
+                kind=SUMMARY_KIND,
+                metric="mce",
+                value=value,
+                n=datasets[parent].n_examples,
+                note=note,
+            )
+        )
+    return results
+
+
+def _effective(
+    suite: Suite,
+    model: str,
+    datasets: Mapping[str, LoadedDataset],
+    correct: Mapping[str, np.ndarray],
+) -> list[Result]:
+    fit = suite.robustness.baseline_fit
+    clean = next((d for d in datasets.values() if d.kind == "in_distribution"), None)
+    if fit is None or clean is None:
+        return []
+    clean_accuracy = float(correct[clean.name].mean())
+    return [
+        Result(
+            model=model,
+            dataset=name,
+            kind=dataset.kind,
+            metric="effective_robustness",
+            value=effective_robustness(
+                clean_accuracy,
+                float(correct[name].mean()),
+                slope=fit.slope,
+                intercept=fit.intercept,
+                scale=fit.scale,
+            ),
+            n=dataset.n_examples,
+            note=f"against {clean.name!r} and the declared fit",
+        )
+        for name, dataset in datasets.items()
+        if dataset.kind == "shifted"
+    ]
