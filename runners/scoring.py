@@ -27,6 +27,7 @@ from assay.metrics.registry import METRICS, compute_metric
 from assay.metrics.resampling import strata_codes
 from assay.metrics.sufficient import Decomposition, decompose
 from assay.reports.schema import Result
+from assay.runners.evaluate_metrics import compute_evaluate_metric
 from assay.suites.data import LoadedDataset
 from assay.suites.schema import BiasSpec, IntervalSpec, MetricSpec
 
@@ -86,6 +87,8 @@ def score_predictions(
 
 
 def _kind(metric: MetricSpec) -> str:
+    if metric.evaluate is not None:
+        return "scalar"
     info = METRICS.get(metric.name)
     return "groups" if info.needs_groups else "per_class" if info.per_class else "scalar"
 
@@ -151,6 +154,9 @@ class _Scorer:
     def _scalar(
         self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, group: str | None
     ) -> _Pending:
+        if metric.evaluate is not None:  # an evaluate module: no interval
+            found = compute_evaluate_metric(metric, labels, probs)
+            return _Pending([_Entry(k, group, v, len(labels)) for k, v in found.items()], None)
         name = METRICS.canonical(metric.name)
         value = compute_metric(name, labels, probs, params=metric.params)
         if isinstance(value, dict):  # per-class: keyed by class index

@@ -61,7 +61,23 @@ def load_suite(path: str | Path) -> LoadedSuite:
         check_references(suite, file.parent)
     except ConfigError as error:
         raise error.with_file(file) from None
-    return LoadedSuite(suite, file.resolve(), hashlib.sha256(raw_bytes).hexdigest())
+    return LoadedSuite(
+        _with_local_modules(suite, file.parent),
+        file.resolve(),
+        hashlib.sha256(raw_bytes).hexdigest(),
+    )
+
+
+def _with_local_modules(suite: Suite, base_dir: Path) -> Suite:
+    """Evaluate modules given as folders next to the suite get absolute paths; anything
+    else is a Hub id, loaded (online) when the suite runs."""
+    metrics = []
+    for metric in suite.metrics:
+        local = resolve_path(metric.evaluate, base_dir) if metric.evaluate else None
+        if local is not None and local.is_dir():
+            metric = metric.model_copy(update={"evaluate": str(local.resolve())})
+        metrics.append(metric)
+    return suite.model_copy(update={"metrics": metrics})
 
 
 def _parse_yaml(raw: bytes, file: Path) -> Any:
@@ -136,6 +152,14 @@ def check_references(suite: Suite, base_dir: Path) -> None:
             )
     for index, metric in enumerate(suite.metrics):
         key = ("metrics", index)
+        if metric.evaluate is not None:
+            if metric.name in METRICS:
+                raise ConfigError(
+                    "an evaluate module needs a name of its own, not a built-in metric's",
+                    key_path=(*key, "name"),
+                    value=metric.name,
+                )
+            continue
         if metric.name not in METRICS:
             raise UnknownNameError("metric", metric.name, METRICS.names(), key_path=(*key, "name"))
         try:

@@ -192,10 +192,17 @@ ModelSpec = Annotated[
 
 
 class MetricSpec(_Spec):
-    """A registered metric and its keyword options."""
+    """A registered metric and its keyword options, or an ``evaluate`` module."""
 
     name: str
     params: Params = Field(default_factory=dict)
+    evaluate: str | None = Field(
+        None, description="an evaluate module: a local folder (relative to the suite) or a Hub id"
+    )
+    input: Literal["labels", "probabilities"] = Field(
+        "labels", description="what an evaluate module takes as predictions"
+    )
+    higher_is_better: bool | None = Field(None, description="direction of an evaluate module")
 
 
 class IntervalSpec(_Spec):
