@@ -10,7 +10,7 @@ from typing import Any, Literal
 import numpy as np
 
 from assay.errors import InvalidInputError
-from assay.metrics import calibration, classification, fairness
+from assay.metrics import calibration, classification, fairness, smooth_calibration
 from assay.metrics._checks import GroupCodes
 from assay.registry import Registry
 
@@ -135,6 +135,15 @@ for _info in (
         _UNIT,
         aliases=("debiased_calibration_error",),
         description="debiased L2 calibration error (Kumar et al. 2019)",
+    ),
+    MetricInfo(
+        "smooth_ece",
+        smooth_calibration.smooth_expected_calibration_error,
+        "probabilities",
+        False,
+        _UNIT,
+        aliases=("smooth_expected_calibration_error",),
+        description="kernel-smoothed ECE at its fixed-point bandwidth (Błasiok & Nakkiran 2023)",
     ),
     MetricInfo(
         "brier_score",

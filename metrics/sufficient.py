@@ -20,6 +20,7 @@ from assay.metrics._checks import check_labels, check_labels_within, check_proba
 from assay.metrics._checks import encode_groups as _encode_groups
 from assay.metrics.binning import bin_index, upper_edges
 from assay.metrics.calibration import _one_vs_rest
+from assay.metrics.smooth_calibration import DEFAULT_GRID, fixed_point, residual_cells
 
 Finish = Callable[[np.ndarray], np.ndarray]
 
@@ -255,6 +256,15 @@ def debiased_calibration_error(
     return Decomposition(statistics, finish)
 
 
+def smooth_ece(y_true: object, y_prob: object, *, grid: int = DEFAULT_GRID) -> Decomposition:
+    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    ((confidence, outcome),) = _one_vs_rest(labels, probs, "top_label")
+    statistics = _stack(residual_cells(confidence, outcome, grid), np.ones(len(labels)))
+    return Decomposition(
+        statistics, lambda s: fixed_point(s[:, :grid] / s[:, grid : grid + 1])[:, None]
+    )
+
+
 def brier_score(y_true: object, y_prob: object) -> Decomposition:
     labels, probs, _ = _labels_and_predictions(y_true, y_prob)
     one_hot = np.zeros_like(probs)
@@ -393,6 +403,7 @@ DECOMPOSITIONS: dict[str, Callable[..., Decomposition]] = {
     "classwise_ece": lambda y, p, **kw: calibration_error(y, p, mode="classwise", **kw),
     "mce": lambda y, p, **kw: calibration_error(y, p, norm="max", **kw),
     "debiased_ece": debiased_calibration_error,
+    "smooth_ece": smooth_ece,
     "brier_score": brier_score,
     "nll": nll,
     "group_accuracy": group_accuracy,

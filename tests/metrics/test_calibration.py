@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import brier_score_loss as sk_brier
 from sklearn.metrics import log_loss
@@ -39,6 +39,8 @@ cases = st.tuples(
 def test_ece_matches_torchmetrics(case: tuple[int, int, int, int]) -> None:
     seed, n, n_classes, n_bins = case
     labels, probs = random_case(seed, n, n_classes)
+    # torchmetrics puts confidence exactly 1.0 in a bin of its own (its issue #3510)
+    assume(probs.max() < 1.0)
     expected = multiclass_calibration_error(
         torch.from_numpy(probs),
         torch.from_numpy(labels),

@@ -6,7 +6,7 @@ import calibration as kumar  # uncertainty-calibration, Kumar et al. 2019's libr
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn.calibration import calibration_curve
 from torchmetrics.functional.classification import multiclass_calibration_error
@@ -32,6 +32,8 @@ cases = st.tuples(
 def test_l2_and_max_norms_match_torchmetrics(case: tuple[int, int, int, int], norm: str) -> None:
     seed, n, n_classes, n_bins = case
     labels, probs = random_case(seed, n, n_classes)
+    # torchmetrics puts confidence exactly 1.0 in a bin of its own (its issue #3510)
+    assume(probs.max() < 1.0)
     expected = multiclass_calibration_error(
         torch.from_numpy(probs),
         torch.from_numpy(labels),
