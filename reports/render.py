@@ -32,16 +32,50 @@ def _interval_note(report: Report) -> str:
     )
 
 
+SUMMARY_METRICS = {"accuracy_drop", "relative_robustness", "mce", "effective_robustness"}
+
+
+def _is_summary(result: Result) -> bool:
+    return result.kind in ("ood", "robustness") or result.metric in SUMMARY_METRICS
+
+
 def overall_table(report: Report) -> Table:
     """One row per model × dataset, one column per overall metric."""
-    overall = [r for r in report.results if r.slice is None]
-    metrics = list(dict.fromkeys(r.metric for r in overall))
+    overall = [r for r in report.results if r.slice is None and not _is_summary(r)]
     title = f"{report.suite.name} v{report.suite.version} — overall"
+    return _wide_table(title, overall, caption=_interval_note(report))
+
+
+def summary_table(report: Report) -> Table | None:
+    """Robustness and OOD results (paired drops, mCE, detection scores); None if none."""
+    summaries = [r for r in report.results if r.slice is None and _is_summary(r)]
+    if not summaries:
+        return None
+    table = Table(
+        title="robustness and out-of-distribution detection",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for header in ("model", "dataset", "kind", "metric", "n", "value", "note"):
+        table.add_column(
+            header,
+            justify="right" if header in ("n", "value") else "left",
+            no_wrap=header != "note",
+        )
+    for r in summaries:
+        table.add_row(
+            r.model, r.dataset, r.kind, r.metric, str(r.n), _with_interval(r), r.note or ""
+        )
+    return table
+
+
+def _wide_table(title: str, results: list[Result], *, caption: str) -> Table:
+    metrics = list(dict.fromkeys(r.metric for r in results))
     table = Table(
         title=title,
         title_justify="left",
         box=box.SIMPLE_HEAD,
-        caption=_interval_note(report),
+        caption=caption,
         caption_justify="left",
     )
     for header in ("model", "dataset", "kind", "n", *metrics):
@@ -49,7 +83,7 @@ def overall_table(report: Report) -> Table:
             header, justify="right" if header in (*metrics, "n") else "left", no_wrap=True
         )
     rows: dict[tuple[str, str], dict[str, Result]] = defaultdict(dict)
-    for result in overall:
+    for result in results:
         rows[(result.model, result.dataset)][result.metric] = result
     for (model, dataset), by_metric in rows.items():
         first = next(iter(by_metric.values()))
@@ -87,9 +121,11 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
         f"{len(report.cells)} cells ({inferred} inferred, {len(report.cells) - inferred} cached)"
     )
     parts: list = [header, overall_table(report)]
+    summary = summary_table(report)
     by_group = grouped_table(report)
-    if by_group is not None and grouped:
-        parts.append(by_group)
-    elif by_group is not None:
-        parts.append(f"{by_group.row_count} results by slice and group: see `assay show`")
+    if grouped:
+        parts += [t for t in (summary, by_group) if t is not None]
+    elif summary is not None or by_group is not None:
+        hidden = (summary.row_count if summary else 0) + (by_group.row_count if by_group else 0)
+        parts.append(f"{hidden} more rows (robustness, ood, slices, groups): see `assay show`")
     return Group(*parts)

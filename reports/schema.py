@@ -36,7 +36,7 @@ class ModelRecord(_Record):
 
 class DatasetRecord(_Record):
     name: str
-    kind: Literal["in_distribution", "shifted", "adversarial"]
+    kind: Literal["in_distribution", "shifted", "adversarial", "ood"]
     fingerprint: str
     n_examples: int
     classes: list[str]

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from assay._version import __version__
+from assay.metrics.ood import max_softmax_score, negative_energy_score
 from assay.reports.predictions import PredictionBlock, predictions_table
 from assay.reports.schema import (
     CellRecord,
@@ -37,6 +38,7 @@ from assay.runners.inference import (
     predict_batched,
     take_rows,
 )
+from assay.runners.ood_scoring import ood_results
 from assay.runners.plan import Cell, plan_cells
 from assay.runners.progress import RunObserver, SilentObserver
 from assay.runners.robustness import robustness_results
@@ -75,7 +77,7 @@ class SuiteRun:
         >>> from assay.suites.loading import load_suite
         >>> output = SuiteRun(load_suite(demo_suite_path("digits")), cache=None).execute()
         >>> sorted({r.kind for r in output.report.results})
-        ['adversarial', 'in_distribution', 'robustness', 'shifted']
+        ['adversarial', 'in_distribution', 'ood', 'robustness', 'shifted']
     """
 
     def __init__(
@@ -144,6 +146,43 @@ class SuiteRun:
         check_probabilities(probabilities, len(dataset.classes), owner)
         return np.clip(probabilities, 0.0, 1.0)
 
+    def _ood(
+        self, model: str, dataset: LoadedDataset, merged: dict[tuple[str, str], np.ndarray]
+    ) -> list[Result]:
+        assert dataset.reference is not None
+        reference = self.datasets[dataset.reference]
+        scores = {
+            "msp": (
+                max_softmax_score(merged[(model, reference.name)]),
+                max_softmax_score(merged[(model, dataset.name)]),
+            )
+        }
+        if getattr(self.models[model], "gives_logits", False):
+            scores["energy"] = (
+                negative_energy_score(self._logits(model, reference)),
+                negative_energy_score(self._logits(model, dataset)),
+            )
+        return ood_results(model, dataset, scores, self.suite.intervals, self.suite.seed)
+
+    def _logits(self, model: str, dataset: LoadedDataset) -> np.ndarray:
+        """Raw logits of a whole dataset (for energy scores), cached like predictions."""
+        adapter = self.models[model]
+        key = cell_cache_key(
+            model_fingerprint=adapter.fingerprint,
+            dataset_fingerprint=dataset.fingerprint,
+            transform={"output": "logits"},
+            seed=self.suite.seed,
+            rows=(0, dataset.n_examples),
+        )
+        cached = self.cache.get(key) if self.cache else None
+        if cached is not None:
+            return cached
+        inputs = model_inputs(adapter, dataset.features)
+        logits = adapter.predict_logits(inputs, self._batch_size(model))  # type: ignore[attr-defined]
+        if self.cache:
+            self.cache.put(key, logits)
+        return logits
+
     def _batch_size(self, model: str) -> int:
         return self.suite.model(model).batch_size or self.suite.batch_size
 
@@ -176,6 +215,14 @@ class SuiteRun:
                 ]
                 probabilities = np.concatenate(parts) if len(parts) > 1 else parts[0]
                 merged[(model, name)] = probabilities
+                if dataset.kind == "ood":
+                    results += self._ood(model, dataset, merged)
+                    blocks.append(
+                        PredictionBlock(
+                            model, name, dataset.ids, dataset.labels, probabilities, dataset.groups
+                        )
+                    )
+                    continue
                 results += score_predictions(
                     model,
                     dataset,

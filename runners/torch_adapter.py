@@ -90,6 +90,20 @@ class TorchAdapter:
                 on_batch(len(probs))
         return output
 
+    @property
+    def gives_logits(self) -> bool:
+        return self.output == "logits"
+
+    def predict_logits(self, inputs: np.ndarray, batch_size: int) -> np.ndarray:
+        """The module's raw outputs (logits), batch by batch, as float32."""
+        parts = []
+        with torch.inference_mode():
+            tensor = self._tensor(inputs)
+            for start in range(0, len(inputs), batch_size):
+                raw = self.module(tensor[start : start + batch_size])
+                parts.append(raw.to(dtype=torch.float32, device="cpu").numpy())
+        return np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
+
     def _tensor(self, batch: Any) -> torch.Tensor:
         tensor = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32))
         return tensor if self.device.type == "cpu" else tensor.to(self.device)

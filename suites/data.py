@@ -39,6 +39,7 @@ class LoadedDataset:
     fingerprint: str
     derived_from: str | None = None
     transform: Transform | None = None
+    reference: str | None = None  # ood sets: the in-distribution set they are told from
 
     @property
     def n_examples(self) -> int:
@@ -63,7 +64,8 @@ def load_base_dataset(
     spec: DatasetSpec, slices: Sequence[str], context: DataContext
 ) -> LoadedDataset:
     """Load a dataset that has a ``source``: select rows, check columns, encode labels."""
-    assert spec.source is not None and spec.label is not None
+    assert spec.source is not None
+    slices = () if spec.kind == "ood" else slices
     table, rows = _select_rows(load_source(spec.source, context.base_dir), spec)
     columns = list(table.column_names)
     _require_columns(spec, slices, columns, context)
@@ -73,7 +75,11 @@ def load_base_dataset(
         raise context.error("no feature columns are left for the model", "features", columns)
     origin = f"dataset {spec.name!r}"
     ids = _example_ids(table, rows, spec, context)
-    labels, classes = encode_labels(table.column(spec.label).to_pandas(), spec.classes, origin)
+    classes: tuple[str, ...] = ()
+    if spec.label is None:  # an ood set: no labels; classes come from its reference
+        labels = np.full(table.num_rows, -1, dtype=np.int64)
+    else:
+        labels, classes = encode_labels(table.column(spec.label).to_pandas(), spec.classes, origin)
     groups = {
         c: table.column(c).to_pandas().astype(str).to_numpy() for c in (*spec.sensitive, *slices)
     }
@@ -223,4 +229,16 @@ def load_datasets(
         if spec.from_ is not None:
             on_dataset(spec.name)
             loaded[spec.name] = derive_dataset(spec, loaded[spec.from_], suite.seed)
+        if spec.kind == "ood":
+            reference = ood_reference(suite, spec)
+            loaded[spec.name] = replace(
+                loaded[spec.name], reference=reference, classes=loaded[reference].classes
+            )
     return {spec.name: loaded[spec.name] for spec in suite.datasets}
+
+
+def ood_reference(suite: Suite, spec: DatasetSpec) -> str:
+    """The in-distribution set an ood set is compared with: declared, or the first."""
+    if spec.reference is not None:
+        return spec.reference
+    return next(d.name for d in suite.datasets if d.kind == "in_distribution")

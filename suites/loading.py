@@ -205,6 +205,18 @@ def _check_dataset(suite: Suite, spec: DatasetSpec, index: int, base_dir: Path) 
         )
     if spec.from_ is not None:
         _check_parent(suite, spec, key)
+    if spec.kind == "ood":
+        clean = [d.name for d in suite.datasets if d.kind == "in_distribution"]
+        if spec.reference is not None and spec.reference not in clean:
+            raise UnknownNameError(
+                "in-distribution dataset", spec.reference, clean, key_path=(*key, "reference")
+            )
+        if not clean:
+            raise ConfigError(
+                "an 'ood' dataset needs an in_distribution dataset to compare with",
+                key_path=(*key, "kind"),
+                value=spec.kind,
+            )
     if spec.shift is not None:
         _check_transform("shift", spec.shift.name, spec.shift.params, (*key, "shift"))
     if spec.attack is not None:

@@ -14,7 +14,7 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=100)]
 ImportPath = Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")]
 Params = dict[str, Any]
-DatasetKind = Literal["in_distribution", "shifted", "adversarial"]
+DatasetKind = Literal["in_distribution", "shifted", "adversarial", "ood"]
 
 
 class _Spec(BaseModel):
@@ -106,6 +106,9 @@ class DatasetSpec(_Spec):
     )
     partition: Partition | None = None
     limit: int | None = Field(None, ge=1, description="keep the first N rows")
+    reference: str | None = Field(
+        None, description="ood only: the in-distribution set to tell apart (default: the first)"
+    )
 
     @model_validator(mode="after")
     def _check_origin(self) -> DatasetSpec:
@@ -122,12 +125,18 @@ class DatasetSpec(_Spec):
     def _check_sourced(self) -> DatasetSpec:
         if self.shift is not None or self.attack is not None:
             raise ValueError("a dataset with a 'source' is used as is; derive with 'from'")
+        if self.kind == "ood":
+            if self.label is not None or self.classes is not None or self.sensitive:
+                raise ValueError("an 'ood' dataset has no labels, classes or sensitive columns")
+            return self
+        if self.reference is not None:
+            raise ValueError("'reference' is for 'ood' datasets")
         if self.label is None:
             raise ValueError("'label' (the label column) is required")
         return self
 
     def _check_derived(self) -> DatasetSpec:
-        if self.kind == "in_distribution":
+        if self.kind in ("in_distribution", "ood"):
             raise ValueError("a dataset derived with 'from' is 'shifted' or 'adversarial'")
         if self.kind == "shifted" and self.shift is None:
             raise ValueError("a shifted dataset derived with 'from' needs a 'shift'")

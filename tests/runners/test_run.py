@@ -31,7 +31,11 @@ def digits_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunOutp
 
 def test_every_model_and_dataset_has_results(digits_runs: tuple) -> None:
     _, first, _ = digits_runs
-    cells = {(r.model, r.dataset, r.kind) for r in first.report.results if r.kind != "robustness"}
+    cells = {
+        (r.model, r.dataset, r.kind)
+        for r in first.report.results
+        if r.kind not in ("robustness", "ood")
+    }
     assert cells == {
         (m, d, k)
         for m in ("mlp", "logreg")
@@ -55,7 +59,8 @@ def test_metrics_recompute_from_stored_predictions(digits_runs: tuple, tmp_path:
     folder = ReportStore(tmp_path).write(first.report, first.predictions)
     report = load_report(folder)
     table = pq.read_table(folder / report.predictions.file).to_pandas()
-    assert len(table) == report.predictions.rows == 6 * 539
+    assert len(table) == report.predictions.rows == 6 * 539 + 2 * 300
+    table = table[table.dataset != "digits_inverted"]  # no labels to score
     for (model, dataset), rows in table.groupby(["model", "dataset"]):
         probs = np.stack(rows["probs"].to_numpy()).astype(np.float64)
         labels = rows["label"].to_numpy()
@@ -69,7 +74,7 @@ def test_metrics_recompute_from_stored_predictions(digits_runs: tuple, tmp_path:
 
 def test_second_run_comes_from_cache_with_identical_metrics(digits_runs: tuple) -> None:
     _, first, second = digits_runs
-    assert first.inferred_cells == 6
+    assert first.inferred_cells == 8
     assert second.inferred_cells == 0
     assert all(cell.cached for cell in second.report.cells)
     as_json = [[r.model_dump_json() for r in run.report.results] for run in (first, second)]
@@ -80,7 +85,7 @@ def test_second_run_comes_from_cache_with_identical_metrics(digits_runs: tuple) 
 def test_fresh_runs_are_byte_identical(digits_runs: tuple) -> None:
     _, first, _ = digits_runs
     again = run_suite(load_suite(demo_suite_path("digits")), cache_dir=None)
-    assert again.inferred_cells == 6
+    assert again.inferred_cells == 8
     assert [r.model_dump_json() for r in again.report.results] == [
         r.model_dump_json() for r in first.report.results
     ]
@@ -104,10 +109,31 @@ def test_robustness_results_pair_clean_and_derived_sets(digits_runs: tuple) -> N
         assert noisy is not None and mce.value == pytest.approx(1 - noisy)
 
 
+def test_ood_results_for_every_model(digits_runs: tuple) -> None:
+    from assay.metrics import ood
+
+    _, first, _ = digits_runs
+    report = first.report
+    frame = first.predictions.to_pandas()
+    for model in ("mlp", "logreg"):
+        rows = frame[frame.model == model]
+        inside = np.stack(rows[rows.dataset == "digits_test"]["probs"].to_numpy()).max(axis=1)
+        outside = np.stack(rows[rows.dataset == "digits_inverted"]["probs"].to_numpy()).max(axis=1)
+        result = report.result(model, "digits_inverted", "ood_auroc_msp")
+        assert result.value == pytest.approx(ood.auroc(inside, outside), abs=1e-12)
+        assert result.ci_method == "delong"
+        assert (rows[rows.dataset == "digits_inverted"]["label"] == -1).all()
+    energy = {r.model for r in report.results if r.metric == "ood_auroc_energy"}
+    assert energy == {"mlp"}  # only the torch model gives logits
+    assert not [
+        r for r in report.results if r.dataset == "digits_inverted" and r.metric == "accuracy"
+    ]
+
+
 def test_sharded_run_gives_the_same_numbers(digits_runs: tuple) -> None:
     _, first, _ = digits_runs
     sharded = run_suite(load_suite(demo_suite_path("digits")), cache_dir=None, shard_size=200)
-    assert len(sharded.report.cells) == 6 * 3
+    assert len(sharded.report.cells) == 6 * 3 + 2 * 2
     # other batch boundaries may change float rounding inside torch kernels, not the numbers
     for ours, theirs in zip(sharded.report.results, first.report.results, strict=True):
         assert ours.model_copy(update={"value": 0.0}) == theirs.model_copy(update={"value": 0.0})
