@@ -13,8 +13,8 @@ from assay.errors import InvalidInputError
 
 SCHEMA_VERSION = 2
 # v2 (assay 0.1): results carry a confidence interval (ci_low, ci_high, ci_method, ci_level,
-# n_resamples) and a note; value is None for groups too small to score. v1 reports load
-# with those fields empty.
+# n_resamples) and a note; value is None for groups too small to score; reliability-diagram
+# bins per model × dataset. v1 reports load with those fields empty.
 
 
 class _Record(BaseModel):
@@ -75,6 +75,22 @@ class Result(_Record):
     note: str | None = None
 
 
+class ReliabilityBin(_Record):
+    """One bin (lower, upper] of a top-label reliability diagram; empty bins have None."""
+
+    lower: float
+    upper: float
+    count: int
+    mean_confidence: float | None
+    accuracy: float | None
+
+
+class ReliabilityRecord(_Record):
+    model: str
+    dataset: str
+    bins: list[ReliabilityBin]
+
+
 class CellRecord(_Record):
     model: str
     dataset: str
@@ -106,6 +122,7 @@ class Report(_Record):
     bias: dict[str, Any] = Field(default_factory=dict)
     robustness: dict[str, Any] = Field(default_factory=dict)
     results: list[Result]
+    reliability: list[ReliabilityRecord] = Field(default_factory=list)
     cells: list[CellRecord]
     predictions: PredictionsRecord
 

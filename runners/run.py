@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from assay._version import __version__
 from assay.metrics.ood import max_softmax_score, negative_energy_score
+from assay.metrics.reliability import reliability_diagram
 from assay.reports.predictions import PredictionBlock, predictions_table
 from assay.reports.schema import (
     CellRecord,
@@ -23,6 +24,8 @@ from assay.reports.schema import (
     Environment,
     ModelRecord,
     PredictionsRecord,
+    ReliabilityBin,
+    ReliabilityRecord,
     Report,
     Result,
     SuiteRecord,
@@ -205,6 +208,7 @@ class SuiteRun:
 
     def _assemble(self, outcomes: list[CellOutcome]) -> RunOutput:
         blocks, results = [], []
+        reliability: list[ReliabilityRecord] = []
         merged: dict[tuple[str, str], np.ndarray] = {}
         for model in self.models:
             for name, dataset in self.datasets.items():
@@ -223,6 +227,7 @@ class SuiteRun:
                         )
                     )
                     continue
+                reliability.append(_reliability(model, dataset, probabilities))
                 results += score_predictions(
                     model,
                     dataset,
@@ -250,7 +255,8 @@ class SuiteRun:
             )
             for o in outcomes
         ]
-        return RunOutput(self._report(results, cells), predictions_table(blocks))
+        report = self._report(results, cells).model_copy(update={"reliability": reliability})
+        return RunOutput(report, predictions_table(blocks))
 
     def _report(self, results: list[Result], cells: list[CellRecord]) -> Report:
         suite = self.suite
@@ -278,6 +284,23 @@ class SuiteRun:
             cells=cells,
             predictions=PredictionsRecord(file="", sha256="", rows=0),
         )
+
+
+def _reliability(
+    model: str, dataset: LoadedDataset, probabilities: np.ndarray
+) -> ReliabilityRecord:
+    diagram = reliability_diagram(dataset.labels, probabilities)
+    bins = [
+        ReliabilityBin(
+            lower=row["lower"],
+            upper=row["upper"],
+            count=row["count"],
+            mean_confidence=None if np.isnan(row["mean_confidence"]) else row["mean_confidence"],
+            accuracy=None if np.isnan(row["accuracy"]) else row["accuracy"],
+        )
+        for row in diagram.rows()
+    ]
+    return ReliabilityRecord(model=model, dataset=dataset.name, bins=bins)
 
 
 def _dataset_record(dataset: LoadedDataset) -> DatasetRecord:

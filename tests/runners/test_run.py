@@ -72,6 +72,19 @@ def test_metrics_recompute_from_stored_predictions(digits_runs: tuple, tmp_path:
         )
 
 
+def test_reliability_bins_reproduce_the_ece(digits_runs: tuple) -> None:
+    _, first, _ = digits_runs
+    report = first.report
+    assert {(r.model, r.dataset) for r in report.reliability} == {
+        (m, d) for m in ("mlp", "logreg") for d in ("digits_test", "digits_noise", "digits_fgsm")
+    }
+    for record in report.reliability:
+        filled = [b for b in record.bins if b.count]
+        total = sum(b.count for b in filled)
+        ece = sum(b.count / total * abs(b.accuracy - b.mean_confidence) for b in filled)  # type: ignore[operator]
+        assert ece == pytest.approx(report.result(record.model, record.dataset, "ece").value)
+
+
 def test_second_run_comes_from_cache_with_identical_metrics(digits_runs: tuple) -> None:
     _, first, second = digits_runs
     assert first.inferred_cells == 8
