@@ -69,22 +69,54 @@ def _one_vs_rest(
     ]
 
 
-def _binned_error(stats: BinnedStatistics, norm: str) -> float:
-    gap = np.abs(stats.outcome_sum - stats.confidence_sum) / np.maximum(stats.count, 1)
-    weight = stats.count / stats.count.sum()
+def binned_errors(
+    count: np.ndarray, confidence_sum: np.ndarray, outcome_sum: np.ndarray, norm: str
+) -> np.ndarray:
+    """Calibration error of each row of per-bin sums (m × bins) under ``norm``.
+
+    Shared by the metric (one row) and its bootstrap (one row per resample).
+    """
+    gap = np.abs(outcome_sum - confidence_sum) / np.maximum(count, 1)
+    weight = count / count.sum(axis=-1, keepdims=True)
     if norm == "l1":
-        return float(np.sum(weight * gap))
+        return np.sum(weight * gap, axis=-1)
     if norm == "l2":
-        return float(np.sqrt(np.sum(weight * gap**2)))
-    return float(np.max(gap[stats.count > 0]))
+        return np.sqrt(np.sum(weight * gap**2, axis=-1))
+    return np.max(np.where(count > 0, gap, 0.0), axis=-1)
 
 
-def _combine(errors: list[float], norm: str) -> float:
-    """Class-wise errors combine as (mean_k e_k^p)^(1/p), or their max (Kumar et al. 2019)."""
+def combine_errors(errors: np.ndarray, norm: str) -> np.ndarray:
+    """Per-view errors (m × views) combine as (mean_k e_k^p)^(1/p), or their max
+    (Kumar et al. 2019's "marginal" error)."""
     if norm == "max":
-        return max(errors)
+        return errors.max(axis=-1)
     power = 1.0 if norm == "l1" else 2.0
-    return float(np.mean(np.power(errors, power)) ** (1.0 / power))
+    return np.mean(errors**power, axis=-1) ** (1.0 / power)
+
+
+def debiased_squares(
+    count: np.ndarray, confidence_sum: np.ndarray, outcome_sum: np.ndarray
+) -> np.ndarray:
+    """Debiased squared L2 error of each row of per-bin sums, clipped at 0 (bins with fewer
+    than 2 examples add nothing), as in Kumar et al.'s code."""
+    usable = count >= 2
+    safe = np.where(usable, count, 2.0)
+    mean_outcome = outcome_sum / safe
+    gap = mean_outcome - confidence_sum / safe
+    variance = mean_outcome * (1 - mean_outcome) / (safe - 1)
+    total = count.sum(axis=-1, keepdims=True)
+    return np.maximum(
+        np.sum(np.where(usable, count / total * (gap**2 - variance), 0.0), axis=-1), 0.0
+    )
+
+
+def _view_statistics(
+    labels: np.ndarray, probs: np.ndarray, n_bins: int, binning: str, mode: str
+) -> list[BinnedStatistics]:
+    return [
+        bin_statistics(confidence, outcome, n_bins, binning)
+        for confidence, outcome in _one_vs_rest(labels, probs, mode)
+    ]
 
 
 def expected_calibration_error(
@@ -129,10 +161,10 @@ def expected_calibration_error(
     check_binning("expected_calibration_error", binning)
     labels, probs = _inputs(y_true, y_prob)
     errors = [
-        _binned_error(bin_statistics(confidence, outcome, bins, binning), norm)
-        for confidence, outcome in _one_vs_rest(labels, probs, mode)
+        binned_errors(v.count.astype(float), v.confidence_sum, v.outcome_sum, norm)
+        for v in _view_statistics(labels, probs, bins, binning, mode)
     ]
-    return _combine(errors, norm)
+    return float(combine_errors(np.array(errors), norm))
 
 
 def maximum_calibration_error(
@@ -178,16 +210,10 @@ def debiased_calibration_error(
     bins = _check_options("debiased_calibration_error", n_bins, "l2", mode)
     check_binning("debiased_calibration_error", binning)
     labels, probs = _inputs(y_true, y_prob)
-    squares = []
-    for confidence, outcome in _one_vs_rest(labels, probs, mode):
-        stats = bin_statistics(confidence, outcome, bins, binning)
-        count = stats.count.astype(np.float64)
-        usable = count >= 2
-        mean_outcome = stats.outcome_sum[usable] / count[usable]
-        gap = mean_outcome - stats.confidence_sum[usable] / count[usable]
-        variance = mean_outcome * (1 - mean_outcome) / (count[usable] - 1)
-        squares.append(max(float(np.sum(count[usable] / count.sum() * (gap**2 - variance))), 0.0))
-    # each class's estimate is clipped at 0 before averaging, as in Kumar et al.'s code
+    squares = [
+        debiased_squares(v.count.astype(float), v.confidence_sum, v.outcome_sum)
+        for v in _view_statistics(labels, probs, bins, binning, mode)
+    ]
     return float(np.sqrt(np.mean(squares)))
 
 

@@ -19,7 +19,12 @@ from scipy import sparse
 from assay.metrics._checks import check_labels, check_labels_within, check_probabilities
 from assay.metrics._checks import encode_groups as _encode_groups
 from assay.metrics.binning import bin_index, upper_edges
-from assay.metrics.calibration import _one_vs_rest
+from assay.metrics.calibration import (
+    _one_vs_rest,
+    binned_errors,
+    combine_errors,
+    debiased_squares,
+)
 from assay.metrics.smooth_calibration import DEFAULT_GRID, fixed_point, residual_cells
 
 Finish = Callable[[np.ndarray], np.ndarray]
@@ -187,8 +192,10 @@ def _binned_views(
     return _stack(*blocks), sizes
 
 
-def _split_views(s: np.ndarray, sizes: list[int]) -> list[tuple[np.ndarray, ...]]:
-    views: list[tuple[np.ndarray, ...]] = []
+def _split_views(
+    s: np.ndarray, sizes: list[int]
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    views: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     start = 0
     for size in sizes:
         count, conf, outcome = (s[:, start + i * size : start + (i + 1) * size] for i in range(3))
@@ -210,21 +217,8 @@ def calibration_error(
     statistics, sizes = _binned_views(labels, probs, n_bins, binning, mode)
 
     def finish(s: np.ndarray) -> np.ndarray:
-        errors = []
-        for count, conf, outcome in _split_views(s, sizes):
-            gap = np.abs(outcome - conf) / np.maximum(count, 1)
-            weight = count / count.sum(axis=1, keepdims=True)
-            if norm == "l1":
-                errors.append(np.sum(weight * gap, axis=1))
-            elif norm == "l2":
-                errors.append(np.sqrt(np.sum(weight * gap**2, axis=1)))
-            else:
-                errors.append(np.max(np.where(count > 0, gap, 0.0), axis=1))
-        stacked = np.stack(errors, axis=1)
-        if norm == "max":
-            return stacked.max(axis=1)[:, None]
-        power = 1.0 if norm == "l1" else 2.0
-        return (np.mean(stacked**power, axis=1) ** (1.0 / power))[:, None]
+        errors = [binned_errors(*view, norm) for view in _split_views(s, sizes)]
+        return combine_errors(np.stack(errors, axis=1), norm)[:, None]
 
     return Decomposition(statistics, finish)
 
@@ -241,16 +235,7 @@ def debiased_calibration_error(
     statistics, sizes = _binned_views(labels, probs, n_bins, binning, mode)
 
     def finish(s: np.ndarray) -> np.ndarray:
-        squares = []
-        for count, conf, outcome in _split_views(s, sizes):
-            usable = count >= 2
-            safe = np.where(usable, count, 2.0)
-            mean_outcome = outcome / safe
-            gap = mean_outcome - conf / safe
-            variance = mean_outcome * (1 - mean_outcome) / (safe - 1)
-            total = count.sum(axis=1, keepdims=True)
-            square = np.sum(np.where(usable, count / total * (gap**2 - variance), 0.0), axis=1)
-            squares.append(np.maximum(square, 0.0))
+        squares = [debiased_squares(*view) for view in _split_views(s, sizes)]
         return np.sqrt(np.mean(np.stack(squares, axis=1), axis=1))[:, None]
 
     return Decomposition(statistics, finish)
