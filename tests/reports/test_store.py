@@ -42,6 +42,15 @@ def test_golden_v1_report_still_loads() -> None:
     assert result.ci_low is None and result.ci_method is None  # v1 had no intervals
 
 
+def test_golden_v2_report_loads_with_intervals() -> None:
+    report = load_report(GOLDEN / "v2")
+    assert report.schema_version == 2
+    accuracy = report.result("mlp", "digits_test", "accuracy")
+    assert accuracy.ci_method == "wilson"
+    assert accuracy.ci_low is not None and accuracy.ci_low < accuracy.value < accuracy.ci_high
+    assert report.reliability and report.intervals["method"] == "bca"
+
+
 def test_write_then_load_round_trips(tmp_path: Path) -> None:
     store = ReportStore(tmp_path)
     folder = store.write(golden_report(), table())
