@@ -176,6 +176,59 @@ def schema() -> None:
 
 
 @app.command()
+def compare(
+    baseline: Annotated[str, typer.Argument(help="baseline report: folder, run id or 'latest'")],
+    candidate: Annotated[str, typer.Argument(help="candidate report")],
+    store: StoreOption = None,
+    baseline_model: Annotated[str | None, typer.Option(help="model in the baseline report")] = None,
+    candidate_model: Annotated[
+        str | None, typer.Option(help="model in the candidate report")
+    ] = None,
+    alpha: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.05,
+    correction: Annotated[str, typer.Option(help="holm (family-wise) or bh (FDR)")] = "holm",
+    tolerance: Annotated[float, typer.Option(help="default absolute tolerance per metric")] = 0.01,
+    output: Annotated[
+        Path | None, typer.Option(help="write comparison.json and regressed ids")
+    ] = None,
+) -> None:
+    """Compare two reports example by example and flag (silent) regressions."""
+    with _exit_codes():
+        import pyarrow.parquet as pq
+
+        from assay.errors import UserError as _UserError
+        from assay.reports.comparison import ComparePolicy, compare_reports
+        from assay.reports.comparison_output import comparison_tables, write_comparison
+        from assay.reports.store import ReportStore, default_store, load_report
+
+        if correction not in ("holm", "bh"):
+            raise _UserError(f"--correction must be holm or bh, not {correction!r}")
+        reports = ReportStore(store or default_store())
+        loaded = []
+        for reference in (baseline, candidate):
+            folder = reports.resolve(reference)
+            report = load_report(folder)
+            loaded.append((report, pq.read_table(folder / report.predictions.file).to_pandas()))
+        policy = ComparePolicy(
+            alpha=alpha,
+            correction=correction,  # type: ignore[arg-type]
+            default_tolerance=tolerance,
+        )
+        result = compare_reports(
+            loaded[0][0],
+            loaded[0][1],
+            loaded[1][0],
+            loaded[1][1],
+            policy=policy,
+            baseline_model=baseline_model,
+            candidate_model=candidate_model,
+        )
+        out.print(comparison_tables(result))
+        if output is not None:
+            write_comparison(result, output)
+            out.print(f"comparison: {output}")
+
+
+@app.command()
 def metrics() -> None:
     """List the registered metrics with their direction and range."""
     from rich import box

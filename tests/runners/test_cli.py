@@ -62,6 +62,34 @@ def test_run_twice_then_show(
     assert "accuracy" in shown and "0.500 (0.150–0.850)" in shown  # Wilson, 2 of 4
 
 
+def test_compare_names_silent_regressions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(tmp_path / "store")
+    assert run_cli(monkeypatch, "demo", "--store", store, "--no-cache") == 0
+    capsys.readouterr()
+    code = run_cli(
+        monkeypatch,
+        "compare",
+        "latest",
+        "latest",
+        "--store",
+        store,
+        "--baseline-model",
+        "mlp",
+        "--candidate-model",
+        "logreg",
+        "--output",
+        str(tmp_path / "cmp"),
+    )
+    assert code == 0
+    shown = capsys.readouterr().out
+    assert shown.splitlines()[0].startswith("SILENT REGRESSIONS:")
+    assert "digits_noise" in shown and "regression (silent)" in shown
+    ids = (tmp_path / "cmp" / "regressed_ids-digits_noise.txt").read_text().split()
+    assert len(ids) > 100 and all(i.startswith("row-") for i in ids)
+
+
 def test_broken_suite_exits_2_with_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,0 +1,360 @@
+"""Compare two reports example by example: paired deltas, intervals, p-values, verdicts.
+
+Every cell (dataset × metric × slice group) present in both reports is compared on the
+examples both predicted, joined by example id. The delta's interval comes from resampling
+example ids jointly across both reports (one shared set of resamples per dataset and
+slice group); accuracy-type metrics get an exact McNemar p-value, the rest a Wald p-value
+from the paired-bootstrap standard error (continuous, so a correction over hundreds of
+cells is not starved by the 1/B floor of a resampling p-value). Holm (family-wise) or
+Benjamini–Hochberg (false discovery) correction runs over all tested cells. A regression
+anywhere while the headline cell holds is a *silent regression*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.stats import binomtest, norm
+
+from assay.errors import InvalidInputError
+from assay.hashing import hash_value
+from assay.metrics.registry import METRICS
+from assay.metrics.resampling import chunk_plan, draw_counts, strata_codes
+from assay.metrics.sufficient import Decomposition, decompose
+from assay.reports.schema import Report
+
+Verdict = Literal["regression", "improvement", "no_change", "inconclusive"]
+PROPORTIONS = {"accuracy", "f1_micro"}
+DEFAULT_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class ComparePolicy:
+    """How cells are judged: tolerance per metric (absolute), alpha and the correction."""
+
+    alpha: float = 0.05
+    correction: Literal["holm", "bh"] = "holm"
+    tolerance: dict[str, float] = field(default_factory=dict)
+    default_tolerance: float = DEFAULT_TOLERANCE
+    n_resamples: int = 1000
+    seed: int = 0
+    min_examples: int = 30
+
+    def tolerance_for(self, metric: str) -> float:
+        return self.tolerance.get(metric, self.default_tolerance)
+
+
+@dataclass(frozen=True)
+class CellComparison:
+    """One compared cell; ``harm`` is the delta signed so that positive means worse."""
+
+    dataset: str
+    metric: str
+    slice: str | None
+    group: str | None
+    n: int
+    baseline: float
+    candidate: float
+    delta: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    p_adjusted: float = float("nan")
+    verdict: Verdict = "inconclusive"
+    silent: bool = False
+    method: str = "paired bootstrap"
+
+
+@dataclass(frozen=True)
+class Churn:
+    """Prediction flips between checkpoints on one dataset."""
+
+    dataset: str
+    n: int
+    negative_flip_rate: float
+    positive_flip_rate: float
+    churn: float
+    regressed_ids: list[str]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline: str
+    candidate: str
+    cells: list[CellComparison]
+    churn: list[Churn]
+    headline: tuple[str, str]
+
+    @property
+    def silent_regressions(self) -> list[CellComparison]:
+        return [c for c in self.cells if c.silent]
+
+    @property
+    def regressions(self) -> list[CellComparison]:
+        return [c for c in self.cells if c.verdict == "regression"]
+
+
+def compare_reports(
+    baseline: Report,
+    baseline_predictions: pd.DataFrame,
+    candidate: Report,
+    candidate_predictions: pd.DataFrame,
+    *,
+    policy: ComparePolicy | None = None,
+    baseline_model: str | None = None,
+    candidate_model: str | None = None,
+) -> Comparison:
+    """Compare one model of ``candidate`` against one of ``baseline``, cell by cell."""
+    policy = policy or ComparePolicy()
+    model_b = baseline_model or _only_model(baseline, "baseline")
+    model_c = candidate_model or _only_model(candidate, "candidate")
+    datasets = _comparable_datasets(baseline, candidate)
+    metrics = [m["name"] for m in candidate.metrics if _comparable(m["name"])]
+    cells: list[CellComparison] = []
+    churn: list[Churn] = []
+    for dataset in datasets:
+        joined = _join(baseline_predictions, candidate_predictions, dataset, model_b, model_c)
+        churn.append(_churn(dataset, joined))
+        for column, group, rows in _cell_rows(joined, policy.min_examples):
+            cells += _compare_block(dataset, metrics, joined[rows], column, group, policy)
+    cells = _judge(cells, policy)
+    headline = (datasets[0], "accuracy")
+    return Comparison(
+        baseline.run_id, candidate.run_id, _mark_silent(cells, headline), churn, headline
+    )
+
+
+def _only_model(report: Report, role: str) -> str:
+    if len(report.models) != 1:
+        names = [m.name for m in report.models]
+        raise InvalidInputError(f"the {role} report has models {names}; name one to compare")
+    return report.models[0].name
+
+
+def _comparable(metric: str) -> bool:
+    if metric not in METRICS:
+        return False
+    info = METRICS.get(metric)
+    return not (info.needs_groups or info.per_class)
+
+
+def _comparable_datasets(baseline: Report, candidate: Report) -> list[str]:
+    theirs = {d.name: d for d in baseline.datasets}
+    names = []
+    for dataset in candidate.datasets:
+        if dataset.kind == "ood" or dataset.name not in theirs:
+            continue
+        if theirs[dataset.name].fingerprint != dataset.fingerprint:
+            raise InvalidInputError(
+                f"dataset {dataset.name!r} differs between the reports (fingerprints "
+                f"{theirs[dataset.name].fingerprint[:12]} and {dataset.fingerprint[:12]}); "
+                "paired comparison needs the same examples"
+            )
+        names.append(dataset.name)
+    if not names:
+        raise InvalidInputError("the reports share no dataset to compare")
+    in_distribution = [
+        d.name for d in candidate.datasets if d.kind == "in_distribution" and d.name in names
+    ]
+    return in_distribution[:1] + [n for n in names if n not in in_distribution[:1]]
+
+
+def _join(
+    baseline: pd.DataFrame, candidate: pd.DataFrame, dataset: str, model_b: str, model_c: str
+) -> pd.DataFrame:
+    left = baseline[(baseline.dataset == dataset) & (baseline.model == model_b)]
+    right = candidate[(candidate.dataset == dataset) & (candidate.model == model_c)]
+    joined = left.merge(
+        right[["example_id", "label", "probs"]],
+        on="example_id",
+        suffixes=("_b", "_c"),
+        validate="one_to_one",
+    )
+    if not (joined["label_b"] == joined["label_c"]).all():
+        raise InvalidInputError(f"dataset {dataset!r}: labels differ between the reports")
+    return joined.sort_values("example_id", kind="stable").reset_index(drop=True)
+
+
+def _cell_rows(
+    joined: pd.DataFrame, min_examples: int
+) -> list[tuple[str | None, str | None, np.ndarray]]:
+    """Overall rows, then each group of each slice/sensitive column with enough examples."""
+    cells: list[tuple[str | None, str | None, np.ndarray]] = [
+        (None, None, np.ones(len(joined), dtype=bool))
+    ]
+    fixed = {"example_id", "dataset", "model", "label_b", "label_c", "probs_b", "probs_c"}
+    for column in [c for c in joined.columns if c not in fixed]:
+        values = joined[column]
+        if values.isna().all():
+            continue
+        for group in sorted(values.dropna().unique()):
+            rows = (values == group).to_numpy()
+            if rows.sum() >= min_examples:
+                cells.append((column, str(group), rows))
+    return cells
+
+
+def _paired(
+    metric: str, labels: np.ndarray, probs_b: np.ndarray, probs_c: np.ndarray
+) -> Decomposition | None:
+    base = decompose(metric, labels, probs_b)
+    cand = decompose(metric, labels, probs_c)
+    if base is None or cand is None:
+        return None
+    width = base.statistics.shape[1]
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        return cand.finish(s[:, width:]) - base.finish(s[:, :width])
+
+    return Decomposition(sparse.hstack([base.statistics, cand.statistics], format="csr"), finish)
+
+
+def _compare_block(
+    dataset: str,
+    metrics: Sequence[str],
+    rows: pd.DataFrame,
+    column: str | None,
+    group: str | None,
+    policy: ComparePolicy,
+) -> list[CellComparison]:
+    labels = rows["label_b"].to_numpy().astype(np.int64)
+    probs_b, probs_c = _matrix(rows["probs_b"]), _matrix(rows["probs_c"])
+    pairs = [(m, _paired(m, labels, probs_b, probs_c)) for m in metrics]
+    usable = [(m, d) for m, d in pairs if d is not None]
+    replicates = _replicates(
+        [d for _, d in usable], labels, policy, seed_key=(dataset, column, group)
+    )
+    cells = []
+    for (metric, decomposition), draws in zip(usable, replicates, strict=True):
+        base = decompose(metric, labels, probs_b)
+        assert base is not None
+        delta = float(decomposition.value()[0])
+        baseline_value = float(base.value()[0])
+        low, high = np.nanquantile(draws, [policy.alpha / 2, 1 - policy.alpha / 2])
+        if metric in PROPORTIONS:
+            p_value, method = _mcnemar(labels, probs_b, probs_c), "exact McNemar"
+        else:  # Wald test with the paired-bootstrap standard error: p is not floored at 1/B
+            spread = float(np.nanstd(draws, ddof=1))
+            p_value = float(2 * norm.sf(abs(delta) / spread)) if spread > 0 else float(delta == 0)
+            method = "paired bootstrap"
+        cells.append(
+            CellComparison(
+                dataset=dataset,
+                metric=metric,
+                slice=column,
+                group=group,
+                n=len(labels),
+                baseline=baseline_value,
+                candidate=baseline_value + delta,
+                delta=delta,
+                ci_low=float(low),
+                ci_high=float(high),
+                p_value=p_value,
+                method=method,
+            )
+        )
+    return cells
+
+
+def _replicates(
+    decompositions: list[Decomposition],
+    labels: np.ndarray,
+    policy: ComparePolicy,
+    seed_key: tuple[object, ...],
+) -> list[np.ndarray]:
+    seed = int(hash_value([policy.seed, *map(str, seed_key)])[:12], 16)
+    strata = strata_codes(labels)
+    parts: list[list[np.ndarray]] = [[] for _ in decompositions]
+    for rows, sequence in chunk_plan(len(labels), policy.n_resamples, seed):
+        counts = np.ascontiguousarray(
+            draw_counts(len(labels), rows, np.random.default_rng(sequence), strata).T
+        )
+        for index, decomposition in enumerate(decompositions):
+            parts[index].append(decomposition.resampled_columns(counts)[:, 0])
+    return [np.concatenate(p) for p in parts]
+
+
+def _mcnemar(labels: np.ndarray, probs_b: np.ndarray, probs_c: np.ndarray) -> float:
+    """Exact McNemar test: discordant pairs split 50/50 under no change."""
+    right_b = probs_b.argmax(axis=1) == labels
+    right_c = probs_c.argmax(axis=1) == labels
+    lost, gained = int(np.sum(right_b & ~right_c)), int(np.sum(~right_b & right_c))
+    if lost + gained == 0:
+        return 1.0
+    return float(binomtest(lost, lost + gained, 0.5).pvalue)
+
+
+def _adjust(p_values: np.ndarray, method: str) -> np.ndarray:
+    """Holm step-down or Benjamini–Hochberg step-up adjusted p-values."""
+    m = len(p_values)
+    order = np.argsort(p_values, kind="stable")
+    ranked = p_values[order]
+    if method == "holm":
+        adjusted = np.maximum.accumulate((m - np.arange(m)) * ranked)
+    else:
+        adjusted = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
+    result = np.empty(m)
+    result[order] = np.minimum(adjusted, 1.0)
+    return result
+
+
+def _judge(cells: list[CellComparison], policy: ComparePolicy) -> list[CellComparison]:
+    if not cells:
+        return cells
+    adjusted = _adjust(np.array([c.p_value for c in cells]), policy.correction)
+    judged = []
+    for cell, p_adjusted in zip(cells, adjusted, strict=True):
+        sign = -1.0 if METRICS.get(cell.metric).higher_is_better else 1.0
+        harm = sign * cell.delta
+        harm_low, harm_high = sorted([sign * cell.ci_low, sign * cell.ci_high])
+        tolerance = policy.tolerance_for(cell.metric)
+        verdict: Verdict
+        if p_adjusted < policy.alpha and harm > tolerance:
+            verdict = "regression"
+        elif p_adjusted < policy.alpha and harm < -tolerance:
+            verdict = "improvement"
+        elif -tolerance <= harm_low and harm_high <= tolerance:
+            verdict = "no_change"
+        else:
+            verdict = "inconclusive"
+        judged.append(_replace(cell, p_adjusted=float(p_adjusted), verdict=verdict))
+    return judged
+
+
+def _mark_silent(cells: list[CellComparison], headline: tuple[str, str]) -> list[CellComparison]:
+    head = [c for c in cells if (c.dataset, c.metric) == headline and c.slice is None]
+    if head and head[0].verdict == "regression":
+        return cells
+    return [_replace(c, silent=c.verdict == "regression") for c in cells]
+
+
+def _churn(dataset: str, joined: pd.DataFrame) -> Churn:
+    labels = joined["label_b"].to_numpy()
+    predicted_b = _matrix(joined["probs_b"]).argmax(axis=1)
+    predicted_c = _matrix(joined["probs_c"]).argmax(axis=1)
+    right_b, right_c = predicted_b == labels, predicted_c == labels
+    lost = right_b & ~right_c
+    return Churn(
+        dataset=dataset,
+        n=len(labels),
+        negative_flip_rate=float(lost.mean()),
+        positive_flip_rate=float((~right_b & right_c).mean()),
+        churn=float((predicted_b != predicted_c).mean()),
+        regressed_ids=joined["example_id"][lost].astype(str).tolist(),
+    )
+
+
+def _matrix(column: pd.Series) -> np.ndarray:
+    """A column of per-row probability lists as an N×C float64 array."""
+    return np.asarray(np.stack(list(column)), dtype=np.float64)
+
+
+def _replace(cell: CellComparison, **changes: object) -> CellComparison:
+    from dataclasses import replace
+
+    return replace(cell, **changes)  # type: ignore[arg-type]

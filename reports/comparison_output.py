@@ -1,0 +1,81 @@
+"""Render and write a comparison: silent regressions first, then every cell, then churn."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+
+from assay.reports.comparison import CellComparison, Comparison
+
+
+def _cell_row(cell: CellComparison) -> list[str]:
+    where = cell.dataset + (f" [{cell.slice}={cell.group}]" if cell.slice else "")
+    return [
+        where,
+        cell.metric,
+        str(cell.n),
+        f"{cell.baseline:.4f}",
+        f"{cell.candidate:.4f}",
+        f"{cell.delta:+.4f} ({cell.ci_low:+.4f}, {cell.ci_high:+.4f})",
+        f"{cell.p_adjusted:.3g}",
+        cell.verdict + (" (silent)" if cell.silent else ""),
+    ]
+
+
+def comparison_tables(comparison: Comparison) -> Group:
+    """Silent regressions, all cells (regressions first) and churn as rich tables."""
+    headers = [
+        "cell",
+        "metric",
+        "n",
+        "baseline",
+        "candidate",
+        "delta (95% CI)",
+        "p (adj.)",
+        "verdict",
+    ]
+    order = {"regression": 0, "inconclusive": 1, "improvement": 2, "no_change": 3}
+    cells = Table(title="cells", title_justify="left", box=box.SIMPLE_HEAD)
+    for header in headers:
+        cells.add_column(header, no_wrap=True)
+    for cell in sorted(comparison.cells, key=lambda c: (not c.silent, order[c.verdict])):
+        cells.add_row(*_cell_row(cell))
+    churn = Table(title="prediction churn", title_justify="left", box=box.SIMPLE_HEAD)
+    for header in ("dataset", "n", "negative flips", "positive flips", "churn"):
+        churn.add_column(header)
+    for item in comparison.churn:
+        churn.add_row(
+            item.dataset,
+            str(item.n),
+            f"{item.negative_flip_rate:.4f}",
+            f"{item.positive_flip_rate:.4f}",
+            f"{item.churn:.4f}",
+        )
+    silent = comparison.silent_regressions
+    headline = (
+        f"SILENT REGRESSIONS: {len(silent)} (the headline {comparison.headline[1]} on "
+        f"{comparison.headline[0]} holds)"
+        if silent
+        else "no silent regression"
+    )
+    verdicts = {v: sum(c.verdict == v for c in comparison.cells) for v in order}
+    summary = ", ".join(f"{count} {verdict}" for verdict, count in verdicts.items())
+    return Group(headline, f"{len(comparison.cells)} cells: {summary}", cells, churn)
+
+
+def write_comparison(comparison: Comparison, folder: Path) -> None:
+    """comparison.json and, per dataset, the ids of examples the candidate got wrong that
+    the baseline got right."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = asdict(comparison)
+    for item in data["churn"]:
+        item.pop("regressed_ids")
+    (folder / "comparison.json").write_text(json.dumps(data, indent=2) + "\n")
+    for item in comparison.churn:
+        lines = "\n".join(item.regressed_ids)
+        (folder / f"regressed_ids-{item.dataset}.txt").write_text(lines + ("\n" if lines else ""))

@@ -1,0 +1,152 @@
+"""Comparison statistics, checked by simulation rather than asserted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assay.reports.comparison import ComparePolicy, _adjust, compare_reports
+from assay.reports.schema import Report
+from tests.reports.test_store import golden_report
+
+N_CLASSES = 3
+
+
+def minimal_report() -> Report:
+    data = golden_report().model_dump()
+    data["datasets"] = [
+        {
+            "name": "d",
+            "kind": "in_distribution",
+            "fingerprint": "f" * 64,
+            "n_examples": 0,
+            "classes": ["0", "1", "2"],
+        }
+    ]
+    data["metrics"] = [{"name": n, "params": {}} for n in ("accuracy", "ece", "nll")]
+    return Report.model_validate(data)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def population(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """True logits per example, labels drawn from them (so they are calibrated), and a
+    slice column."""
+    truth = rng.normal(0, 1.5, (n, N_CLASSES))
+    cumulative = softmax(truth).cumsum(axis=1)
+    labels = (rng.random(n)[:, None] > cumulative).sum(axis=1)
+    site = np.where(rng.random(n) < 0.75, "a", "b")
+    return truth, labels, site
+
+
+def model_logits(rng: np.random.Generator, truth: np.ndarray) -> np.ndarray:
+    """A fresh retrain: the true logits plus new noise per example."""
+    return truth + rng.normal(0, 0.3, truth.shape)
+
+
+def frame(model: str, labels: np.ndarray, probs: np.ndarray, site: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "example_id": [f"e{i}" for i in range(len(labels))],
+            "dataset": "d",
+            "model": model,
+            "label": labels,
+            "probs": list(probs.astype(np.float32)),
+            "site": site,
+        }
+    )
+
+
+def run(
+    baseline: np.ndarray,
+    candidate: np.ndarray,
+    labels: np.ndarray,
+    site: np.ndarray,
+    policy: ComparePolicy,
+) -> object:
+    report = minimal_report()
+    predictions = pd.concat(
+        [frame("b", labels, baseline, site), frame("c", labels, candidate, site)]
+    )
+    return compare_reports(
+        report,
+        predictions,
+        report,
+        predictions,
+        policy=policy,
+        baseline_model="b",
+        candidate_model="c",
+    )
+
+
+def test_identical_candidate_passes_with_zero_deltas() -> None:
+    rng = np.random.default_rng(0)
+    truth, labels, site = population(rng, 300)
+    probs = softmax(model_logits(rng, truth))
+    result = run(probs, probs, labels, site, ComparePolicy(n_resamples=200))
+    assert all(cell.delta == 0 for cell in result.cells)
+    assert {cell.verdict for cell in result.cells} == {"no_change"}
+    assert result.churn[0].churn == 0
+
+
+def test_rescaled_logits_flag_ece_with_zero_churn() -> None:
+    rng = np.random.default_rng(1)
+    truth, labels, site = population(rng, 1500)
+    logits = model_logits(rng, truth)
+    result = run(
+        softmax(logits), softmax(3.0 * logits), labels, site, ComparePolicy(n_resamples=400)
+    )
+    overall = {c.metric: c for c in result.cells if c.slice is None}
+    assert overall["ece"].verdict == "regression"
+    assert overall["accuracy"].delta == 0 and overall["accuracy"].verdict == "no_change"
+    assert result.churn[0].churn == 0 and result.churn[0].regressed_ids == []
+    assert overall["ece"].silent  # accuracy, the headline, holds
+
+
+def test_benign_retrains_keep_the_family_wise_false_alarm_rate() -> None:
+    rng = np.random.default_rng(2)
+    policy = ComparePolicy(n_resamples=300, default_tolerance=0.0, alpha=0.05)
+    alarms, trials = 0, 120
+    for _ in range(trials):
+        truth, labels, site = population(rng, 400)
+        result = run(
+            softmax(model_logits(rng, truth)),
+            softmax(model_logits(rng, truth)),
+            labels,
+            site,
+            policy,
+        )
+        alarms += any(c.verdict == "regression" for c in result.cells)
+    # alpha = 0.05 family-wise over 9 cells; 120 trials allow Monte Carlo slack of ~2 SE
+    assert alarms / trials <= 0.09, alarms
+
+
+def test_planted_slice_regression_is_found_and_silent() -> None:
+    rng = np.random.default_rng(3)
+    policy = ComparePolicy(n_resamples=300)
+    flagged = silent = 0
+    trials = 30
+    for _ in range(trials):
+        truth, labels, site = population(rng, 1200)
+        base = model_logits(rng, truth)
+        candidate = base.copy()
+        candidate[site == "b"] *= 3.0  # overconfident on site b only; same predictions
+        result = run(softmax(base), softmax(candidate), labels, site, policy)
+        cell = next(
+            c for c in result.cells if c.slice == "site" and c.group == "b" and c.metric == "ece"
+        )
+        flagged += cell.verdict == "regression"
+        silent += cell.silent
+    assert flagged / trials >= 0.8 and silent == flagged
+
+
+def test_holm_and_bh_adjustments_match_statsmodels_formulas() -> None:
+    p = np.array([0.01, 0.04, 0.03, 0.005])
+    # Holm: sorted 0.005, 0.01, 0.03, 0.04 → ×4, ×3, ×2, ×1 with running max
+    assert _adjust(p, "holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    # BH: sorted p × m / rank, running min from the top
+    assert _adjust(p, "bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
