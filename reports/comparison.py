@@ -40,12 +40,17 @@ class ComparePolicy:
     alpha: float = 0.05
     correction: Literal["holm", "bh"] = "holm"
     tolerance: dict[str, float] = field(default_factory=dict)
+    relative_tolerance: dict[str, float] = field(default_factory=dict)
     default_tolerance: float = DEFAULT_TOLERANCE
     n_resamples: int = 1000
     seed: int = 0
     min_examples: int = 30
+    headline: tuple[str, str] | None = None
 
-    def tolerance_for(self, metric: str) -> float:
+    def tolerance_for(self, metric: str, baseline: float) -> float:
+        """Absolute tolerance for ``metric``; a relative one scales the baseline value."""
+        if metric in self.relative_tolerance:
+            return self.relative_tolerance[metric] * abs(baseline)
         return self.tolerance.get(metric, self.default_tolerance)
 
 
@@ -123,7 +128,7 @@ def compare_reports(
         for column, group, rows in _cell_rows(joined, policy.min_examples):
             cells += _compare_block(dataset, metrics, joined[rows], column, group, policy)
     cells = _judge(cells, policy)
-    headline = (datasets[0], "accuracy")
+    headline = policy.headline or (datasets[0], "accuracy")
     return Comparison(
         baseline.run_id, candidate.run_id, _mark_silent(cells, headline), churn, headline
     )
@@ -312,7 +317,7 @@ def _judge(cells: list[CellComparison], policy: ComparePolicy) -> list[CellCompa
         sign = -1.0 if METRICS.get(cell.metric).higher_is_better else 1.0
         harm = sign * cell.delta
         harm_low, harm_high = sorted([sign * cell.ci_low, sign * cell.ci_high])
-        tolerance = policy.tolerance_for(cell.metric)
+        tolerance = policy.tolerance_for(cell.metric, cell.baseline)
         verdict: Verdict
         if p_adjusted < policy.alpha and harm > tolerance:
             verdict = "regression"

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -117,13 +117,24 @@ def demo(
         _run_and_store(path, store, cache_dir, no_cache, None)
 
 
+def _suite_path(reference: str | Path) -> Path:
+    """A suite file, or ``demo:NAME`` for one shipped with assay."""
+    text = str(reference)
+    if text.startswith("demo:"):
+        from assay.demo import demo_suite_path
+
+        return demo_suite_path(text.removeprefix("demo:"))
+    return Path(text)
+
+
 def _run_and_store(
     suite: Path,
     store: Path | None,
     cache_dir: Path | None,
     no_cache: bool,
     shard_size: int | None,
-) -> None:
+) -> tuple[Any, Path, Any]:
+    """Run a suite, store its report, print the summary; return (run, folder, loaded)."""
     from assay.reports.render import report_summary
     from assay.reports.store import ReportStore, default_store
     from assay.runners.console_progress import ConsoleObserver
@@ -131,7 +142,7 @@ def _run_and_store(
     from assay.suites.loading import load_suite
 
     _quiet_libraries()
-    loaded = load_suite(suite)
+    loaded = load_suite(_suite_path(suite))
     cache = None if no_cache else (cache_dir or Path(os.environ.get("ASSAY_CACHE", ".assay/cache")))
     with ConsoleObserver(err) as observer:
         output = run_suite(loaded, cache_dir=cache, observer=observer, shard_size=shard_size)
@@ -143,6 +154,53 @@ def _run_and_store(
         out.print(f"inference ran for {output.inferred_cells} of {cells} cells")
     out.print(report_summary(output.report, grouped=False))
     out.print(f"report: {folder}")
+    return output, folder, loaded
+
+
+@app.command()
+def gate(
+    suite: Annotated[Path, typer.Argument(help="suite YAML file, or demo:NAME")],
+    baseline: Annotated[str, typer.Option(help="baseline report: folder, run id or 'latest'")],
+    store: StoreOption = None,
+    cache_dir: CacheOption = None,
+    no_cache: NoCacheOption = False,
+    junit: Annotated[Path | None, typer.Option(help="write JUnit XML here")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="write a Markdown summary here")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="write the comparison")] = None,
+) -> None:
+    """Run a suite, compare with a baseline report, and exit 1 on a regression.
+
+    Exit codes: 0 pass, 1 regression, 2 usage or input error, 3 runtime failure.
+    """
+    with _exit_codes():
+        from assay.reports import gate as gate_output
+        from assay.reports.comparison_output import comparison_tables, write_comparison
+        from assay.reports.store import ReportStore, default_store
+        from assay.runners.gating import gate_run
+
+        reports = ReportStore(store or default_store())
+        baseline_folder = reports.resolve(baseline)  # resolve before the run adds a report
+        output, folder, loaded = _run_and_store(suite, store, cache_dir, no_cache, None)
+        result = gate_run(output, folder, reports, str(baseline_folder), loaded.suite)
+        outcome = result.outcome
+        out.print(comparison_tables(outcome.comparison))
+        summary = gate_output.markdown(outcome)
+        if junit:
+            junit.write_text(gate_output.junit_xml(outcome))
+        if markdown:
+            markdown.write_text(summary)
+        if json_path:
+            write_comparison(outcome.comparison, json_path)
+        gate_output.append_step_summary(summary)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            for line in gate_output.github_annotations(outcome):
+                out.print(line, markup=False, highlight=False, soft_wrap=True)
+        verdict = "PASSED" if outcome.passed else f"FAILED ({len(outcome.failures)} failures)"
+        out.print(f"gate {verdict} against {result.baseline_folder.name}")
+        for failure in outcome.failures:
+            out.print(f"  {failure}", markup=False, soft_wrap=True)
+        if not outcome.passed:
+            raise typer.Exit(1)
 
 
 @app.command()
@@ -156,7 +214,7 @@ def validate(
         from assay.suites.loading import load_suite
 
         _quiet_libraries()
-        loaded = load_suite(suite)
+        loaded = load_suite(_suite_path(suite))
         if data:
             datasets = load_datasets(loaded.suite, loaded.path)
             sizes = ", ".join(f"{n} ({d.n_examples})" for n, d in datasets.items())

@@ -276,6 +276,46 @@ class RobustnessSpec(_Spec):
     )
 
 
+class RelativeTolerance(_Spec):
+    """A tolerance as a share of the baseline value."""
+
+    relative: float = Field(gt=0.0)
+
+
+class CellFilter(_Spec):
+    """Which cells fail the gate when they regress (unset: all)."""
+
+    datasets: list[str] | None = None
+    metrics: list[str] | None = None
+    slices: list[str] | None = Field(None, description="slice columns; 'overall' for no slice")
+
+
+class HeadlineSpec(_Spec):
+    dataset: str
+    metric: str = "accuracy"
+
+
+class GateSpec(_Spec):
+    """The release gate: how a candidate run is judged against a baseline report."""
+
+    model: str | None = Field(None, description="the candidate model (default: the first)")
+    baseline_model: str | None = Field(None, description="its name in the baseline report")
+    headline: HeadlineSpec | None = Field(
+        None, description="default: accuracy on the first in_distribution dataset"
+    )
+    alpha: float = Field(0.05, gt=0.0, lt=1.0)
+    correction: Literal["holm", "bh"] = "holm"
+    default_tolerance: float = Field(0.01, ge=0.0)
+    tolerance: dict[str, float | RelativeTolerance] = Field(
+        default_factory=dict, description="per metric: absolute, or {relative: share}"
+    )
+    min_examples: int = Field(30, ge=1, description="smaller slices are reported, not tested")
+    negative_flip_budget: float | None = Field(None, ge=0.0, le=1.0)
+    must_not_regress: CellFilter = Field(default_factory=CellFilter)
+    strict: bool = Field(False, description="inconclusive cells fail the gate too")
+    n_resamples: int = Field(1000, ge=100)
+
+
 def _default_metrics() -> list[MetricSpec]:
     return [MetricSpec(name=n) for n in ("accuracy", "ece", "brier_score", "nll")]
 
@@ -295,6 +335,7 @@ class Suite(_Spec):
     intervals: IntervalSpec = Field(default_factory=IntervalSpec)
     bias: BiasSpec = Field(default_factory=BiasSpec)
     robustness: RobustnessSpec = Field(default_factory=RobustnessSpec)
+    gate: GateSpec = Field(default_factory=GateSpec)
 
     @field_validator("version", mode="before")
     @classmethod

@@ -13,7 +13,12 @@ from pathlib import Path
 
 from assay.errors import UnknownNameError
 
-DEMO_SUITES = {"digits": "digits.yaml", "adult": "adult.yaml"}
+DEMO_SUITES = {
+    "digits": "digits.yaml",
+    "adult": "adult.yaml",
+    "release-v1": "release_v1.yaml",
+    "release-v2": "release_v2.yaml",
+}
 
 
 def demo_suite_path(name: str = "digits") -> Path:

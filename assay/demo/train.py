@@ -52,6 +52,31 @@ ADULT_CATEGORICAL = ["workclass", "marital_status", "occupation", "relationship"
 ADULT_SAMPLE_ROWS = 3000
 
 
+def train_release_pair(out: Path) -> None:
+    """Two releases of the digits MLP for the gate demo: v1 trained with pixel-noise
+    augmentation, v2 without. v2 holds clean accuracy and loses robustness to noise — a
+    silent regression."""
+    digits = load_digits()
+    rows = partition_indices(len(digits.target), DIGITS_PARTITION)
+    features, labels = digits.data[rows].astype(np.float32), digits.target[rows]
+    releases = (("digits_mlp_v1", 1.0, 200, 1), ("digits_mlp_v2", 0.0, 300, 3))
+    for name, noise_scale, steps, seed in releases:
+        torch.manual_seed(seed)
+        generator = torch.Generator().manual_seed(seed)
+        model = digits_mlp(hidden=64)
+        optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+        inputs, targets = torch.from_numpy(features), torch.from_numpy(labels)
+        for _ in range(steps):
+            optimiser.zero_grad()
+            batch = inputs
+            if noise_scale:
+                noise = torch.randn(inputs.shape, generator=generator) * noise_scale
+                batch = (inputs + noise).clamp(0, 16)
+            torch.nn.functional.cross_entropy(model(batch), targets).backward()
+            optimiser.step()
+        save_model(model, str(out / f"{name}.safetensors"))
+
+
 def train_digits(out: Path) -> None:
     digits = load_digits()
     rows = partition_indices(len(digits.target), DIGITS_PARTITION)
@@ -118,6 +143,7 @@ def main() -> None:
     parser.add_argument("--adult-data", type=Path, help="folder with adult.data.csv/adult.test.csv")
     args = parser.parse_args()
     train_digits(args.out)
+    train_release_pair(args.out)
     if args.adult_data:
         train_adult(args.out, args.adult_data)
 

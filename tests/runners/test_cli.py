@@ -141,3 +141,55 @@ def test_show_unknown_report_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyP
 class CrashingModel:
     def predict_proba(self, batch: object) -> object:
         raise RuntimeError("out of memory")
+
+
+def test_gate_catches_the_demo_silent_regression(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    store, cache = str(tmp_path / "store"), str(tmp_path / "cache")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert run_cli(monkeypatch, "demo", "release-v1", "--store", store, "--cache-dir", cache) == 0
+    # the baseline gated against itself passes
+    assert (
+        run_cli(
+            monkeypatch,
+            "gate",
+            "demo:release-v1",
+            "--baseline",
+            "latest",
+            "--store",
+            store,
+            "--cache-dir",
+            cache,
+        )
+        == 0
+    )
+    baseline = sorted(Path(store).iterdir())[0].name
+    capsys.readouterr()
+    junit = tmp_path / "gate.xml"
+    code = run_cli(
+        monkeypatch,
+        "gate",
+        "demo:release-v2",
+        "--baseline",
+        baseline,
+        "--store",
+        store,
+        "--cache-dir",
+        cache,
+        "--junit",
+        str(junit),
+    )
+    assert code == 1
+    shown = capsys.readouterr().out
+    assert "SILENT REGRESSIONS" in shown and "gate FAILED" in shown
+    assert "::error title=assay gate::silent regression: digits_noise" in shown
+    suite = ElementTree.parse(junit).getroot()
+    failures = [case for case in suite if case.find("failure") is not None]
+    assert int(suite.get("failures", "0")) == len(failures) >= 1
+    assert any("digits_noise" in case.get("name", "") for case in failures)
+    assert "assay gate: ❌ failed" in summary.read_text()

@@ -1,0 +1,75 @@
+"""Run a suite and gate it against a baseline report (the ``assay gate`` command's work)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from assay.reports.comparison import ComparePolicy, compare_reports
+from assay.reports.gate import GateOutcome, GateRules, evaluate_gate
+from assay.reports.store import ReportStore, load_report
+from assay.runners.run import RunOutput
+from assay.suites.schema import GateSpec, RelativeTolerance, Suite
+
+
+@dataclass(frozen=True)
+class GateRun:
+    outcome: GateOutcome
+    report_folder: Path
+    baseline_folder: Path
+
+
+def policy_from(spec: GateSpec, suite: Suite) -> ComparePolicy:
+    """The comparison policy a suite's ``gate`` section declares."""
+    absolute = {m: t for m, t in spec.tolerance.items() if not isinstance(t, RelativeTolerance)}
+    relative = {
+        m: t.relative for m, t in spec.tolerance.items() if isinstance(t, RelativeTolerance)
+    }
+    headline = (spec.headline.dataset, spec.headline.metric) if spec.headline else None
+    return ComparePolicy(
+        alpha=spec.alpha,
+        correction=spec.correction,
+        tolerance=absolute,
+        relative_tolerance=relative,
+        default_tolerance=spec.default_tolerance,
+        n_resamples=spec.n_resamples,
+        seed=suite.seed,
+        min_examples=spec.min_examples,
+        headline=headline,
+    )
+
+
+def rules_from(spec: GateSpec) -> GateRules:
+    chosen = spec.must_not_regress
+    return GateRules(
+        datasets=chosen.datasets,
+        metrics=chosen.metrics,
+        slices=chosen.slices,
+        strict=spec.strict,
+        negative_flip_budget=spec.negative_flip_budget,
+    )
+
+
+def gate_run(
+    output: RunOutput, report_folder: Path, store: ReportStore, baseline: str, suite: Suite
+) -> GateRun:
+    """Compare a stored run with the baseline report and judge it by the suite's gate."""
+    spec = suite.gate
+    baseline_folder = store.resolve(baseline)
+    baseline_report = load_report(baseline_folder)
+    baseline_predictions = pq.read_table(
+        baseline_folder / baseline_report.predictions.file
+    ).to_pandas()
+    model = spec.model or suite.models[0].name
+    comparison = compare_reports(
+        baseline_report,
+        baseline_predictions,
+        output.report,
+        output.predictions.to_pandas(),
+        policy=policy_from(spec, suite),
+        baseline_model=spec.baseline_model or model,
+        candidate_model=model,
+    )
+    return GateRun(evaluate_gate(comparison, rules_from(spec)), report_folder, baseline_folder)
