@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -125,6 +126,14 @@ class Report(_Record):
     reliability: list[ReliabilityRecord] = Field(default_factory=list)
     cells: list[CellRecord]
     predictions: PredictionsRecord
+    content_sha256: str | None = Field(
+        None, description="sha256 of this JSON without this field; checked on load"
+    )
+
+    def content_hash(self) -> str:
+        """The sha256 the report seals itself with (everything but ``content_sha256``)."""
+        text = self.model_dump_json(exclude={"content_sha256"})
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def result(
         self,

@@ -20,6 +20,7 @@ from assay.reports.predictions import write_predictions
 from assay.reports.schema import PredictionsRecord, Report, parse_report
 
 REPORT_FILE = "report.json"
+TAGS_FOLDER = "tags"
 PREDICTIONS_FILE = "predictions.parquet"
 
 
@@ -55,13 +56,27 @@ class ReportStore:
             record = PredictionsRecord(
                 file=PREDICTIONS_FILE, sha256=hash_file(predictions_path), rows=predictions.num_rows
             )
-            sealed = report.model_copy(update={"predictions": record})
+            with_predictions = report.model_copy(update={"predictions": record})
+            sealed = with_predictions.model_copy(
+                update={"content_sha256": with_predictions.content_hash()}
+            )
             _write_synced(staging / REPORT_FILE, sealed.model_dump_json(indent=2) + "\n")
             staging.rename(final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return final
+
+    def tags(self) -> dict[str, str]:
+        """Tag → report folder name."""
+        folder = self.root / TAGS_FOLDER
+        if not folder.is_dir():
+            return {}
+        return {
+            p.name: p.read_text().strip()
+            for p in sorted(folder.iterdir())
+            if not p.name.startswith(".")
+        }
 
     def folders(self) -> list[Path]:
         """Report folders, oldest first."""
@@ -70,7 +85,7 @@ class ReportStore:
         return sorted(p for p in self.root.iterdir() if (p / REPORT_FILE).is_file())
 
     def resolve(self, reference: str) -> Path:
-        """A report folder from a path, ``latest``, a folder name or a run-id prefix."""
+        """A report folder from a path, ``latest``, a tag, a folder name or a run-id prefix."""
         as_path = Path(reference)
         if as_path.is_file() and as_path.name == REPORT_FILE:
             return as_path.parent
@@ -79,6 +94,9 @@ class ReportStore:
         folders = self.folders()
         if reference == "latest" and folders:
             return folders[-1]
+        tag = self.root / TAGS_FOLDER / reference
+        if tag.is_file() and (self.root / tag.read_text().strip() / REPORT_FILE).is_file():
+            return self.root / tag.read_text().strip()
         matches = [
             p
             for p in folders
@@ -92,14 +110,41 @@ class ReportStore:
         raise UserError(f"no report {reference!r} (looked at the path and in {self.root})")
 
 
-def load_report(folder: Path) -> Report:
-    """Read and validate ``folder/report.json``."""
+def load_report(folder: Path, *, verify_predictions: bool = False) -> Report:
+    """Read ``folder/report.json``, refusing one edited since it was written.
+
+    Reports carry the sha256 of their own content (and of their predictions file, checked
+    with ``verify_predictions``); reports from before sealing load unverified.
+    """
     path = folder / REPORT_FILE
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise InvalidInputError(f"{path}: cannot read report ({error})") from None
-    return parse_report(data, str(path))
+    report = parse_report(data, str(path))
+    if report.content_sha256 is not None and report.content_sha256 != report.content_hash():
+        raise InvalidInputError(
+            f"{path} was modified after it was written (content hash "
+            "mismatch); reports are immutable"
+        )
+    if verify_predictions:
+        predictions = folder / report.predictions.file
+        if hash_file(predictions) != report.predictions.sha256:
+            raise InvalidInputError(f"{predictions} does not match the hash in {path}")
+    return report
+
+
+def tag_report(store: ReportStore, reference: str, tag: str) -> Path:
+    """Point ``tag`` (e.g. ``baseline``) at a report; a tag can be moved, a report not."""
+    if not tag.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise UserError(f"tag {tag!r} must be letters, digits, '-', '_' or '.'")
+    folder = store.resolve(reference)
+    tags = store.root / TAGS_FOLDER
+    tags.mkdir(parents=True, exist_ok=True)
+    temporary = tags / f".{tag}.tmp"
+    temporary.write_text(folder.name + "\n")
+    temporary.replace(tags / tag)
+    return folder
 
 
 def _write_synced(path: Path, text: str) -> None:

@@ -264,7 +264,7 @@ def compare(
         loaded = []
         for reference in (baseline, candidate):
             folder = reports.resolve(reference)
-            report = load_report(folder)
+            report = load_report(folder, verify_predictions=True)
             loaded.append((report, pq.read_table(folder / report.predictions.file).to_pandas()))
         policy = ComparePolicy(
             alpha=alpha,
@@ -284,6 +284,33 @@ def compare(
         if output is not None:
             write_comparison(result, output)
             out.print(f"comparison: {output}")
+
+
+@app.command()
+def tag(
+    report: Annotated[str, typer.Argument(help="report folder, run id, tag or 'latest'")],
+    name: Annotated[str, typer.Argument(help="the tag, e.g. baseline")],
+    store: StoreOption = None,
+) -> None:
+    """Point a tag (e.g. baseline) at a report; use the tag wherever a report is named."""
+    with _exit_codes():
+        from assay.reports.store import ReportStore, default_store, tag_report
+
+        folder = tag_report(ReportStore(store or default_store()), report, name)
+        out.print(f"{name} → {folder.name}")
+
+
+@app.command()
+def history(
+    suite: Annotated[str, typer.Argument(help="suite name (as in its YAML)")],
+    store: StoreOption = None,
+) -> None:
+    """List the stored runs of a suite with their headline numbers and tags."""
+    with _exit_codes():
+        from assay.reports.history import history_table
+        from assay.reports.store import ReportStore, default_store
+
+        out.print(history_table(ReportStore(store or default_store()), suite))
 
 
 @app.command()

@@ -58,7 +58,7 @@ def gate_run(
     """Compare a stored run with the baseline report and judge it by the suite's gate."""
     spec = suite.gate
     baseline_folder = store.resolve(baseline)
-    baseline_report = load_report(baseline_folder)
+    baseline_report = load_report(baseline_folder, verify_predictions=True)
     baseline_predictions = pq.read_table(
         baseline_folder / baseline_report.predictions.file
     ).to_pandas()

@@ -103,3 +103,37 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_unknown_reference_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no report 'nope'"):
         ReportStore(tmp_path).resolve("nope")
+
+
+def test_hand_edited_report_is_detected(tmp_path: Path) -> None:
+    folder = ReportStore(tmp_path).write(golden_report(), table())
+    assert load_report(folder, verify_predictions=True).content_sha256 is not None
+    path = folder / REPORT_FILE
+    path.write_text(path.read_text().replace('"seed": 0', '"seed": 1', 1))
+    with pytest.raises(InvalidInputError, match="modified after it was written"):
+        load_report(folder)
+
+
+def test_edited_predictions_are_detected(tmp_path: Path) -> None:
+    folder = ReportStore(tmp_path).write(golden_report(), table())
+    with (folder / "predictions.parquet").open("ab") as stream:
+        stream.write(b"\0")
+    with pytest.raises(InvalidInputError, match="does not match the hash"):
+        load_report(folder, verify_predictions=True)
+
+
+def test_tags_resolve_and_move(tmp_path: Path) -> None:
+    from assay.reports.history import history_table
+    from assay.reports.store import tag_report
+
+    store = ReportStore(tmp_path)
+    first = store.write(golden_report(), table())
+    second = store.write(golden_report().model_copy(update={"run_id": "d" * 32}), table())
+    tag_report(store, first.name, "baseline")
+    assert store.resolve("baseline") == first
+    tag_report(store, "latest", "baseline")
+    assert store.resolve("baseline") == second
+    assert store.tags() == {"baseline": second.name}
+    assert history_table(store, golden_report().suite.name).row_count == 2
+    with pytest.raises(UserError, match="must be letters"):
+        tag_report(store, "latest", "bad/tag")
