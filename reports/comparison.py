@@ -77,7 +77,8 @@ class CellComparison:
 
 @dataclass(frozen=True)
 class Churn:
-    """Prediction flips between checkpoints on one dataset."""
+    """Prediction flips between checkpoints on one dataset (or one slice group of it),
+    each rate with a percentile bootstrap interval over example ids."""
 
     dataset: str
     n: int
@@ -85,6 +86,9 @@ class Churn:
     positive_flip_rate: float
     churn: float
     regressed_ids: list[str]
+    slice: str | None = None
+    group: str | None = None
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,9 +128,9 @@ def compare_reports(
     churn: list[Churn] = []
     for dataset in datasets:
         joined = _join(baseline_predictions, candidate_predictions, dataset, model_b, model_c)
-        churn.append(_churn(dataset, joined))
         for column, group, rows in _cell_rows(joined, policy.min_examples):
             cells += _compare_block(dataset, metrics, joined[rows], column, group, policy)
+            churn.append(_churn(dataset, joined[rows], column, group, policy))
     cells = _judge(cells, policy)
     headline = policy.headline or (datasets[0], "accuracy")
     return Comparison(
@@ -271,7 +275,10 @@ def _replicates(
     labels: np.ndarray,
     policy: ComparePolicy,
     seed_key: tuple[object, ...],
+    *,
+    all_outputs: bool = False,
 ) -> list[np.ndarray]:
+    """Resampled values per decomposition: (B,) of the first output, or (B × j)."""
     seed = int(hash_value([policy.seed, *map(str, seed_key)])[:12], 16)
     strata = strata_codes(labels)
     parts: list[list[np.ndarray]] = [[] for _ in decompositions]
@@ -280,7 +287,8 @@ def _replicates(
             draw_counts(len(labels), rows, np.random.default_rng(sequence), strata).T
         )
         for index, decomposition in enumerate(decompositions):
-            parts[index].append(decomposition.resampled_columns(counts)[:, 0])
+            values = decomposition.resampled_columns(counts)
+            parts[index].append(values if all_outputs else values[:, 0])
     return [np.concatenate(p) for p in parts]
 
 
@@ -338,19 +346,43 @@ def _mark_silent(cells: list[CellComparison], headline: tuple[str, str]) -> list
     return [_replace(c, silent=c.verdict == "regression") for c in cells]
 
 
-def _churn(dataset: str, joined: pd.DataFrame) -> Churn:
-    labels = joined["label_b"].to_numpy()
+def _churn(
+    dataset: str,
+    joined: pd.DataFrame,
+    column: str | None,
+    group: str | None,
+    policy: ComparePolicy,
+) -> Churn:
+    labels = joined["label_b"].to_numpy().astype(np.int64)
     predicted_b = _matrix(joined["probs_b"]).argmax(axis=1)
     predicted_c = _matrix(joined["probs_c"]).argmax(axis=1)
     right_b, right_c = predicted_b == labels, predicted_c == labels
     lost = right_b & ~right_c
+    flags = np.column_stack(
+        [lost, ~right_b & right_c, predicted_b != predicted_c, np.ones(len(labels))]
+    ).astype(np.float64)
+    rates = Decomposition(
+        sparse.csr_matrix(flags),
+        lambda s: s[:, :3] / s[:, 3:4],
+        outputs=("negative_flip_rate", "positive_flip_rate", "churn"),
+    )
+    draws = _replicates(
+        [rates], labels, policy, seed_key=(dataset, column, group, "churn"), all_outputs=True
+    )[0]
+    bounds = np.quantile(draws, [policy.alpha / 2, 1 - policy.alpha / 2], axis=0)
+    values = rates.value()
     return Churn(
         dataset=dataset,
         n=len(labels),
-        negative_flip_rate=float(lost.mean()),
-        positive_flip_rate=float((~right_b & right_c).mean()),
-        churn=float((predicted_b != predicted_c).mean()),
+        negative_flip_rate=float(values[0]),
+        positive_flip_rate=float(values[1]),
+        churn=float(values[2]),
         regressed_ids=joined["example_id"][lost].astype(str).tolist(),
+        slice=column,
+        group=group,
+        intervals={
+            name: (float(bounds[0, j]), float(bounds[1, j])) for j, name in enumerate(rates.outputs)
+        },
     )
 
 

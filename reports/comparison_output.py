@@ -77,5 +77,7 @@ def write_comparison(comparison: Comparison, folder: Path) -> None:
         item.pop("regressed_ids")
     (folder / "comparison.json").write_text(json.dumps(data, indent=2) + "\n")
     for item in comparison.churn:
+        if item.slice is not None:
+            continue  # the dataset-wide file already lists every regressed id
         lines = "\n".join(item.regressed_ids)
         (folder / f"regressed_ids-{item.dataset}.txt").write_text(lines + ("\n" if lines else ""))

@@ -150,3 +150,21 @@ def test_holm_and_bh_adjustments_match_statsmodels_formulas() -> None:
     assert _adjust(p, "holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
     # BH: sorted p × m / rank, running min from the top
     assert _adjust(p, "bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+
+
+def test_churn_rates_have_intervals_per_slice() -> None:
+    rng = np.random.default_rng(5)
+    truth, labels, site = population(rng, 600)
+    base, candidate = softmax(model_logits(rng, truth)), softmax(model_logits(rng, truth))
+    result = run(base, candidate, labels, site, ComparePolicy(n_resamples=300))
+    overall = next(c for c in result.churn if c.slice is None)
+    lost = (base.argmax(axis=1) == labels) & (candidate.argmax(axis=1) != labels)
+    assert overall.negative_flip_rate == pytest.approx(lost.mean())
+    low, high = overall.intervals["negative_flip_rate"]
+    assert low <= overall.negative_flip_rate <= high
+    assert {(c.slice, c.group) for c in result.churn} == {
+        (None, None),
+        ("site", "a"),
+        ("site", "b"),
+    }
+    assert len(overall.regressed_ids) == lost.sum()
