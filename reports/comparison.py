@@ -12,7 +12,9 @@ anywhere while the headline cell holds is a *silent regression*.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -129,8 +131,11 @@ def compare_reports(
     for dataset in datasets:
         joined = _join(baseline_predictions, candidate_predictions, dataset, model_b, model_c)
         for column, group, rows in _cell_rows(joined, policy.min_examples):
-            cells += _compare_block(dataset, metrics, joined[rows], column, group, policy)
-            churn.append(_churn(dataset, joined[rows], column, group, policy))
+            block_cells, block_churn = _compare_block(
+                dataset, metrics, joined[rows], column, group, policy
+            )
+            cells += block_cells
+            churn.append(block_churn)
     cells = _judge(cells, policy)
     headline = policy.headline or (datasets[0], "accuracy")
     return Comparison(
@@ -210,7 +215,8 @@ def _cell_rows(
 
 def _paired(
     metric: str, labels: np.ndarray, probs_b: np.ndarray, probs_c: np.ndarray
-) -> Decomposition | None:
+) -> tuple[Decomposition, float] | None:
+    """The delta (candidate − baseline) as one decomposition, and the baseline value."""
     base = decompose(metric, labels, probs_b)
     cand = decompose(metric, labels, probs_c)
     if base is None or cand is None:
@@ -220,7 +226,8 @@ def _paired(
     def finish(s: np.ndarray) -> np.ndarray:
         return cand.finish(s[:, width:]) - base.finish(s[:, :width])
 
-    return Decomposition(sparse.hstack([base.statistics, cand.statistics], format="csr"), finish)
+    paired = Decomposition(sparse.hstack([base.statistics, cand.statistics], format="csr"), finish)
+    return paired, float(base.value()[0])
 
 
 def _compare_block(
@@ -230,44 +237,104 @@ def _compare_block(
     column: str | None,
     group: str | None,
     policy: ComparePolicy,
-) -> list[CellComparison]:
+) -> tuple[list[CellComparison], Churn]:
+    """Every metric's paired delta and the churn of one block, from one set of resamples."""
     labels = rows["label_b"].to_numpy().astype(np.int64)
     probs_b, probs_c = _matrix(rows["probs_b"]), _matrix(rows["probs_c"])
-    pairs = [(m, _paired(m, labels, probs_b, probs_c)) for m in metrics]
-    usable = [(m, d) for m, d in pairs if d is not None]
-    replicates = _replicates(
-        [d for _, d in usable], labels, policy, seed_key=(dataset, column, group)
+    usable = [
+        (m, found) for m in metrics if (found := _paired(m, labels, probs_b, probs_c)) is not None
+    ]
+    flips, lost = _flip_decomposition(labels, probs_b, probs_c)
+    draws = _replicates(
+        [*(d for _, (d, _) in usable), flips], labels, policy, seed_key=(dataset, column, group)
     )
-    cells = []
-    for (metric, decomposition), draws in zip(usable, replicates, strict=True):
-        base = decompose(metric, labels, probs_b)
-        assert base is not None
-        delta = float(decomposition.value()[0])
-        baseline_value = float(base.value()[0])
-        low, high = np.nanquantile(draws, [policy.alpha / 2, 1 - policy.alpha / 2])
-        if metric in PROPORTIONS:
-            p_value, method = _mcnemar(labels, probs_b, probs_c), "exact McNemar"
-        else:  # Wald test with the paired-bootstrap standard error: p is not floored at 1/B
-            spread = float(np.nanstd(draws, ddof=1))
-            p_value = float(2 * norm.sf(abs(delta) / spread)) if spread > 0 else float(delta == 0)
-            method = "paired bootstrap"
-        cells.append(
-            CellComparison(
-                dataset=dataset,
-                metric=metric,
-                slice=column,
-                group=group,
-                n=len(labels),
-                baseline=baseline_value,
-                candidate=baseline_value + delta,
-                delta=delta,
-                ci_low=float(low),
-                ci_high=float(high),
-                p_value=p_value,
-                method=method,
-            )
+    cells = [
+        _cell(
+            dataset,
+            metric,
+            column,
+            group,
+            labels,
+            probs_b,
+            probs_c,
+            decomposition,
+            baseline_value,
+            replicate[:, 0],
+            policy,
         )
-    return cells
+        for (metric, (decomposition, baseline_value)), replicate in zip(usable, draws, strict=False)
+    ]
+    bounds = np.quantile(draws[-1], [policy.alpha / 2, 1 - policy.alpha / 2], axis=0)
+    values = flips.value()
+    churn = Churn(
+        dataset=dataset,
+        n=len(labels),
+        negative_flip_rate=float(values[0]),
+        positive_flip_rate=float(values[1]),
+        churn=float(values[2]),
+        regressed_ids=rows["example_id"][lost].astype(str).tolist(),
+        slice=column,
+        group=group,
+        intervals={
+            name: (float(bounds[0, j]), float(bounds[1, j])) for j, name in enumerate(flips.outputs)
+        },
+    )
+    return cells, churn
+
+
+def _cell(
+    dataset: str,
+    metric: str,
+    column: str | None,
+    group: str | None,
+    labels: np.ndarray,
+    probs_b: np.ndarray,
+    probs_c: np.ndarray,
+    decomposition: Decomposition,
+    baseline_value: float,
+    draws: np.ndarray,
+    policy: ComparePolicy,
+) -> CellComparison:
+    delta = float(decomposition.value()[0])
+    low, high = np.nanquantile(draws, [policy.alpha / 2, 1 - policy.alpha / 2])
+    if metric in PROPORTIONS:
+        p_value, method = _mcnemar(labels, probs_b, probs_c), "exact McNemar"
+    else:  # Wald test with the paired-bootstrap standard error: p is not floored at 1/B
+        spread = float(np.nanstd(draws, ddof=1))
+        p_value = float(2 * norm.sf(abs(delta) / spread)) if spread > 0 else float(delta == 0)
+        method = "paired bootstrap"
+    return CellComparison(
+        dataset=dataset,
+        metric=metric,
+        slice=column,
+        group=group,
+        n=len(labels),
+        baseline=baseline_value,
+        candidate=baseline_value + delta,
+        delta=delta,
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=p_value,
+        method=method,
+    )
+
+
+def _flip_decomposition(
+    labels: np.ndarray, probs_b: np.ndarray, probs_c: np.ndarray
+) -> tuple[Decomposition, np.ndarray]:
+    """Negative flips, positive flips and changed predictions as rates; and the lost rows."""
+    predicted_b, predicted_c = probs_b.argmax(axis=1), probs_c.argmax(axis=1)
+    right_b, right_c = predicted_b == labels, predicted_c == labels
+    lost = right_b & ~right_c
+    flags = np.column_stack(
+        [lost, ~right_b & right_c, predicted_b != predicted_c, np.ones(len(labels))]
+    ).astype(np.float64)
+    rates = Decomposition(
+        sparse.csr_matrix(flags),
+        lambda s: s[:, :3] / s[:, 3:4],
+        outputs=("negative_flip_rate", "positive_flip_rate", "churn"),
+    )
+    return rates, lost
 
 
 def _replicates(
@@ -275,21 +342,21 @@ def _replicates(
     labels: np.ndarray,
     policy: ComparePolicy,
     seed_key: tuple[object, ...],
-    *,
-    all_outputs: bool = False,
 ) -> list[np.ndarray]:
-    """Resampled values per decomposition: (B,) of the first output, or (B × j)."""
+    """(B × outputs) resampled values per decomposition, from one shared set of
+    class-stratified resamples drawn in seeded chunks on a thread pool."""
     seed = int(hash_value([policy.seed, *map(str, seed_key)])[:12], 16)
     strata = strata_codes(labels)
-    parts: list[list[np.ndarray]] = [[] for _ in decompositions]
-    for rows, sequence in chunk_plan(len(labels), policy.n_resamples, seed):
-        counts = np.ascontiguousarray(
-            draw_counts(len(labels), rows, np.random.default_rng(sequence), strata).T
-        )
-        for index, decomposition in enumerate(decompositions):
-            values = decomposition.resampled_columns(counts)
-            parts[index].append(values if all_outputs else values[:, 0])
-    return [np.concatenate(p) for p in parts]
+
+    def run_chunk(plan: tuple[int, np.random.SeedSequence]) -> list[np.ndarray]:
+        counts = draw_counts(len(labels), plan[0], np.random.default_rng(plan[1]), strata)
+        by_column = np.ascontiguousarray(counts.T)
+        return [d.resampled_columns(by_column) for d in decompositions]
+
+    plans = chunk_plan(len(labels), policy.n_resamples, seed)
+    with ThreadPoolExecutor(max_workers=min(len(plans), os.cpu_count() or 1)) as pool:
+        chunks = list(pool.map(run_chunk, plans))
+    return [np.vstack([chunk[i] for chunk in chunks]) for i in range(len(decompositions))]
 
 
 def _mcnemar(labels: np.ndarray, probs_b: np.ndarray, probs_c: np.ndarray) -> float:
@@ -344,46 +411,6 @@ def _mark_silent(cells: list[CellComparison], headline: tuple[str, str]) -> list
     if head and head[0].verdict == "regression":
         return cells
     return [_replace(c, silent=c.verdict == "regression") for c in cells]
-
-
-def _churn(
-    dataset: str,
-    joined: pd.DataFrame,
-    column: str | None,
-    group: str | None,
-    policy: ComparePolicy,
-) -> Churn:
-    labels = joined["label_b"].to_numpy().astype(np.int64)
-    predicted_b = _matrix(joined["probs_b"]).argmax(axis=1)
-    predicted_c = _matrix(joined["probs_c"]).argmax(axis=1)
-    right_b, right_c = predicted_b == labels, predicted_c == labels
-    lost = right_b & ~right_c
-    flags = np.column_stack(
-        [lost, ~right_b & right_c, predicted_b != predicted_c, np.ones(len(labels))]
-    ).astype(np.float64)
-    rates = Decomposition(
-        sparse.csr_matrix(flags),
-        lambda s: s[:, :3] / s[:, 3:4],
-        outputs=("negative_flip_rate", "positive_flip_rate", "churn"),
-    )
-    draws = _replicates(
-        [rates], labels, policy, seed_key=(dataset, column, group, "churn"), all_outputs=True
-    )[0]
-    bounds = np.quantile(draws, [policy.alpha / 2, 1 - policy.alpha / 2], axis=0)
-    values = rates.value()
-    return Churn(
-        dataset=dataset,
-        n=len(labels),
-        negative_flip_rate=float(values[0]),
-        positive_flip_rate=float(values[1]),
-        churn=float(values[2]),
-        regressed_ids=joined["example_id"][lost].astype(str).tolist(),
-        slice=column,
-        group=group,
-        intervals={
-            name: (float(bounds[0, j]), float(bounds[1, j])) for j, name in enumerate(rates.outputs)
-        },
-    )
 
 
 def _matrix(column: pd.Series) -> np.ndarray:
