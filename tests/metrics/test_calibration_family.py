@@ -47,46 +47,36 @@ def test_l2_and_max_norms_match_torchmetrics(case: tuple[int, int, int, int], no
         assert maximum_calibration_error(labels, probs, n_bins=n_bins) == ours
 
 
-@settings(max_examples=40, deadline=None)
-@given(cases, st.sampled_from(["l1", "l2"]))
-def test_equal_mass_bins_match_kumar(case: tuple[int, int, int, int], norm: str) -> None:
-    seed, n, n_classes, n_bins = case
-    labels, probs = random_case(seed, n, n_classes)
-    power = 1 if norm == "l1" else 2
-    expected = kumar.lower_bound_scaling_ce(
-        probs,
-        labels,
-        p=power,
-        debias=False,
-        num_bins=n_bins,
-        binning_scheme=kumar.get_equal_bins,
-        mode="top-label",
-    )
-    ours = expected_calibration_error(labels, probs, n_bins=n_bins, binning="quantile", norm=norm)
-    assert ours == pytest.approx(expected, abs=1e-9)
-    if norm == "l1":
-        assert adaptive_calibration_error(labels, probs, n_bins=n_bins) == ours
+# (our binning, our mode, Kumar et al.'s binning scheme, their mode, our shortcut function)
+KUMAR_CASES = [
+    ("quantile", "top_label", kumar.get_equal_bins, "top-label", adaptive_calibration_error),
+    ("uniform", "classwise", kumar.get_equal_prob_bins, "marginal", classwise_calibration_error),
+]
 
 
 @settings(max_examples=40, deadline=None)
-@given(cases, st.sampled_from(["l1", "l2"]))
-def test_classwise_matches_kumar_marginal(case: tuple[int, int, int, int], norm: str) -> None:
+@given(cases, st.sampled_from(["l1", "l2"]), st.sampled_from(KUMAR_CASES))
+def test_binned_errors_match_kumar(
+    case: tuple[int, int, int, int], norm: str, variant: tuple
+) -> None:
     seed, n, n_classes, n_bins = case
+    binning, mode, scheme, their_mode, shortcut = variant
     labels, probs = random_case(seed, n, n_classes)
-    power = 1 if norm == "l1" else 2
     expected = kumar.lower_bound_scaling_ce(
         probs,
         labels,
-        p=power,
+        p=1 if norm == "l1" else 2,
         debias=False,
         num_bins=n_bins,
-        binning_scheme=kumar.get_equal_prob_bins,
-        mode="marginal",
+        binning_scheme=scheme,
+        mode=their_mode,
     )
-    ours = expected_calibration_error(labels, probs, n_bins=n_bins, norm=norm, mode="classwise")
+    ours = expected_calibration_error(
+        labels, probs, n_bins=n_bins, binning=binning, norm=norm, mode=mode
+    )
     assert ours == pytest.approx(expected, abs=1e-9)
     if norm == "l1":
-        assert classwise_calibration_error(labels, probs, n_bins=n_bins) == ours
+        assert shortcut(labels, probs, n_bins=n_bins) == ours
 
 
 @settings(max_examples=40, deadline=None)
