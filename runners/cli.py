@@ -314,6 +314,23 @@ def history(
 
 
 @app.command()
+def trend(
+    reports: Annotated[list[str], typer.Argument(help="two or more reports (ids, tags, paths)")],
+    store: StoreOption = None,
+    model: Annotated[
+        str | None, typer.Option(help="model to follow (default: the only one)")
+    ] = None,
+) -> None:
+    """Show overall results of several reports side by side, oldest first."""
+    with _exit_codes():
+        from assay.reports.store import ReportStore, default_store, load_report
+        from assay.reports.trend import trend_table
+
+        store_ = ReportStore(store or default_store())
+        out.print(trend_table([load_report(store_.resolve(r)) for r in reports], model))
+
+
+@app.command()
 def metrics() -> None:
     """List the registered metrics with their direction and range."""
     from rich import box

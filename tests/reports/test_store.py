@@ -137,3 +137,24 @@ def test_tags_resolve_and_move(tmp_path: Path) -> None:
     assert history_table(store, golden_report().suite.name).row_count == 2
     with pytest.raises(UserError, match="must be letters"):
         tag_report(store, "latest", "bad/tag")
+
+
+def test_trend_lines_up_reports_oldest_first() -> None:
+    from assay.reports.trend import trend_table
+
+    older = load_report(GOLDEN / "v2")
+    newer = older.model_copy(update={"run_id": "c" * 32, "created_at": "2030-01-01T00:00:00"})
+    table = trend_table([newer, older], model="mlp")
+    headers = [column.header for column in table.columns]
+    assert headers[2].endswith(older.run_id[:8]) and headers[3].endswith("cccccccc")
+    datasets = list(table.columns[0].cells)
+    metrics = list(table.columns[1].cells)
+    row = next(
+        i
+        for i, (d, m) in enumerate(zip(datasets, metrics, strict=True))
+        if (d, m) == ("digits_test", "accuracy")
+    )
+    assert list(table.columns[2].cells)[row] == list(table.columns[3].cells)[row]
+    assert list(table.columns[2].cells)[row].startswith(
+        f"{older.result('mlp', 'digits_test', 'accuracy').value:.3f}"
+    )
