@@ -235,8 +235,13 @@ def schema() -> None:
 
 @app.command()
 def compare(
-    baseline: Annotated[str, typer.Argument(help="baseline report: folder, run id or 'latest'")],
-    candidate: Annotated[str, typer.Argument(help="candidate report")],
+    reports: Annotated[
+        list[str],
+        typer.Argument(
+            help="baseline then candidate (folder, run id, tag or 'latest'); "
+            "three or more: a trend table"
+        ),
+    ],
     store: StoreOption = None,
     baseline_model: Annotated[str | None, typer.Option(help="model in the baseline report")] = None,
     candidate_model: Annotated[
@@ -249,7 +254,8 @@ def compare(
         Path | None, typer.Option(help="write comparison.json and regressed ids")
     ] = None,
 ) -> None:
-    """Compare two reports example by example and flag (silent) regressions."""
+    """Compare two reports example by example and flag (silent) regressions; with more
+    than two, show their overall results side by side."""
     with _exit_codes():
         import pyarrow.parquet as pq
 
@@ -260,10 +266,18 @@ def compare(
 
         if correction not in ("holm", "bh"):
             raise _UserError(f"--correction must be holm or bh, not {correction!r}")
-        reports = ReportStore(store or default_store())
+        if len(reports) < 2:
+            raise _UserError("compare needs a baseline and a candidate report")
+        store_ = ReportStore(store or default_store())
+        if len(reports) > 2:
+            from assay.reports.trend import trend_table
+
+            chosen = candidate_model or baseline_model
+            out.print(trend_table([load_report(store_.resolve(r)) for r in reports], chosen))
+            return
         loaded = []
-        for reference in (baseline, candidate):
-            folder = reports.resolve(reference)
+        for reference in reports:
+            folder = store_.resolve(reference)
             report = load_report(folder, verify_predictions=True)
             loaded.append((report, pq.read_table(folder / report.predictions.file).to_pandas()))
         policy = ComparePolicy(
@@ -311,23 +325,6 @@ def history(
         from assay.reports.store import ReportStore, default_store
 
         out.print(history_table(ReportStore(store or default_store()), suite))
-
-
-@app.command()
-def trend(
-    reports: Annotated[list[str], typer.Argument(help="two or more reports (ids, tags, paths)")],
-    store: StoreOption = None,
-    model: Annotated[
-        str | None, typer.Option(help="model to follow (default: the only one)")
-    ] = None,
-) -> None:
-    """Show overall results of several reports side by side, oldest first."""
-    with _exit_codes():
-        from assay.reports.store import ReportStore, default_store, load_report
-        from assay.reports.trend import trend_table
-
-        store_ = ReportStore(store or default_store())
-        out.print(trend_table([load_report(store_.resolve(r)) for r in reports], model))
 
 
 @app.command()

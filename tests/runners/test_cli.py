@@ -88,6 +88,22 @@ def test_compare_names_silent_regressions(
     assert "digits_noise" in shown and "regression (silent)" in shown
     ids = (tmp_path / "cmp" / "regressed_ids-digits_noise.txt").read_text().split()
     assert len(ids) > 100 and all(i.startswith("row-") for i in ids)
+    assert run_cli(monkeypatch, "compare", "latest", "--store", store) == 2
+    assert (
+        run_cli(
+            monkeypatch,
+            "compare",
+            "latest",
+            "latest",
+            "latest",
+            "--store",
+            store,
+            "--candidate-model",
+            "mlp",
+        )
+        == 0
+    )
+    assert "trend" in capsys.readouterr().out
 
 
 def test_broken_suite_exits_2_with_one_line(
