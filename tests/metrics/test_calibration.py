@@ -39,8 +39,9 @@ cases = st.tuples(
 def test_ece_matches_torchmetrics(case: tuple[int, int, int, int]) -> None:
     seed, n, n_classes, n_bins = case
     labels, probs = random_case(seed, n, n_classes)
-    # torchmetrics puts confidence exactly 1.0 in a bin of its own (its issue #3510)
-    assume(probs.max() < 1.0)
+    # torchmetrics puts confidence 1.0 in a bin of its own (its issue #3510), and it works in
+    # float32, where confidences within 6e-8 of 1 become exactly 1.0
+    assume(probs.max() < 1.0 - 1e-6)
     expected = multiclass_calibration_error(
         torch.from_numpy(probs),
         torch.from_numpy(labels),
