@@ -119,12 +119,19 @@ def compare_reports(
     policy: ComparePolicy | None = None,
     baseline_model: str | None = None,
     candidate_model: str | None = None,
+    allow_unpaired: bool = False,
 ) -> Comparison:
-    """Compare one model of ``candidate`` against one of ``baseline``, cell by cell."""
+    """Compare one model of ``candidate`` against one of ``baseline``, cell by cell.
+
+    Datasets whose fingerprints differ cannot be paired: they are refused, or with
+    ``allow_unpaired`` compared with independent resamples of each side (marked so).
+    """
+    from assay.reports.unpaired import unpaired_cells
+
     policy = policy or ComparePolicy()
     model_b = baseline_model or _only_model(baseline, "baseline")
     model_c = candidate_model or _only_model(candidate, "candidate")
-    datasets = _comparable_datasets(baseline, candidate)
+    datasets, unpaired = _comparable_datasets(baseline, candidate, allow_unpaired)
     metrics = [m["name"] for m in candidate.metrics if _comparable(m["name"])]
     cells: list[CellComparison] = []
     churn: list[Churn] = []
@@ -136,8 +143,17 @@ def compare_reports(
             )
             cells += block_cells
             churn.append(block_churn)
+    for dataset in unpaired:
+        cells += unpaired_cells(
+            baseline_predictions,
+            candidate_predictions,
+            dataset,
+            (model_b, model_c),
+            metrics,
+            policy,
+        )
     cells = _judge(cells, policy)
-    headline = policy.headline or (datasets[0], "accuracy")
+    headline = policy.headline or ((datasets or unpaired)[0], "accuracy")
     return Comparison(
         baseline.run_id, candidate.run_id, _mark_silent(cells, headline), churn, headline
     )
@@ -157,25 +173,30 @@ def _comparable(metric: str) -> bool:
     return not (info.needs_groups or info.per_class)
 
 
-def _comparable_datasets(baseline: Report, candidate: Report) -> list[str]:
+def _comparable_datasets(
+    baseline: Report, candidate: Report, allow_unpaired: bool
+) -> tuple[list[str], list[str]]:
+    """(paired, unpaired) dataset names, the first in-distribution set first."""
     theirs = {d.name: d for d in baseline.datasets}
-    names = []
+    names, unpaired = [], []
     for dataset in candidate.datasets:
         if dataset.kind == "ood" or dataset.name not in theirs:
             continue
-        if theirs[dataset.name].fingerprint != dataset.fingerprint:
+        if theirs[dataset.name].fingerprint == dataset.fingerprint:
+            names.append(dataset.name)
+        elif allow_unpaired:
+            unpaired.append(dataset.name)
+        else:
             raise InvalidInputError(
                 f"dataset {dataset.name!r} differs between the reports (fingerprints "
                 f"{theirs[dataset.name].fingerprint[:12]} and {dataset.fingerprint[:12]}); "
-                "paired comparison needs the same examples"
+                "paired comparison needs the same examples (--unpaired compares anyway)"
             )
-        names.append(dataset.name)
-    if not names:
+    if not names and not unpaired:
         raise InvalidInputError("the reports share no dataset to compare")
-    in_distribution = [
-        d.name for d in candidate.datasets if d.kind == "in_distribution" and d.name in names
-    ]
-    return in_distribution[:1] + [n for n in names if n not in in_distribution[:1]]
+    ordered = [d.name for d in candidate.datasets if d.kind == "in_distribution"]
+    key = {name: (name not in ordered[:1]) for name in names + unpaired}
+    return sorted(names, key=key.__getitem__), sorted(unpaired, key=key.__getitem__)
 
 
 def _join(
@@ -245,7 +266,7 @@ def _compare_block(
         (m, found) for m in metrics if (found := _paired(m, labels, probs_b, probs_c)) is not None
     ]
     flips, lost = _flip_decomposition(labels, probs_b, probs_c)
-    draws = _replicates(
+    draws = shared_replicates(
         [*(d for _, (d, _) in usable), flips], labels, policy, seed_key=(dataset, column, group)
     )
     cells = [
@@ -337,7 +358,7 @@ def _flip_decomposition(
     return rates, lost
 
 
-def _replicates(
+def shared_replicates(
     decompositions: list[Decomposition],
     labels: np.ndarray,
     policy: ComparePolicy,

@@ -253,6 +253,9 @@ def compare(
     output: Annotated[
         Path | None, typer.Option(help="write comparison.json and regressed ids")
     ] = None,
+    unpaired: Annotated[
+        bool, typer.Option(help="compare datasets that differ with unpaired intervals")
+    ] = False,
 ) -> None:
     """Compare two reports example by example and flag (silent) regressions; with more
     than two, show their overall results side by side."""
@@ -293,6 +296,7 @@ def compare(
             policy=policy,
             baseline_model=baseline_model,
             candidate_model=candidate_model,
+            allow_unpaired=unpaired,
         )
         out.print(comparison_tables(result))
         if output is not None:

@@ -168,3 +168,53 @@ def test_churn_rates_have_intervals_per_slice() -> None:
         ("site", "b"),
     }
     assert len(overall.regressed_ids) == lost.sum()
+
+
+def test_differing_datasets_are_refused_unless_unpaired() -> None:
+    from assay.errors import InvalidInputError
+
+    rng = np.random.default_rng(6)
+    truth, labels, site = population(rng, 500)
+    base_report = minimal_report()
+    data = base_report.model_dump()
+    data["datasets"][0]["fingerprint"] = "e" * 64
+    other_report = Report.model_validate(data)
+    predictions = pd.concat(
+        [
+            frame("b", labels, softmax(model_logits(rng, truth)), site),
+            frame("c", labels, softmax(3 * model_logits(rng, truth)), site),
+        ]
+    )
+    with pytest.raises(InvalidInputError, match="differs between the reports"):
+        compare_reports(
+            base_report,
+            predictions,
+            other_report,
+            predictions,
+            baseline_model="b",
+            candidate_model="c",
+        )
+    result = compare_reports(
+        base_report,
+        predictions,
+        other_report,
+        predictions,
+        baseline_model="b",
+        candidate_model="c",
+        allow_unpaired=True,
+        policy=ComparePolicy(n_resamples=300),
+    )
+    assert {c.method for c in result.cells} == {"unpaired bootstrap"}
+    assert result.churn == []  # flips need pairs
+    paired = compare_reports(
+        base_report,
+        predictions,
+        base_report,
+        predictions,
+        baseline_model="b",
+        candidate_model="c",
+        policy=ComparePolicy(n_resamples=300),
+    )
+    width = {c.metric: c.ci_high - c.ci_low for c in result.cells if c.slice is None}
+    paired_width = {c.metric: c.ci_high - c.ci_low for c in paired.cells if c.slice is None}
+    assert width["nll"] > paired_width["nll"]  # pairing removes the shared variance
