@@ -31,6 +31,9 @@ class MetricInfo:
     per_class: bool = False
     description: str = ""
     aliases: tuple[str, ...] = field(default=())
+    # the change a release gate tolerates by default: absolute, or relative to the baseline
+    tolerance: float = 0.01
+    tolerance_is_relative: bool = False
 
     def parameters(self) -> dict[str, inspect.Parameter]:
         """The keyword options a suite may set (everything after the inputs)."""
@@ -125,6 +128,7 @@ for _info in (
         False,
         _UNIT,
         aliases=("maximum_calibration_error",),
+        tolerance=0.05,
         description="largest calibration gap over bins",
     ),
     MetricInfo(
@@ -160,6 +164,8 @@ for _info in (
         False,
         (0.0, float("inf")),
         aliases=("negative_log_likelihood", "log_loss"),
+        tolerance=0.05,
+        tolerance_is_relative=True,
         description="mean negative log-likelihood of the true class",
     ),
     MetricInfo(

@@ -48,12 +48,20 @@ class ComparePolicy:
     seed: int = 0
     min_examples: int = 30
     headline: tuple[str, str] | None = None
+    registry_defaults: bool = True  # False: default_tolerance for every unlisted metric
 
     def tolerance_for(self, metric: str, baseline: float) -> float:
-        """Absolute tolerance for ``metric``; a relative one scales the baseline value."""
+        """Absolute tolerance for ``metric``: the policy's own for it, else the metric's
+        registered default (absolute, or relative to the baseline value), else the policy
+        default. A relative tolerance scales the baseline value."""
         if metric in self.relative_tolerance:
             return self.relative_tolerance[metric] * abs(baseline)
-        return self.tolerance.get(metric, self.default_tolerance)
+        if metric in self.tolerance:
+            return self.tolerance[metric]
+        if self.registry_defaults and metric in METRICS:
+            info = METRICS.get(metric)
+            return info.tolerance * abs(baseline) if info.tolerance_is_relative else info.tolerance
+        return self.default_tolerance
 
 
 @dataclass(frozen=True)

@@ -249,7 +249,10 @@ def compare(
     ] = None,
     alpha: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.05,
     correction: Annotated[str, typer.Option(help="holm (family-wise) or bh (FDR)")] = "holm",
-    tolerance: Annotated[float, typer.Option(help="default absolute tolerance per metric")] = 0.01,
+    tolerance: Annotated[
+        float | None,
+        typer.Option(help="absolute tolerance for every metric [default: each metric's own]"),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option(help="write comparison.json and regressed ids")
     ] = None,
@@ -286,7 +289,8 @@ def compare(
         policy = ComparePolicy(
             alpha=alpha,
             correction=correction,  # type: ignore[arg-type]
-            default_tolerance=tolerance,
+            default_tolerance=tolerance if tolerance is not None else 0.01,
+            registry_defaults=tolerance is None,
         )
         result = compare_reports(
             loaded[0][0],
@@ -340,7 +344,17 @@ def metrics() -> None:
     from assay.metrics.registry import METRICS
 
     table = Table(box=box.SIMPLE_HEAD)
-    for header in ("name", "better", "range", "input", "output", "aliases", "description"):
+    headers = (
+        "name",
+        "better",
+        "range",
+        "input",
+        "output",
+        "gate tolerance",
+        "aliases",
+        "description",
+    )
+    for header in headers:
         table.add_column(header, no_wrap=header != "description")
     for name, info in METRICS.items():
         low, high = info.value_range
@@ -353,6 +367,9 @@ def metrics() -> None:
             f"[{low:g}, {high:g}]",
             info.input,
             output,
+            f"{info.tolerance:.0%} relative"
+            if info.tolerance_is_relative
+            else f"{info.tolerance:g}",
             ", ".join(info.aliases),
             info.description,
         )

@@ -305,7 +305,9 @@ class GateSpec(_Spec):
     )
     alpha: float = Field(0.05, gt=0.0, lt=1.0)
     correction: Literal["holm", "bh"] = "holm"
-    default_tolerance: float = Field(0.01, ge=0.0)
+    default_tolerance: float = Field(
+        0.01, ge=0.0, description="for every metric not listed; unset: each metric's own default"
+    )
     tolerance: dict[str, float | RelativeTolerance] = Field(
         default_factory=dict, description="per metric: absolute, or {relative: share}"
     )

@@ -109,7 +109,9 @@ def test_rescaled_logits_flag_ece_with_zero_churn() -> None:
 
 def test_benign_retrains_keep_the_family_wise_false_alarm_rate() -> None:
     rng = np.random.default_rng(2)
-    policy = ComparePolicy(n_resamples=300, default_tolerance=0.0, alpha=0.05)
+    policy = ComparePolicy(
+        n_resamples=300, default_tolerance=0.0, alpha=0.05, registry_defaults=False
+    )
     alarms, trials = 0, 120
     for _ in range(trials):
         truth, labels, site = population(rng, 400)
@@ -142,6 +144,16 @@ def test_planted_slice_regression_is_found_and_silent() -> None:
         flagged += cell.verdict == "regression"
         silent += cell.silent
     assert flagged / trials >= 0.8 and silent == flagged
+
+
+def test_tolerances_come_from_policy_then_registry() -> None:
+    policy = ComparePolicy(tolerance={"ece": 0.03}, relative_tolerance={"brier_score": 0.1})
+    assert policy.tolerance_for("ece", 0.2) == 0.03
+    assert policy.tolerance_for("brier_score", 0.2) == pytest.approx(0.02)
+    assert policy.tolerance_for("nll", 0.4) == pytest.approx(0.02)  # registry: 5% relative
+    assert policy.tolerance_for("accuracy", 0.9) == 0.01  # registry: 0.01 absolute
+    flat = ComparePolicy(default_tolerance=0.002, registry_defaults=False)
+    assert flat.tolerance_for("nll", 0.4) == 0.002
 
 
 def test_holm_and_bh_adjustments_match_statsmodels_formulas() -> None:
