@@ -71,5 +71,6 @@ def gate_run(
         policy=policy_from(spec, suite),
         baseline_model=spec.baseline_model or model,
         candidate_model=model,
+        allow_unpaired=spec.unpaired,
     )
     return GateRun(evaluate_gate(comparison, rules_from(spec)), report_folder, baseline_folder)

@@ -315,6 +315,9 @@ class GateSpec(_Spec):
     negative_flip_budget: float | None = Field(None, ge=0.0, le=1.0)
     must_not_regress: CellFilter = Field(default_factory=CellFilter)
     strict: bool = Field(False, description="inconclusive cells fail the gate too")
+    unpaired: bool = Field(
+        False, description="compare datasets that differ from the baseline with unpaired intervals"
+    )
     n_resamples: int = Field(1000, ge=100)
 
 

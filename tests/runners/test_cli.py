@@ -209,3 +209,48 @@ def test_gate_catches_the_demo_silent_regression(
     assert int(suite.get("failures", "0")) == len(failures) >= 1
     assert any("digits_noise" in case.get("name", "") for case in failures)
     assert "assay gate: ❌ failed" in summary.read_text()
+
+
+def test_gate_refuses_changed_data_unless_unpaired(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, cache = str(tmp_path / "store"), str(tmp_path / "cache")
+    assert run_cli(monkeypatch, "demo", "release-v1", "--store", store, "--cache-dir", cache) == 0
+    demo = demo_suite_path("release-v2")
+    suite = yaml.safe_load(demo.read_text())
+    suite["models"][0]["checkpoint"] = str(demo.parent / suite["models"][0]["checkpoint"])
+    suite["datasets"][0]["limit"] = 400  # different examples: cannot be paired
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(suite))
+    capsys.readouterr()
+    assert (
+        run_cli(
+            monkeypatch,
+            "gate",
+            str(path),
+            "--baseline",
+            "latest",
+            "--store",
+            store,
+            "--cache-dir",
+            cache,
+        )
+        == 2
+    )
+    assert "differs between the reports" in capsys.readouterr().err
+    suite["gate"]["unpaired"] = True
+    path.write_text(yaml.safe_dump(suite))
+    baseline = sorted(p.name for p in Path(store).iterdir() if p.name != "tags")[0]
+    code = run_cli(
+        monkeypatch,
+        "gate",
+        str(path),
+        "--baseline",
+        baseline,
+        "--store",
+        store,
+        "--cache-dir",
+        cache,
+    )
+    assert code in (0, 1)
+    assert "unpaired bootstrap" not in capsys.readouterr().err
