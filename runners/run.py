@@ -219,13 +219,13 @@ class SuiteRun:
                 ]
                 probabilities = np.concatenate(parts) if len(parts) > 1 else parts[0]
                 merged[(model, name)] = probabilities
+                blocks.append(
+                    PredictionBlock(
+                        model, name, dataset.ids, dataset.labels, probabilities, dataset.groups
+                    )
+                )
                 if dataset.kind == "ood":
                     results += self._ood(model, dataset, merged)
-                    blocks.append(
-                        PredictionBlock(
-                            model, name, dataset.ids, dataset.labels, probabilities, dataset.groups
-                        )
-                    )
                     continue
                 reliability.append(_reliability(model, dataset, probabilities))
                 results += score_predictions(
@@ -237,11 +237,6 @@ class SuiteRun:
                     intervals=self.suite.intervals,
                     bias=self.suite.bias,
                     seed=self.suite.seed,
-                )
-                blocks.append(
-                    PredictionBlock(
-                        model, name, dataset.ids, dataset.labels, probabilities, dataset.groups
-                    )
                 )
         results += robustness_results(self.suite, self.datasets, merged)
         cells = [
