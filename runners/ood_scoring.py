@@ -11,7 +11,9 @@ import numpy as np
 
 from assay.hashing import hash_value
 from assay.metrics import ood
+from assay.metrics.intervals import Interval
 from assay.reports.schema import Result
+from assay.runners.scoring import interval_fields
 from assay.suites.data import LoadedDataset
 from assay.suites.schema import IntervalSpec
 
@@ -41,27 +43,23 @@ def ood_results(
             "note": f"{score_name} score against {dataset.reference!r}",
         }
         area = ood.auroc(inside, outside)
-        ci: dict[str, object] = {}
+        delong = None
         if intervals.method != "none":
             low, high = ood.auroc_delong_interval(inside, outside, level=intervals.level)
-            ci = {
-                "ci_low": low,
-                "ci_high": high,
-                "ci_method": "delong",
-                "ci_level": intervals.level,
-            }
-        results.append(Result(metric=f"ood_auroc_{score_name}", value=area, **base, **ci))
+            delong = Interval(low, high, "delong", intervals.level)
+        results.append(
+            Result(metric=f"ood_auroc_{score_name}", value=area, **base, **interval_fields(delong))
+        )
         bounds = _bootstrap(
             inside, outside, intervals, int(hash_value([seed, dataset.name, score_name])[:12], 16)
         )
         for name, function in RANK_METRICS.items():
-            extra = bounds.get(name, {})
             results.append(
                 Result(
                     metric=f"ood_{name}_{score_name}",
                     value=function(inside, outside),
                     **base,
-                    **extra,
+                    **interval_fields(bounds.get(name)),
                 )
             )
     return results
@@ -69,7 +67,7 @@ def ood_results(
 
 def _bootstrap(
     inside: np.ndarray, outside: np.ndarray, intervals: IntervalSpec, seed: int
-) -> dict[str, dict[str, object]]:
+) -> dict[str, Interval]:
     if intervals.method == "none":
         return {}
     rng = np.random.default_rng(seed)
@@ -83,11 +81,7 @@ def _bootstrap(
     found = {}
     for name, values in replicates.items():
         low, high = np.quantile(values, [alpha, 1 - alpha])
-        found[name] = {
-            "ci_low": float(low),
-            "ci_high": float(high),
-            "ci_method": "percentile",
-            "ci_level": intervals.level,
-            "n_resamples": intervals.n_resamples,
-        }
+        found[name] = Interval(
+            float(low), float(high), "percentile", intervals.level, intervals.n_resamples
+        )
     return found
