@@ -15,7 +15,7 @@ def _format(value: float | None) -> str:
     return "too small" if value is None else f"{value:.4f}"
 
 
-def _with_interval(result: Result) -> str:
+def format_result(result: Result) -> str:
     """``0.848 (0.835–0.861)``; the value to 4 places when there is no interval."""
     if result.value is None or result.ci_low is None or result.ci_high is None:
         return _format(result.value)
@@ -64,7 +64,7 @@ def summary_table(report: Report) -> Table | None:
         )
     for r in summaries:
         table.add_row(
-            r.model, r.dataset, r.kind, r.metric, str(r.n), _with_interval(r), r.note or ""
+            r.model, r.dataset, r.kind, r.metric, str(r.n), format_result(r), r.note or ""
         )
     return table
 
@@ -87,7 +87,7 @@ def _wide_table(title: str, results: list[Result], *, caption: str) -> Table:
         rows[(result.model, result.dataset)][result.metric] = result
     for (model, dataset), by_metric in rows.items():
         first = next(iter(by_metric.values()))
-        cells = [_with_interval(by_metric[m]) if m in by_metric else "" for m in metrics]
+        cells = [format_result(by_metric[m]) if m in by_metric else "" for m in metrics]
         table.add_row(model, dataset, first.kind, str(first.n), *cells)
     return table
 
@@ -108,7 +108,7 @@ def grouped_table(report: Report) -> Table | None:
             r.group or "(all groups)",
             r.metric,
             str(r.n),
-            _with_interval(r),
+            format_result(r),
         )
     return table
 

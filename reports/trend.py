@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich import box
 from rich.table import Table
 
+from assay.reports.render import format_result
 from assay.reports.schema import Report, Result
 
 
@@ -41,8 +42,4 @@ def trend_table(reports: Sequence[Report], model: str | None = None) -> Table:
 
 
 def _text(result: Result | None) -> str:
-    if result is None or result.value is None:
-        return ""
-    if result.ci_low is None or result.ci_high is None:
-        return f"{result.value:.4f}"
-    return f"{result.value:.3f} ({result.ci_low:.3f}–{result.ci_high:.3f})"
+    return "" if result is None else format_result(result)
