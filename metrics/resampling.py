@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from assay.metrics._checks import encode_groups
+
 DEFAULT_CHUNK_ELEMENTS = 4_000_000
 
 
@@ -22,9 +24,8 @@ def strata_codes(*columns: np.ndarray) -> np.ndarray:
     """
     if not columns:
         raise ValueError("strata_codes needs at least one column")
-    keys = np.stack(
-        [np.unique(np.asarray(c).astype(str), return_inverse=True)[1] for c in columns], axis=1
-    )
+    n_rows = len(columns[0])
+    keys = np.stack([encode_groups(c, n_rows)[0] for c in columns], axis=1)
     return np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1)
 
 
