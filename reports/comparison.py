@@ -2,11 +2,12 @@
 
 Every cell (dataset × metric × slice group) present in both reports is compared on the
 examples both predicted, joined by example id. The delta's interval comes from resampling
-example ids jointly across both reports (one shared set of resamples per dataset and
-slice group); accuracy-type metrics get an exact McNemar p-value, the rest a Wald p-value
-from the paired-bootstrap standard error (continuous, so a correction over hundreds of
-cells is not starved by the 1/B floor of a resampling p-value). Holm (family-wise) or
-Benjamini–Hochberg (false discovery) correction runs over all tested cells. A regression
+example ids jointly across both reports (one set of resamples per dataset and slice
+group, :mod:`assay.reports.paired_cells`); accuracy-type metrics get an exact McNemar
+p-value, the rest a Wald p-value from the paired-bootstrap standard error (continuous, so a
+correction over hundreds of cells is not starved by the 1/B floor of a resampling p-value).
+Holm (family-wise) or Benjamini–Hochberg (false discovery) correction runs over all tested
+cells. A regression
 anywhere while the headline cell holds is a *silent regression*.
 """
 
@@ -15,114 +16,42 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.stats import binomtest, norm
+import pyarrow as pa
 
 from assay.errors import InvalidInputError
-from assay.hashing import hash_value
 from assay.metrics.registry import METRICS
-from assay.metrics.resampling import chunk_plan, draw_counts, strata_codes
-from assay.metrics.sufficient import Decomposition, decompose
+from assay.metrics.sufficient import decompose
+from assay.reports.comparison_types import (
+    CellComparison,
+    Churn,
+    ComparePolicy,
+    Comparison,
+    Verdict,
+)
+from assay.reports.paired_cells import (
+    BlockData,
+    PairedMetric,
+    block_data,
+    compare_block,
+    paired_metric,
+)
+from assay.reports.pairing import PairedPredictions, SliceRows, pair_blocks, slice_rows
+from assay.reports.predictions import as_table, read_block
 from assay.reports.schema import Report
 
-Verdict = Literal["regression", "improvement", "no_change", "inconclusive"]
-PROPORTIONS = {"accuracy", "f1_micro"}
-DEFAULT_TOLERANCE = 0.01
-
-
-@dataclass(frozen=True)
-class ComparePolicy:
-    """How cells are judged: tolerance per metric (absolute), alpha and the correction."""
-
-    alpha: float = 0.05
-    correction: Literal["holm", "bh"] = "holm"
-    tolerance: dict[str, float] = field(default_factory=dict)
-    relative_tolerance: dict[str, float] = field(default_factory=dict)
-    default_tolerance: float = DEFAULT_TOLERANCE
-    n_resamples: int = 1000
-    seed: int = 0
-    min_examples: int = 30
-    headline: tuple[str, str] | None = None
-    registry_defaults: bool = True  # False: default_tolerance for every unlisted metric
-
-    def tolerance_for(self, metric: str, baseline: float) -> float:
-        """Absolute tolerance for ``metric``: the policy's own for it, else the metric's
-        registered default (absolute, or relative to the baseline value), else the policy
-        default. A relative tolerance scales the baseline value."""
-        if metric in self.relative_tolerance:
-            return self.relative_tolerance[metric] * abs(baseline)
-        if metric in self.tolerance:
-            return self.tolerance[metric]
-        if self.registry_defaults and metric in METRICS:
-            info = METRICS.get(metric)
-            return info.tolerance * abs(baseline) if info.tolerance_is_relative else info.tolerance
-        return self.default_tolerance
-
-
-@dataclass(frozen=True)
-class CellComparison:
-    """One compared cell; ``harm`` is the delta signed so that positive means worse."""
-
-    dataset: str
-    metric: str
-    slice: str | None
-    group: str | None
-    n: int
-    baseline: float
-    candidate: float
-    delta: float
-    ci_low: float
-    ci_high: float
-    p_value: float
-    p_adjusted: float = float("nan")
-    verdict: Verdict = "inconclusive"
-    silent: bool = False
-    method: str = "paired bootstrap"
-
-
-@dataclass(frozen=True)
-class Churn:
-    """Prediction flips between checkpoints on one dataset (or one slice group of it),
-    each rate with a percentile bootstrap interval over example ids."""
-
-    dataset: str
-    n: int
-    negative_flip_rate: float
-    positive_flip_rate: float
-    churn: float
-    regressed_ids: list[str]
-    slice: str | None = None
-    group: str | None = None
-    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    baseline: str
-    candidate: str
-    cells: list[CellComparison]
-    churn: list[Churn]
-    headline: tuple[str, str]
-
-    @property
-    def silent_regressions(self) -> list[CellComparison]:
-        return [c for c in self.cells if c.silent]
-
-    @property
-    def regressions(self) -> list[CellComparison]:
-        return [c for c in self.cells if c.verdict == "regression"]
+__all__ = ["CellComparison", "Churn", "ComparePolicy", "Comparison", "compare_reports"]
 
 
 def compare_reports(
     baseline: Report,
-    baseline_predictions: pd.DataFrame,
+    baseline_predictions: pa.Table | pd.DataFrame,
     candidate: Report,
-    candidate_predictions: pd.DataFrame,
+    candidate_predictions: pa.Table | pd.DataFrame,
     *,
     policy: ComparePolicy | None = None,
     baseline_model: str | None = None,
@@ -137,34 +66,51 @@ def compare_reports(
     from assay.reports.unpaired import unpaired_cells
 
     policy = policy or ComparePolicy()
-    model_b = baseline_model or _only_model(baseline, "baseline")
-    model_c = candidate_model or _only_model(candidate, "candidate")
+    models = (
+        baseline_model or _only_model(baseline, "baseline"),
+        candidate_model or _only_model(candidate, "candidate"),
+    )
+    tables = (as_table(baseline_predictions), as_table(candidate_predictions))
     datasets, unpaired = _comparable_datasets(baseline, candidate, allow_unpaired)
-    metrics = [m["name"] for m in candidate.metrics if _comparable(m["name"])]
+    metrics = [(m["name"], m.get("params") or {}) for m in candidate.metrics if _comparable(m)]
     cells: list[CellComparison] = []
     churn: list[Churn] = []
     for dataset in datasets:
-        joined = _join(baseline_predictions, candidate_predictions, dataset, model_b, model_c)
-        for column, group, rows in _cell_rows(joined, policy.min_examples):
-            block_cells, block_churn = _compare_block(
-                dataset, metrics, joined[rows], column, group, policy
-            )
-            cells += block_cells
-            churn.append(block_churn)
+        blocks = [read_block(t, dataset, m) for t, m in zip(tables, models, strict=True)]
+        found_cells, found_churn = _compare_dataset(pair_blocks(*blocks), metrics, policy)
+        cells += found_cells
+        churn += found_churn
     for dataset in unpaired:
-        cells += unpaired_cells(
-            baseline_predictions,
-            candidate_predictions,
-            dataset,
-            (model_b, model_c),
-            metrics,
-            policy,
-        )
+        sides = [
+            read_block(table, dataset, model) for table, model in zip(tables, models, strict=True)
+        ]
+        cells += unpaired_cells(sides[0], sides[1], metrics, policy)
     cells = _judge(cells, policy)
     headline = policy.headline or ((datasets or unpaired)[0], "accuracy")
     return Comparison(
         baseline.run_id, candidate.run_id, _mark_silent(cells, headline), churn, headline
     )
+
+
+def _compare_dataset(
+    pair: PairedPredictions, metrics: Sequence[tuple[str, dict[str, Any]]], policy: ComparePolicy
+) -> tuple[list[CellComparison], list[Churn]]:
+    """Every block of one dataset (the whole set, then its slice groups) on a thread pool;
+    each block's resamples are seeded by its name, so the result does not depend on the
+    order blocks finish in."""
+    blocks = slice_rows(pair.groups, policy.min_examples)
+    overall = _paired_metrics(metrics, block_data(pair, blocks[0]))
+
+    def run(block: SliceRows) -> tuple[list[CellComparison], Churn]:
+        data = block_data(pair, block)
+        if block.rows is None:
+            return compare_block(pair, block, data, overall, policy)
+        found = _restricted(overall, metrics, data, block.rows)
+        return compare_block(pair, block, data, found, policy)
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(run, blocks))
+    return [c for cells, _ in results for c in cells], [churn for _, churn in results]
 
 
 def _only_model(report: Report, role: str) -> str:
@@ -174,11 +120,39 @@ def _only_model(report: Report, role: str) -> str:
     return report.models[0].name
 
 
-def _comparable(metric: str) -> bool:
-    if metric not in METRICS:
+def _comparable(metric: dict[str, Any]) -> bool:
+    name = metric["name"]
+    if metric.get("evaluate") or name not in METRICS:
         return False
-    info = METRICS.get(metric)
+    info = METRICS.get(name)
     return not (info.needs_groups or info.per_class)
+
+
+def _paired_metrics(
+    metrics: Sequence[tuple[str, dict[str, Any]]], data: BlockData
+) -> list[PairedMetric]:
+    """The paired decomposition of each metric (with its report params) on one block."""
+    found = []
+    for name, params in metrics:
+        base = decompose(name, data.labels, data.baseline, params=params)
+        cand = decompose(name, data.labels, data.candidate, params=params)
+        if base is not None and cand is not None:
+            found.append(paired_metric([name], base, cand))
+    return found
+
+
+def _restricted(
+    overall: list[PairedMetric],
+    metrics: Sequence[tuple[str, dict[str, Any]]],
+    data: BlockData,
+    rows: np.ndarray,
+) -> list[PairedMetric]:
+    """A slice's paired metrics: rows of the dataset's where statistics are per example,
+    else decomposed again (bins fitted to the slice, classes present in it)."""
+    local = {m.names[0]: m.take(rows) for m in overall if m.delta.row_local}
+    refit = [(name, params) for name, params in metrics if name not in local]
+    again = {m.names[0]: m for m in _paired_metrics(refit, data)}
+    return [found for name, _ in metrics if (found := local.get(name) or again.get(name))]
 
 
 def _comparable_datasets(
@@ -205,197 +179,6 @@ def _comparable_datasets(
     ordered = [d.name for d in candidate.datasets if d.kind == "in_distribution"]
     key = {name: (name not in ordered[:1]) for name in names + unpaired}
     return sorted(names, key=key.__getitem__), sorted(unpaired, key=key.__getitem__)
-
-
-def _join(
-    baseline: pd.DataFrame, candidate: pd.DataFrame, dataset: str, model_b: str, model_c: str
-) -> pd.DataFrame:
-    left = baseline[(baseline.dataset == dataset) & (baseline.model == model_b)]
-    right = candidate[(candidate.dataset == dataset) & (candidate.model == model_c)]
-    joined = left.merge(
-        right[["example_id", "label", "probs"]],
-        on="example_id",
-        suffixes=("_b", "_c"),
-        validate="one_to_one",
-    )
-    if not (joined["label_b"] == joined["label_c"]).all():
-        raise InvalidInputError(f"dataset {dataset!r}: labels differ between the reports")
-    return joined.sort_values("example_id", kind="stable").reset_index(drop=True)
-
-
-def _cell_rows(
-    joined: pd.DataFrame, min_examples: int
-) -> list[tuple[str | None, str | None, np.ndarray]]:
-    """Overall rows, then each group of each slice/sensitive column with enough examples."""
-    cells: list[tuple[str | None, str | None, np.ndarray]] = [
-        (None, None, np.ones(len(joined), dtype=bool))
-    ]
-    fixed = {"example_id", "dataset", "model", "label_b", "label_c", "probs_b", "probs_c"}
-    for column in [c for c in joined.columns if c not in fixed]:
-        values = joined[column]
-        if values.isna().all():
-            continue
-        for group in sorted(values.dropna().unique()):
-            rows = (values == group).to_numpy()
-            if rows.sum() >= min_examples:
-                cells.append((column, str(group), rows))
-    return cells
-
-
-def _paired(
-    metric: str, labels: np.ndarray, probs_b: np.ndarray, probs_c: np.ndarray
-) -> tuple[Decomposition, float] | None:
-    """The delta (candidate − baseline) as one decomposition, and the baseline value."""
-    base = decompose(metric, labels, probs_b)
-    cand = decompose(metric, labels, probs_c)
-    if base is None or cand is None:
-        return None
-    width = base.statistics.shape[1]
-
-    def finish(s: np.ndarray) -> np.ndarray:
-        return cand.finish(s[:, width:]) - base.finish(s[:, :width])
-
-    paired = Decomposition(sparse.hstack([base.statistics, cand.statistics], format="csr"), finish)
-    return paired, float(base.value()[0])
-
-
-def _compare_block(
-    dataset: str,
-    metrics: Sequence[str],
-    rows: pd.DataFrame,
-    column: str | None,
-    group: str | None,
-    policy: ComparePolicy,
-) -> tuple[list[CellComparison], Churn]:
-    """Every metric's paired delta and the churn of one block, from one set of resamples."""
-    labels = rows["label_b"].to_numpy().astype(np.int64)
-    probs_b, probs_c = _matrix(rows["probs_b"]), _matrix(rows["probs_c"])
-    usable = [
-        (m, found) for m in metrics if (found := _paired(m, labels, probs_b, probs_c)) is not None
-    ]
-    flips, lost = _flip_decomposition(labels, probs_b, probs_c)
-    draws = shared_replicates(
-        [*(d for _, (d, _) in usable), flips], labels, policy, seed_key=(dataset, column, group)
-    )
-    cells = [
-        _cell(
-            dataset,
-            metric,
-            column,
-            group,
-            labels,
-            probs_b,
-            probs_c,
-            decomposition,
-            baseline_value,
-            replicate[:, 0],
-            policy,
-        )
-        for (metric, (decomposition, baseline_value)), replicate in zip(usable, draws, strict=False)
-    ]
-    bounds = np.quantile(draws[-1], [policy.alpha / 2, 1 - policy.alpha / 2], axis=0)
-    values = flips.value()
-    churn = Churn(
-        dataset=dataset,
-        n=len(labels),
-        negative_flip_rate=float(values[0]),
-        positive_flip_rate=float(values[1]),
-        churn=float(values[2]),
-        regressed_ids=rows["example_id"][lost].astype(str).tolist(),
-        slice=column,
-        group=group,
-        intervals={
-            name: (float(bounds[0, j]), float(bounds[1, j])) for j, name in enumerate(flips.outputs)
-        },
-    )
-    return cells, churn
-
-
-def _cell(
-    dataset: str,
-    metric: str,
-    column: str | None,
-    group: str | None,
-    labels: np.ndarray,
-    probs_b: np.ndarray,
-    probs_c: np.ndarray,
-    decomposition: Decomposition,
-    baseline_value: float,
-    draws: np.ndarray,
-    policy: ComparePolicy,
-) -> CellComparison:
-    delta = float(decomposition.value()[0])
-    low, high = np.nanquantile(draws, [policy.alpha / 2, 1 - policy.alpha / 2])
-    if metric in PROPORTIONS:
-        p_value, method = _mcnemar(labels, probs_b, probs_c), "exact McNemar"
-    else:  # Wald test with the paired-bootstrap standard error: p is not floored at 1/B
-        spread = float(np.nanstd(draws, ddof=1))
-        p_value = float(2 * norm.sf(abs(delta) / spread)) if spread > 0 else float(delta == 0)
-        method = "paired bootstrap"
-    return CellComparison(
-        dataset=dataset,
-        metric=metric,
-        slice=column,
-        group=group,
-        n=len(labels),
-        baseline=baseline_value,
-        candidate=baseline_value + delta,
-        delta=delta,
-        ci_low=float(low),
-        ci_high=float(high),
-        p_value=p_value,
-        method=method,
-    )
-
-
-def _flip_decomposition(
-    labels: np.ndarray, probs_b: np.ndarray, probs_c: np.ndarray
-) -> tuple[Decomposition, np.ndarray]:
-    """Negative flips, positive flips and changed predictions as rates; and the lost rows."""
-    predicted_b, predicted_c = probs_b.argmax(axis=1), probs_c.argmax(axis=1)
-    right_b, right_c = predicted_b == labels, predicted_c == labels
-    lost = right_b & ~right_c
-    flags = np.column_stack(
-        [lost, ~right_b & right_c, predicted_b != predicted_c, np.ones(len(labels))]
-    ).astype(np.float64)
-    rates = Decomposition(
-        sparse.csr_matrix(flags),
-        lambda s: s[:, :3] / s[:, 3:4],
-        outputs=("negative_flip_rate", "positive_flip_rate", "churn"),
-    )
-    return rates, lost
-
-
-def shared_replicates(
-    decompositions: list[Decomposition],
-    labels: np.ndarray,
-    policy: ComparePolicy,
-    seed_key: tuple[object, ...],
-) -> list[np.ndarray]:
-    """(B × outputs) resampled values per decomposition, from one shared set of
-    class-stratified resamples drawn in seeded chunks on a thread pool."""
-    seed = int(hash_value([policy.seed, *map(str, seed_key)])[:12], 16)
-    strata = strata_codes(labels)
-
-    def run_chunk(plan: tuple[int, np.random.SeedSequence]) -> list[np.ndarray]:
-        counts = draw_counts(len(labels), plan[0], np.random.default_rng(plan[1]), strata)
-        by_column = np.ascontiguousarray(counts.T)
-        return [d.resampled_columns(by_column) for d in decompositions]
-
-    plans = chunk_plan(len(labels), policy.n_resamples, seed)
-    with ThreadPoolExecutor(max_workers=min(len(plans), os.cpu_count() or 1)) as pool:
-        chunks = list(pool.map(run_chunk, plans))
-    return [np.vstack([chunk[i] for chunk in chunks]) for i in range(len(decompositions))]
-
-
-def _mcnemar(labels: np.ndarray, probs_b: np.ndarray, probs_c: np.ndarray) -> float:
-    """Exact McNemar test: discordant pairs split 50/50 under no change."""
-    right_b = probs_b.argmax(axis=1) == labels
-    right_c = probs_c.argmax(axis=1) == labels
-    lost, gained = int(np.sum(right_b & ~right_c)), int(np.sum(~right_b & right_c))
-    if lost + gained == 0:
-        return 1.0
-    return float(binomtest(lost, lost + gained, 0.5).pvalue)
 
 
 def _adjust(p_values: np.ndarray, method: str) -> np.ndarray:
@@ -431,7 +214,7 @@ def _judge(cells: list[CellComparison], policy: ComparePolicy) -> list[CellCompa
             verdict = "no_change"
         else:
             verdict = "inconclusive"
-        judged.append(_replace(cell, p_adjusted=float(p_adjusted), verdict=verdict))
+        judged.append(replace(cell, p_adjusted=float(p_adjusted), verdict=verdict))
     return judged
 
 
@@ -439,15 +222,4 @@ def _mark_silent(cells: list[CellComparison], headline: tuple[str, str]) -> list
     head = [c for c in cells if (c.dataset, c.metric) == headline and c.slice is None]
     if head and head[0].verdict == "regression":
         return cells
-    return [_replace(c, silent=c.verdict == "regression") for c in cells]
-
-
-def _matrix(column: pd.Series) -> np.ndarray:
-    """A column of per-row probability lists as an N×C float64 array."""
-    return np.asarray(np.stack(list(column)), dtype=np.float64)
-
-
-def _replace(cell: CellComparison, **changes: object) -> CellComparison:
-    from dataclasses import replace
-
-    return replace(cell, **changes)  # type: ignore[arg-type]
+    return [replace(c, silent=c.verdict == "regression") for c in cells]

@@ -13,10 +13,14 @@ from rich.table import Table
 from assay.reports.comparison import CellComparison, Comparison
 
 
+def where(dataset: str, column: str | None, group: str | None) -> str:
+    """``digits`` or, for a slice group, ``digits [site=a]``."""
+    return dataset + (f" [{column}={group}]" if column else "")
+
+
 def _cell_row(cell: CellComparison) -> list[str]:
-    where = cell.dataset + (f" [{cell.slice}={cell.group}]" if cell.slice else "")
     return [
-        where,
+        where(cell.dataset, cell.slice, cell.group),
         cell.metric,
         str(cell.n),
         f"{cell.baseline:.4f}",
@@ -46,13 +50,14 @@ def comparison_tables(comparison: Comparison) -> Group:
     for cell in sorted(comparison.cells, key=lambda c: (not c.silent, order[c.verdict])):
         cells.add_row(*_cell_row(cell))
     churn = Table(title="prediction churn", title_justify="left", box=box.SIMPLE_HEAD)
-    for header in ("dataset", "n", "negative flips", "positive flips", "churn"):
-        churn.add_column(header)
+    for header in ("cell", "n", "negative flips (95% CI)", "positive flips", "churn"):
+        churn.add_column(header, no_wrap=True)
     for item in comparison.churn:
+        low, high = item.intervals.get("negative_flip_rate", (float("nan"), float("nan")))
         churn.add_row(
-            item.dataset,
+            where(item.dataset, item.slice, item.group),
             str(item.n),
-            f"{item.negative_flip_rate:.4f}",
+            f"{item.negative_flip_rate:.4f} ({low:.4f}, {high:.4f})",
             f"{item.positive_flip_rate:.4f}",
             f"{item.churn:.4f}",
         )

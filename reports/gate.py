@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 
 from assay.reports.comparison import CellComparison, Comparison
+from assay.reports.comparison_output import where
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,13 @@ def evaluate_gate(comparison: Comparison, rules: GateRules) -> GateOutcome:
             f"{item.dataset}: negative flip rate {item.negative_flip_rate:.4f} exceeds the "
             f"budget {rules.negative_flip_budget:.4f}"
             for item in comparison.churn
-            if item.negative_flip_rate > rules.negative_flip_budget
+            if item.slice is None and item.negative_flip_rate > rules.negative_flip_budget
         ]
     return GateOutcome(comparison, gated, failing, churn_failures)
 
 
 def cell_name(cell: CellComparison) -> str:
-    where = f"{cell.dataset} [{cell.slice}={cell.group}]" if cell.slice else cell.dataset
-    return f"{where} {cell.metric}"
+    return f"{where(cell.dataset, cell.slice, cell.group)} {cell.metric}"
 
 
 def describe(cell: CellComparison) -> str:

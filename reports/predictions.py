@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from assay.errors import InvalidInputError
@@ -69,7 +71,57 @@ def read_predictions(path: Path) -> pa.Table:
 
 
 def probabilities_of(table: pa.Table) -> np.ndarray:
-    """The ``probs`` column of a (single model × dataset) table as an N×C array."""
+    """The ``probs`` column of a (single model × dataset) table as an N×C float64 array."""
     column = table.column("probs").combine_chunks()
+    if len(column) == 0:
+        return np.zeros((0, 0))
     flat = column.flatten().to_numpy()
-    return flat.reshape(len(column), -1)
+    if len(flat) % len(column):
+        raise InvalidInputError("the probs column holds lists of different lengths")
+    return flat.reshape(len(column), -1).astype(np.float64)
+
+
+def as_table(predictions: pa.Table | pd.DataFrame) -> pa.Table:
+    """Predictions as Arrow (a pandas frame of the same columns is converted)."""
+    if isinstance(predictions, pa.Table):
+        return predictions
+    return pa.Table.from_pandas(predictions, preserve_index=False)
+
+
+def read_block(predictions: pa.Table, dataset: str, model: str) -> PredictionBlock:
+    """The rows of one model on one dataset as arrays, straight from Arrow.
+
+    Example:
+        >>> probs = np.array([[0.9, 0.1], [0.2, 0.8]])
+        >>> sites = {"site": np.array(["x", "y"])}
+        >>> block = PredictionBlock("m", "d", np.array(["a", "b"]), np.array([0, 1]), probs, sites)
+        >>> back = read_block(predictions_table([block]), "d", "m")
+        >>> back.ids.tolist(), back.labels.tolist(), back.groups["site"].tolist()
+        (['a', 'b'], [0, 1], ['x', 'y'])
+    """
+    rows = predictions
+    if not _only(predictions, "dataset", dataset) or not _only(predictions, "model", model):
+        rows = predictions.filter(
+            pc.and_(
+                pc.equal(predictions["dataset"], dataset), pc.equal(predictions["model"], model)
+            )
+        )
+    groups = {}
+    for name in rows.column_names:
+        if name in FIXED_COLUMNS or rows[name].null_count == len(rows):
+            continue
+        groups[name] = rows[name].to_numpy(zero_copy_only=False)
+    return PredictionBlock(
+        model=model,
+        dataset=dataset,
+        ids=rows["example_id"].to_numpy(zero_copy_only=False),
+        labels=rows["label"].to_numpy().astype(np.int64),
+        probabilities=probabilities_of(rows),
+        groups=groups,
+    )
+
+
+def _only(table: pa.Table, column: str, value: str) -> bool:
+    """Whether every row of ``column`` holds ``value`` (then no filtering is needed)."""
+    found = pc.unique(table[column])
+    return len(found) == 1 and found[0].as_py() == value

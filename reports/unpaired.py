@@ -5,81 +5,88 @@ are marked "unpaired bootstrap"."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr
 
-from assay.metrics.sufficient import decompose
-from assay.reports.comparison import CellComparison, ComparePolicy, _matrix, shared_replicates
+from assay.hashing import hash_value
+from assay.metrics.resampled_sums import resampled_sums
+from assay.metrics.sufficient import Decomposition, decompose
+from assay.reports.comparison_types import CellComparison, ComparePolicy
+from assay.reports.pairing import group_members
+from assay.reports.predictions import PredictionBlock
 
 
 def unpaired_cells(
-    baseline: pd.DataFrame,
-    candidate: pd.DataFrame,
-    dataset: str,
-    models: tuple[str, str],
-    metrics: Sequence[str],
+    baseline: PredictionBlock,
+    candidate: PredictionBlock,
+    metrics: Sequence[tuple[str, dict[str, Any]]],
     policy: ComparePolicy,
 ) -> list[CellComparison]:
     """Cells (overall, and slice groups large enough on both sides) of one dataset."""
-    sides = [
-        frame[(frame.dataset == dataset) & (frame.model == model)]
-        for frame, model in zip((baseline, candidate), models, strict=True)
-    ]
-    blocks: list[tuple[str | None, str | None]] = [(None, None)]
-    fixed = {"example_id", "dataset", "model", "label", "probs"}
-    for name in [c for c in sides[1].columns if c not in fixed and c in sides[0].columns]:
-        for value in sorted(set(sides[0][name].dropna()) & set(sides[1][name].dropna())):
-            if min(int((side[name] == value).sum()) for side in sides) >= policy.min_examples:
-                blocks.append((name, str(value)))
     cells = []
-    for column, group in blocks:
-        rows = [side if column is None else side[side[column] == group] for side in sides]
-        cells += _block(dataset, metrics, rows, column, group, policy)
+    for column, group, rows in _common_blocks(baseline, candidate, policy.min_examples):
+        sides = [
+            (side.labels[r], side.probabilities[r])
+            for side, r in zip((baseline, candidate), rows, strict=True)
+        ]
+        for name, params in metrics:
+            found = [decompose(name, y, p, params=params) for y, p in sides]
+            if found[0] is not None and found[1] is not None:
+                key = (policy.seed, baseline.dataset, str(column), str(group), name)
+                cells.append(
+                    _cell(baseline.dataset, name, column, group, found, sides, key, policy)
+                )
     return cells
 
 
-def _block(
+def _common_blocks(
+    baseline: PredictionBlock, candidate: PredictionBlock, min_examples: int
+) -> list[tuple[str | None, str | None, list[np.ndarray]]]:
+    everything = [np.arange(len(baseline.labels)), np.arange(len(candidate.labels))]
+    blocks: list[tuple[str | None, str | None, list[np.ndarray]]] = [(None, None, everything)]
+    for column in sorted(set(baseline.groups) & set(candidate.groups)):
+        members = [group_members(side.groups[column]) for side in (baseline, candidate)]
+        for group in sorted(set(members[0]) & set(members[1])):
+            rows = [found[group] for found in members]
+            if min(len(r) for r in rows) >= min_examples:
+                blocks.append((column, group, rows))
+    return blocks
+
+
+def _cell(
     dataset: str,
-    metrics: Sequence[str],
-    rows: list[pd.DataFrame],
+    metric: str,
     column: str | None,
     group: str | None,
+    found: list[Decomposition | None],
+    sides: list[tuple[np.ndarray, np.ndarray]],
+    key: tuple[object, ...],
     policy: ComparePolicy,
-) -> list[CellComparison]:
-    labels = [r["label"].to_numpy().astype(np.int64) for r in rows]
-    probs = [_matrix(r["probs"]) for r in rows]
-    cells = []
-    for metric in metrics:
-        found = [decompose(metric, y, p) for y, p in zip(labels, probs, strict=True)]
-        if found[0] is None or found[1] is None:
-            continue
-        values = [float(d.value()[0]) for d in found if d is not None]
-        draws = [
-            shared_replicates([d], y, policy, seed_key=(dataset, column, group, side))[0][:, 0]
-            for side, (d, y) in enumerate(zip(found, labels, strict=True))
-            if d is not None
-        ]
-        delta_draws = draws[1] - draws[0]
-        delta = values[1] - values[0]
-        low, high = np.nanquantile(delta_draws, [policy.alpha / 2, 1 - policy.alpha / 2])
-        spread = float(np.nanstd(delta_draws, ddof=1))
-        p_value = float(2 * norm.sf(abs(delta) / spread)) if spread > 0 else float(delta == 0)
-        cells.append(
-            CellComparison(
-                dataset=dataset,
-                metric=metric,
-                slice=column,
-                group=group,
-                n=min(len(y) for y in labels),
-                baseline=values[0],
-                candidate=values[1],
-                delta=delta,
-                ci_low=float(low),
-                ci_high=float(high),
-                p_value=p_value,
-                method="unpaired bootstrap",
-            )
-        )
-    return cells
+) -> CellComparison:
+    values, draws = [], []
+    for side, (decomposition, (labels, _)) in enumerate(zip(found, sides, strict=True)):
+        assert decomposition is not None
+        seed = int(hash_value([*map(str, key), side])[:12], 16)
+        (sums,) = resampled_sums([decomposition.statistics], labels, policy.n_resamples, seed)
+        values.append(float(decomposition.value()[0]))
+        draws.append(decomposition.finish(sums)[:, 0])
+    delta_draws, delta = draws[1] - draws[0], values[1] - values[0]
+    low, high = np.nanquantile(delta_draws, [policy.alpha / 2, 1 - policy.alpha / 2])
+    spread = float(np.nanstd(delta_draws, ddof=1))
+    p_value = float(2 * ndtr(-abs(delta) / spread)) if spread > 0 else float(delta == 0)
+    return CellComparison(
+        dataset=dataset,
+        metric=metric,
+        slice=column,
+        group=group,
+        n=min(len(labels) for labels, _ in sides),
+        baseline=values[0],
+        candidate=values[1],
+        delta=delta,
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=p_value,
+        method="unpaired bootstrap",
+    )

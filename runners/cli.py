@@ -27,8 +27,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Evaluate classifiers before they ship: suites in, versioned reports out.",
 )
-# Pipes and CI logs get a fixed, wide console so tables are not cut at 80 columns.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+# Pipes and CI logs get a fixed, wide console so tables are not cut at 80 columns. No markup
+# on stdout: tables show user-given names such as the slice cell `digits [site=a]`.
+out = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 140)
 
 StoreOption = Annotated[
@@ -285,7 +286,7 @@ def compare(
         for reference in reports:
             folder = store_.resolve(reference)
             report = load_report(folder, verify_predictions=True)
-            loaded.append((report, pq.read_table(folder / report.predictions.file).to_pandas()))
+            loaded.append((report, pq.read_table(folder / report.predictions.file)))
         policy = ComparePolicy(
             alpha=alpha,
             correction=correction,  # type: ignore[arg-type]

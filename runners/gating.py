@@ -59,15 +59,13 @@ def gate_run(
     spec = suite.gate
     baseline_folder = store.resolve(baseline)
     baseline_report = load_report(baseline_folder, verify_predictions=True)
-    baseline_predictions = pq.read_table(
-        baseline_folder / baseline_report.predictions.file
-    ).to_pandas()
+    baseline_predictions = pq.read_table(baseline_folder / baseline_report.predictions.file)
     model = spec.model or suite.models[0].name
     comparison = compare_reports(
         baseline_report,
         baseline_predictions,
         output.report,
-        output.predictions.to_pandas(),
+        output.predictions,
         policy=policy_from(spec, suite),
         baseline_model=spec.baseline_model or model,
         candidate_model=model,

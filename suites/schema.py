@@ -312,7 +312,13 @@ class GateSpec(_Spec):
         default_factory=dict, description="per metric: absolute, or {relative: share}"
     )
     min_examples: int = Field(30, ge=1, description="smaller slices are reported, not tested")
-    negative_flip_budget: float | None = Field(None, ge=0.0, le=1.0)
+    negative_flip_budget: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="most share of a dataset's examples the baseline got right and the "
+        "candidate gets wrong",
+    )
     must_not_regress: CellFilter = Field(default_factory=CellFilter)
     strict: bool = Field(False, description="inconclusive cells fail the gate too")
     unpaired: bool = Field(

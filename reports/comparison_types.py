@@ -1,0 +1,95 @@
+"""What a comparison is made of: the policy that judges it, compared cells, churn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from assay.metrics.registry import METRICS
+
+Verdict = Literal["regression", "improvement", "no_change", "inconclusive"]
+PROPORTIONS = {"accuracy", "f1_micro"}
+DEFAULT_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class ComparePolicy:
+    """How cells are judged: tolerance per metric (absolute), alpha and the correction."""
+
+    alpha: float = 0.05
+    correction: Literal["holm", "bh"] = "holm"
+    tolerance: dict[str, float] = field(default_factory=dict)
+    relative_tolerance: dict[str, float] = field(default_factory=dict)
+    default_tolerance: float = DEFAULT_TOLERANCE
+    n_resamples: int = 1000
+    seed: int = 0
+    min_examples: int = 30
+    headline: tuple[str, str] | None = None
+    registry_defaults: bool = True  # False: default_tolerance for every unlisted metric
+
+    def tolerance_for(self, metric: str, baseline: float) -> float:
+        """Absolute tolerance for ``metric``: the policy's own for it, else the metric's
+        registered default (absolute, or relative to the baseline value), else the policy
+        default. A relative tolerance scales the baseline value."""
+        if metric in self.relative_tolerance:
+            return self.relative_tolerance[metric] * abs(baseline)
+        if metric in self.tolerance:
+            return self.tolerance[metric]
+        if self.registry_defaults and metric in METRICS:
+            info = METRICS.get(metric)
+            return info.tolerance * abs(baseline) if info.tolerance_is_relative else info.tolerance
+        return self.default_tolerance
+
+
+@dataclass(frozen=True)
+class CellComparison:
+    """One compared cell; ``harm`` is the delta signed so that positive means worse."""
+
+    dataset: str
+    metric: str
+    slice: str | None
+    group: str | None
+    n: int
+    baseline: float
+    candidate: float
+    delta: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    p_adjusted: float = float("nan")
+    verdict: Verdict = "inconclusive"
+    silent: bool = False
+    method: str = "paired bootstrap"
+
+
+@dataclass(frozen=True)
+class Churn:
+    """Prediction flips between checkpoints on one dataset (or one slice group of it),
+    each rate with a percentile bootstrap interval over example ids."""
+
+    dataset: str
+    n: int
+    negative_flip_rate: float
+    positive_flip_rate: float
+    churn: float
+    regressed_ids: list[str]
+    slice: str | None = None
+    group: str | None = None
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline: str
+    candidate: str
+    cells: list[CellComparison]
+    churn: list[Churn]
+    headline: tuple[str, str]
+
+    @property
+    def silent_regressions(self) -> list[CellComparison]:
+        return [c for c in self.cells if c.silent]
+
+    @property
+    def regressions(self) -> list[CellComparison]:
+        return [c for c in self.cells if c.verdict == "regression"]

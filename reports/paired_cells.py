@@ -1,0 +1,201 @@
+"""The paired statistics of one cell block: every metric's delta, interval and p-value,
+and the prediction churn, from bootstrap sums over the block's example ids.
+
+Each metric's delta (candidate − baseline) is one decomposition over both models' per-example
+statistics side by side, so resampling an example resamples it in both reports at once
+(a paired bootstrap). The sums come from :func:`assay.metrics.resampled_sums.resampled_sums`:
+exact resampling for small blocks, and for large ones exact on the rows where it matters
+and the normal limit elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import sparse
+from scipy.special import bdtr, ndtr
+
+from assay.hashing import hash_value
+from assay.metrics.resampled_sums import resampled_sums
+from assay.metrics.sufficient import Decomposition, Finish, hstack_csr
+from assay.reports.comparison_types import PROPORTIONS, CellComparison, Churn, ComparePolicy
+from assay.reports.pairing import PairedPredictions, SliceRows
+
+
+@dataclass(frozen=True)
+class BlockData:
+    """Labels and both models' probabilities on the rows of one block."""
+
+    labels: np.ndarray
+    baseline: np.ndarray
+    candidate: np.ndarray
+
+
+@dataclass(frozen=True)
+class PairedMetric:
+    """The deltas of one metric's outputs as one decomposition over both models' statistics
+    side by side (the baseline's first ``width`` columns); each output is one cell."""
+
+    names: tuple[str, ...]
+    delta: Decomposition
+    width: int
+    baseline_finish: Finish
+
+    @property
+    def baseline(self) -> np.ndarray:
+        """The baseline's values of the outputs."""
+        return self.baseline_finish(self.delta.totals()[:, : self.width])[0]
+
+    def take(self, rows: np.ndarray) -> PairedMetric:
+        """The same metric on a subset of the examples (row-local decompositions only)."""
+        return replace(self, delta=self.delta.take(rows))
+
+
+def paired_metric(
+    names: Sequence[str], baseline: Decomposition, candidate: Decomposition
+) -> PairedMetric:
+    """Candidate minus baseline over both decompositions' statistics side by side.
+
+    Example:
+        >>> from assay.metrics.sufficient import accuracy
+        >>> y = np.array([0, 1, 1, 0])
+        >>> b, c = accuracy(y, np.eye(2)[[0, 1, 0, 0]]), accuracy(y, np.eye(2)[[0, 1, 1, 1]])
+        >>> paired = paired_metric(["accuracy"], b, c)
+        >>> float(paired.delta.value()[0]), paired.baseline.tolist()
+        (0.0, [0.75])
+    """
+    width = baseline.statistics.shape[1]
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        return candidate.finish(s[:, width:]) - baseline.finish(s[:, :width])
+
+    delta = Decomposition(
+        hstack_csr([baseline.statistics, candidate.statistics]),
+        finish,
+        row_local=baseline.row_local and candidate.row_local,
+    )
+    return PairedMetric(tuple(names), delta, width, baseline.finish)
+
+
+def block_data(pair: PairedPredictions, block: SliceRows) -> BlockData:
+    if block.rows is None:
+        return BlockData(pair.labels, pair.baseline, pair.candidate)
+    rows = block.rows
+    return BlockData(pair.labels[rows], pair.baseline[rows], pair.candidate[rows])
+
+
+def compare_block(
+    pair: PairedPredictions,
+    block: SliceRows,
+    data: BlockData,
+    metrics: Sequence[PairedMetric],
+    policy: ComparePolicy,
+) -> tuple[list[CellComparison], Churn]:
+    """Cells of every metric output in one block, and its churn, from one set of resamples."""
+    flips, lost = flip_decomposition(data)
+    seed = int(
+        hash_value([policy.seed, pair.dataset, str(block.column), str(block.group)])[:12], 16
+    )
+    sums = resampled_sums(
+        [*(m.delta.statistics for m in metrics), flips.statistics],
+        data.labels,
+        policy.n_resamples,
+        seed,
+    )
+    cells = [
+        _cell(pair.dataset, block, data, metric, output, replicates[:, output], policy)
+        for metric, total in zip(metrics, sums, strict=False)
+        for replicates in [metric.delta.finish(total)]
+        for output in range(len(metric.names))
+    ]
+    ids = pair.ids if block.rows is None else pair.ids[block.rows]
+    return cells, _churn(pair.dataset, block, flips, flips.finish(sums[-1]), ids[lost], policy)
+
+
+def _cell(
+    dataset: str,
+    block: SliceRows,
+    data: BlockData,
+    metric: PairedMetric,
+    output: int,
+    draws: np.ndarray,
+    policy: ComparePolicy,
+) -> CellComparison:
+    name = metric.names[output]
+    delta = float(metric.delta.value()[output])
+    baseline = float(metric.baseline[output])
+    low, high = np.nanquantile(draws, [policy.alpha / 2, 1 - policy.alpha / 2])
+    if name in PROPORTIONS:
+        p_value, method = mcnemar(data), "exact McNemar"
+    else:  # Wald test with the paired-bootstrap standard error: p is not floored at 1/B
+        spread = float(np.nanstd(draws, ddof=1))
+        p_value = float(2 * ndtr(-abs(delta) / spread)) if spread > 0 else float(delta == 0)
+        method = "paired bootstrap"
+    return CellComparison(
+        dataset=dataset,
+        metric=name,
+        slice=block.column,
+        group=block.group,
+        n=len(data.labels),
+        baseline=baseline,
+        candidate=baseline + delta,
+        delta=delta,
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=p_value,
+        method=method,
+    )
+
+
+def flip_decomposition(data: BlockData) -> tuple[Decomposition, np.ndarray]:
+    """Negative flips, positive flips and changed predictions as rates; and the lost rows."""
+    predicted_b, predicted_c = data.baseline.argmax(axis=1), data.candidate.argmax(axis=1)
+    right_b, right_c = predicted_b == data.labels, predicted_c == data.labels
+    lost = right_b & ~right_c
+    flags = np.column_stack(
+        [lost, ~right_b & right_c, predicted_b != predicted_c, np.ones(len(data.labels))]
+    ).astype(np.float64)
+    rates = Decomposition(
+        sparse.csr_matrix(flags),
+        lambda s: s[:, :3] / s[:, 3:4],
+        outputs=("negative_flip_rate", "positive_flip_rate", "churn"),
+    )
+    return rates, lost
+
+
+def _churn(
+    dataset: str,
+    block: SliceRows,
+    flips: Decomposition,
+    draws: np.ndarray,
+    regressed: np.ndarray,
+    policy: ComparePolicy,
+) -> Churn:
+    bounds = np.quantile(draws, [policy.alpha / 2, 1 - policy.alpha / 2], axis=0)
+    values = flips.value()
+    return Churn(
+        dataset=dataset,
+        n=flips.n_examples,
+        negative_flip_rate=float(values[0]),
+        positive_flip_rate=float(values[1]),
+        churn=float(values[2]),
+        regressed_ids=[str(i) for i in regressed],
+        slice=block.column,
+        group=block.group,
+        intervals={
+            name: (float(bounds[0, j]), float(bounds[1, j])) for j, name in enumerate(flips.outputs)
+        },
+    )
+
+
+def mcnemar(data: BlockData) -> float:
+    """Exact McNemar test: discordant pairs split 50/50 under no change."""
+    right_b = data.baseline.argmax(axis=1) == data.labels
+    right_c = data.candidate.argmax(axis=1) == data.labels
+    lost, gained = int(np.sum(right_b & ~right_c)), int(np.sum(~right_b & right_c))
+    if lost + gained == 0:
+        return 1.0
+    # Binomial(n, 1/2) is symmetric, so the two-sided exact p is twice the smaller tail
+    return float(min(1.0, 2 * bdtr(min(lost, gained), lost + gained, 0.5)))
