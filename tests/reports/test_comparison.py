@@ -230,3 +230,28 @@ def test_differing_datasets_are_refused_unless_unpaired() -> None:
     width = {c.metric: c.ci_high - c.ci_low for c in result.cells if c.slice is None}
     paired_width = {c.metric: c.ci_high - c.ci_low for c in paired.cells if c.slice is None}
     assert width["nll"] > paired_width["nll"]  # pairing removes the shared variance
+
+
+def test_large_sample_gate_keeps_alpha_and_finds_a_planted_slice_regression() -> None:
+    """At 40,000 examples the whole set and slice a (30,000) go through the normal-limit
+    bootstrap: benign retrains still rarely alarm, and logits 1.2% too sharp on slice a
+    (its ECE up by a few standard errors) are found and called silent."""
+    rng = np.random.default_rng(7)
+    policy = ComparePolicy(n_resamples=400, default_tolerance=0.0, registry_defaults=False)
+    alarms = flagged = silent = 0
+    trials = 12
+    for _ in range(trials):
+        truth, labels, site = population(rng, 40_000)
+        base = model_logits(rng, truth)
+        benign = run(softmax(base), softmax(model_logits(rng, truth)), labels, site, policy)
+        alarms += any(c.verdict == "regression" for c in benign.cells)
+        candidate = base.copy()
+        candidate[site == "a"] *= 1.012  # ECE up by 3–7 standard errors
+        planted = run(softmax(base), softmax(candidate), labels, site, policy)
+        cell = next(
+            c for c in planted.cells if (c.slice, c.group, c.metric) == ("site", "a", "ece")
+        )
+        flagged += cell.verdict == "regression"
+        silent += cell.silent
+    assert alarms <= 2, alarms
+    assert flagged >= 0.8 * trials and silent == flagged
