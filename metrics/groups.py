@@ -21,6 +21,12 @@ from assay.metrics.registry import METRICS, compute_metric
 from assay.metrics.sufficient import Decomposition, decompose
 
 INTERSECTION_SEPARATOR = " & "
+# the named group metrics reported for every sensitive column when a suite lists none
+NAMED_GROUP_METRICS = (
+    "worst_group_accuracy",
+    "demographic_parity_difference",
+    "equalized_odds_difference",
+)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,14 @@ from assay.reports.comparison_types import (
     ComparePolicy,
     Comparison,
     Verdict,
+    higher_is_better,
+)
+from assay.reports.fairness_cells import (
+    FairnessBlock,
+    FairnessPlan,
+    fairness_blocks,
+    fairness_metrics,
+    fairness_plan,
 )
 from assay.reports.paired_cells import (
     BlockData,
@@ -77,7 +85,8 @@ def compare_reports(
     churn: list[Churn] = []
     for dataset in datasets:
         blocks = [read_block(t, dataset, m) for t, m in zip(tables, models, strict=True)]
-        found_cells, found_churn = _compare_dataset(pair_blocks(*blocks), metrics, policy)
+        plan = fairness_plan(candidate, dataset)
+        found_cells, found_churn = _compare_dataset(pair_blocks(*blocks), metrics, plan, policy)
         cells += found_cells
         churn += found_churn
     for dataset in unpaired:
@@ -93,11 +102,14 @@ def compare_reports(
 
 
 def _compare_dataset(
-    pair: PairedPredictions, metrics: Sequence[tuple[str, dict[str, Any]]], policy: ComparePolicy
+    pair: PairedPredictions,
+    metrics: Sequence[tuple[str, dict[str, Any]]],
+    plan: FairnessPlan,
+    policy: ComparePolicy,
 ) -> tuple[list[CellComparison], list[Churn]]:
-    """Every block of one dataset (the whole set, then its slice groups) on a thread pool;
-    each block's resamples are seeded by its name, so the result does not depend on the
-    order blocks finish in."""
+    """Every block of one dataset (the whole set, its slice groups, its sensitive columns'
+    fairness cells) on a thread pool; each block's resamples are seeded by its name, so the
+    result does not depend on the order blocks finish in."""
     blocks = slice_rows(pair.groups, policy.min_examples)
     overall = _paired_metrics(metrics, block_data(pair, blocks[0]))
 
@@ -108,9 +120,16 @@ def _compare_dataset(
         found = _restricted(overall, metrics, data, block.rows)
         return compare_block(pair, block, data, found, policy)
 
+    def fairness(block: FairnessBlock) -> list[CellComparison]:
+        data = block_data(pair, block.rows)
+        found = fairness_metrics(plan, data, block.groups)
+        return compare_block(pair, block.rows, data, found, policy, strata=block.strata)[0]
+
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         results = list(pool.map(run, blocks))
-    return [c for cells, _ in results for c in cells], [churn for _, churn in results]
+        gaps = list(pool.map(fairness, fairness_blocks(pair, plan)))
+    cells = [c for found, _ in results for c in found] + [c for found in gaps for c in found]
+    return cells, [churn for _, churn in results]
 
 
 def _only_model(report: Report, role: str) -> str:
@@ -201,7 +220,7 @@ def _judge(cells: list[CellComparison], policy: ComparePolicy) -> list[CellCompa
     adjusted = _adjust(np.array([c.p_value for c in cells]), policy.correction)
     judged = []
     for cell, p_adjusted in zip(cells, adjusted, strict=True):
-        sign = -1.0 if METRICS.get(cell.metric).higher_is_better else 1.0
+        sign = -1.0 if higher_is_better(cell.metric) else 1.0
         harm = sign * cell.delta
         harm_low, harm_high = sorted([sign * cell.ci_low, sign * cell.ci_high])
         tolerance = policy.tolerance_for(cell.metric, cell.baseline)

@@ -14,8 +14,11 @@ from assay.reports.comparison import CellComparison, Comparison
 
 
 def where(dataset: str, column: str | None, group: str | None) -> str:
-    """``digits`` or, for a slice group, ``digits [site=a]``."""
-    return dataset + (f" [{column}={group}]" if column else "")
+    """``digits``; for a slice group ``digits [site=a]``; for a fairness cell over a
+    sensitive column ``adult [sex]``."""
+    if column is None:
+        return dataset
+    return f"{dataset} [{column}={group}]" if group is not None else f"{dataset} [{column}]"
 
 
 def _cell_row(cell: CellComparison) -> list[str]:
@@ -45,8 +48,9 @@ def comparison_tables(comparison: Comparison) -> Group:
     ]
     order = {"regression": 0, "inconclusive": 1, "improvement": 2, "no_change": 3}
     cells = Table(title="cells", title_justify="left", box=box.SIMPLE_HEAD)
-    for header in headers:
-        cells.add_column(header, no_wrap=True)
+    for header, width in zip(headers, (None, None, 7, 8, 9, 27, 8, 22), strict=True):
+        # names fold on narrow terminals; numbers keep their width
+        cells.add_column(header, no_wrap=width is not None, min_width=width, overflow="fold")
     for cell in sorted(comparison.cells, key=lambda c: (not c.silent, order[c.verdict])):
         cells.add_row(*_cell_row(cell))
     churn = Table(title="prediction churn", title_justify="left", box=box.SIMPLE_HEAD)

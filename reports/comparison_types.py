@@ -5,11 +5,42 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS
 
 Verdict = Literal["regression", "improvement", "no_change", "inconclusive"]
 PROPORTIONS = {"accuracy", "f1_micro"}
 DEFAULT_TOLERANCE = 0.01
+
+
+def split_aggregate(name: str) -> tuple[str, str | None]:
+    """``accuracy_difference`` → (``accuracy``, ``difference``); other names → (name, None).
+
+    Example:
+        >>> split_aggregate("ece_worst_group"), split_aggregate("ece")
+        (('ece', 'worst_group'), ('ece', None))
+    """
+    for aggregate in AGGREGATES:
+        base = name.removesuffix(f"_{aggregate}")
+        if base != name and base in METRICS:
+            return base, aggregate
+    return name, None
+
+
+def higher_is_better(name: str) -> bool:
+    """A cell metric's direction: the registry's, or for a bias aggregate, lower gaps,
+    higher ratios and the metric's own direction for the worst group.
+
+    Example:
+        >>> higher_is_better("accuracy_difference"), higher_is_better("accuracy_worst_group")
+        (False, True)
+    """
+    base, aggregate = split_aggregate(name)
+    if aggregate == "difference":
+        return False
+    if aggregate == "ratio":
+        return True
+    return METRICS.get(base).higher_is_better
 
 
 @dataclass(frozen=True)
@@ -38,6 +69,10 @@ class ComparePolicy:
         if self.registry_defaults and metric in METRICS:
             info = METRICS.get(metric)
             return info.tolerance * abs(baseline) if info.tolerance_is_relative else info.tolerance
+        base, aggregate = split_aggregate(metric)
+        if self.registry_defaults and aggregate in ("difference", "worst_group"):
+            info = METRICS.get(base)  # a gap is in the metric's own units
+            return self.default_tolerance if info.tolerance_is_relative else info.tolerance
         return self.default_tolerance
 
 

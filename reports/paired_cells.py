@@ -42,6 +42,13 @@ class PairedMetric:
     delta: Decomposition
     width: int
     baseline_finish: Finish
+    columns: tuple[int, ...] = ()  # which outputs the names label (default: the first ones)
+
+    @property
+    def cells(self) -> list[tuple[str, int]]:
+        """(cell metric name, output column) pairs."""
+        columns = self.columns or tuple(range(len(self.names)))
+        return list(zip(self.names, columns, strict=True))
 
     @property
     def baseline(self) -> np.ndarray:
@@ -54,7 +61,10 @@ class PairedMetric:
 
 
 def paired_metric(
-    names: Sequence[str], baseline: Decomposition, candidate: Decomposition
+    names: Sequence[str],
+    baseline: Decomposition,
+    candidate: Decomposition,
+    columns: Sequence[int] = (),
 ) -> PairedMetric:
     """Candidate minus baseline over both decompositions' statistics side by side.
 
@@ -76,7 +86,7 @@ def paired_metric(
         finish,
         row_local=baseline.row_local and candidate.row_local,
     )
-    return PairedMetric(tuple(names), delta, width, baseline.finish)
+    return PairedMetric(tuple(names), delta, width, baseline.finish, tuple(columns))
 
 
 def block_data(pair: PairedPredictions, block: SliceRows) -> BlockData:
@@ -92,23 +102,26 @@ def compare_block(
     data: BlockData,
     metrics: Sequence[PairedMetric],
     policy: ComparePolicy,
+    *,
+    strata: np.ndarray | None = None,
 ) -> tuple[list[CellComparison], Churn]:
-    """Cells of every metric output in one block, and its churn, from one set of resamples."""
+    """Cells of every metric output in one block, and its churn, from one set of resamples
+    (stratified by class, or by the given ``strata``)."""
     flips, lost = flip_decomposition(data)
     seed = int(
         hash_value([policy.seed, pair.dataset, str(block.column), str(block.group)])[:12], 16
     )
     sums = resampled_sums(
         [*(m.delta.statistics for m in metrics), flips.statistics],
-        data.labels,
+        data.labels if strata is None else strata,
         policy.n_resamples,
         seed,
     )
     cells = [
-        _cell(pair.dataset, block, data, metric, output, replicates[:, output], policy)
+        _cell(pair.dataset, block, data, metric, name, column, replicates[:, column], policy)
         for metric, total in zip(metrics, sums, strict=False)
         for replicates in [metric.delta.finish(total)]
-        for output in range(len(metric.names))
+        for name, column in metric.cells
     ]
     ids = pair.ids if block.rows is None else pair.ids[block.rows]
     return cells, _churn(pair.dataset, block, flips, flips.finish(sums[-1]), ids[lost], policy)
@@ -119,11 +132,11 @@ def _cell(
     block: SliceRows,
     data: BlockData,
     metric: PairedMetric,
+    name: str,
     output: int,
     draws: np.ndarray,
     policy: ComparePolicy,
 ) -> CellComparison:
-    name = metric.names[output]
     delta = float(metric.delta.value()[output])
     baseline = float(metric.baseline[output])
     low, high = np.nanquantile(draws, [policy.alpha / 2, 1 - policy.alpha / 2])

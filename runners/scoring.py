@@ -21,7 +21,13 @@ import numpy as np
 
 from assay.hashing import hash_value
 from assay.metrics import GroupCodes, group_codes
-from assay.metrics.groups import AGGREGATES, by_group, by_group_decomposition, intersect_groups
+from assay.metrics.groups import (
+    AGGREGATES,
+    NAMED_GROUP_METRICS,
+    by_group,
+    by_group_decomposition,
+    intersect_groups,
+)
 from assay.metrics.intervals import Interval, bootstrap_intervals
 from assay.metrics.registry import METRICS, compute_metric
 from assay.metrics.resampling import strata_codes
@@ -30,12 +36,6 @@ from assay.reports.schema import Result
 from assay.runners.evaluate_metrics import compute_evaluate_metric
 from assay.suites.data import LoadedDataset
 from assay.suites.schema import BiasSpec, IntervalSpec, MetricSpec
-
-NAMED_GROUP_METRICS = (
-    "worst_group_accuracy",
-    "demographic_parity_difference",
-    "equalized_odds_difference",
-)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from assay.errors import ConfigError, InvalidInputError, UnknownNameError, UserError
+from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS, check_metric_params
 from assay.suites.attacks import ATTACKS
 from assay.suites.schema import (
@@ -139,6 +140,7 @@ def check_references(suite: Suite, base_dir: Path) -> None:
             [m.name for m in suite.models],
             key_path=("robustness", "reference_model"),
         )
+    _check_gate(suite)
     for index, metric in enumerate(suite.bias.metrics):
         bias_key = ("bias", "metrics", index, "name")
         if metric.name not in METRICS:
@@ -166,6 +168,46 @@ def check_references(suite: Suite, base_dir: Path) -> None:
             check_metric_params(metric.name, metric.params)
         except UserError as error:
             raise ConfigError(str(error), key_path=(*key, "params"), value=metric.params) from None
+
+
+def _check_gate(suite: Suite) -> None:
+    """Names in the gate section must be cells the comparison can produce."""
+    gate = suite.gate
+    datasets = [d.name for d in suite.datasets]
+    models = [m.name for m in suite.models]
+    metrics = gate_metric_names(suite)
+    for name in gate.tolerance:
+        if name not in metrics:
+            raise UnknownNameError("metric", name, metrics, key_path=("gate", "tolerance", name))
+    chosen = gate.must_not_regress
+    for index, name in enumerate(chosen.metrics or []):
+        if name not in metrics:
+            at = ("gate", "must_not_regress", "metrics", index)
+            raise UnknownNameError("metric", name, metrics, key_path=at)
+    for index, name in enumerate(chosen.datasets or []):
+        if name not in datasets:
+            at = ("gate", "must_not_regress", "datasets", index)
+            raise UnknownNameError("dataset", name, datasets, key_path=at)
+    if gate.headline is not None:
+        if gate.headline.dataset not in datasets:
+            raise UnknownNameError(
+                "dataset", gate.headline.dataset, datasets, key_path=("gate", "headline", "dataset")
+            )
+        if gate.headline.metric not in metrics:
+            raise UnknownNameError(
+                "metric", gate.headline.metric, metrics, key_path=("gate", "headline", "metric")
+            )
+    if gate.model is not None and gate.model not in models:
+        raise UnknownNameError("model", gate.model, models, key_path=("gate", "model"))
+
+
+def gate_metric_names(suite: Suite) -> list[str]:
+    """Every metric name a comparison cell of this suite can carry: registered metrics,
+    its evaluate modules, and each bias metric's difference, ratio and worst group."""
+    names = set(METRICS.names()) | {m.name for m in suite.metrics}
+    for metric in suite.bias.metrics:
+        names |= {f"{metric.name}_{aggregate}" for aggregate in AGGREGATES}
+    return sorted(names)
 
 
 def _check_unique(key: str, names: list[str]) -> None:

@@ -255,3 +255,48 @@ def test_large_sample_gate_keeps_alpha_and_finds_a_planted_slice_regression() ->
         silent += cell.silent
     assert alarms <= 2, alarms
     assert flagged >= 0.8 * trials and silent == flagged
+
+
+def test_fairness_gaps_are_compared_per_sensitive_column() -> None:
+    """A candidate slightly better on site a and much worse on site b: the accuracy gap
+    across sites is a regression (with the values the report itself computes), and silent,
+    since overall accuracy stays within its declared tolerance of 0.02."""
+    from assay.metrics.groups import by_group
+
+    rng = np.random.default_rng(11)
+    truth, labels, site = population(rng, 6000)
+    base = softmax(model_logits(rng, truth))
+    candidate_logits = model_logits(rng, truth)
+    noisy = site == "b"
+    candidate_logits[noisy] += rng.normal(0, 0.8, candidate_logits[noisy].shape)
+    candidate_logits[~noisy] = truth[~noisy]  # the noise-free logits on site a
+    candidate = softmax(candidate_logits)
+    data = minimal_report().model_dump()
+    data["datasets"][0]["sensitive"] = ["site"]
+    data["bias"] = {"metrics": [{"name": "accuracy", "params": {}}], "min_group_size": 30}
+    report = Report.model_validate(data)
+    predictions = pd.concat([frame("b", labels, base, site), frame("c", labels, candidate, site)])
+    policy = ComparePolicy(tolerance={"accuracy": 0.02})
+    result = compare_reports(
+        report,
+        predictions,
+        report,
+        predictions,
+        policy=policy,
+        baseline_model="b",
+        candidate_model="c",
+    )
+    gap = next(c for c in result.cells if (c.slice, c.metric) == ("site", "accuracy_difference"))
+    expected = [
+        by_group("accuracy", labels, probs, sensitive_features=site).difference()
+        for probs in (base, candidate)
+    ]
+    assert gap.group is None and gap.n == len(labels)
+    assert gap.baseline == pytest.approx(expected[0]) and gap.candidate == pytest.approx(
+        expected[1]
+    )
+    assert gap.verdict == "regression"
+    names = {c.metric for c in result.cells if c.slice == "site" and c.group is None}
+    assert {"accuracy_ratio", "accuracy_worst_group", "demographic_parity_difference"} <= names
+    headline = next(c for c in result.cells if c.metric == "accuracy" and c.slice is None)
+    assert headline.verdict != "regression" and gap.silent

@@ -97,6 +97,27 @@ BROKEN = [
         "did you mean 'load_digits'",
         "load_digitz",
     ),
+    (
+        ("gate",),
+        {"tolerance": {"ecee": 0.02}},
+        "gate.tolerance.ecee",
+        "did you mean 'ece'",
+        "",
+    ),
+    (
+        ("gate",),
+        {"must_not_regress": {"metrics": ["accuracy_diference"]}},
+        "gate.must_not_regress.metrics[0]",
+        "did you mean 'accuracy_difference'",
+        "",
+    ),
+    (
+        ("gate",),
+        {"headline": {"dataset": "nope"}},
+        "gate.headline.dataset",
+        "unknown dataset 'nope'",
+        "",
+    ),
 ]
 
 
