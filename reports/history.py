@@ -1,16 +1,19 @@
-"""The runs of one suite over time, with their headline numbers and tags."""
+"""The runs of one suite over time: headline numbers, gate verdicts and tags."""
 
 from __future__ import annotations
 
 from rich import box
 from rich.table import Table
 
+from assay.reports.schema import Report
 from assay.reports.store import ReportStore, load_report
+from assay.reports.verdicts import verdicts_of
 
 
 def history_table(store: ReportStore, suite: str) -> Table:
-    """One row per stored run of ``suite`` (oldest first): version, models, headline
-    accuracy (first in-distribution dataset) per model, and the tags on it.
+    """One row per stored run of ``suite`` (oldest first): version, headline accuracy and
+    ECE per model on the first in-distribution dataset, the verdicts of ``assay gate``
+    runs that produced it, and its tags.
 
     Example:
         >>> import tempfile, pathlib
@@ -21,30 +24,53 @@ def history_table(store: ReportStore, suite: str) -> Table:
     for tag, folder_name in store.tags().items():
         tags_by_folder.setdefault(folder_name, []).append(tag)
     table = Table(title=f"history of {suite}", title_justify="left", box=box.SIMPLE_HEAD)
-    for header in ("created", "run", "version", "headline", "tags"):
-        table.add_column(header, no_wrap=header != "headline")
+    for header in ("created", "run", "version", "headline", "gate", "tags"):
+        table.add_column(header, no_wrap=header not in ("headline", "gate"))
     for folder in store.folders():
         report = load_report(folder)
         if report.suite.name != suite:
             continue
         clean = next((d.name for d in report.datasets if d.kind == "in_distribution"), None)
-        headline = []
-        for model in report.models:
-            try:
-                result = report.result(model.name, clean or "", "accuracy")
-            except KeyError:
-                continue
-            interval = (
-                f" ({result.ci_low:.3f}–{result.ci_high:.3f})"
-                if result.ci_low is not None and result.ci_high is not None
-                else ""
-            )
-            headline.append(f"{model.name} accuracy {result.value:.3f}{interval} on {clean}")
+        headline = [_headline(report, model.name, clean) for model in report.models]
+        gate = [
+            v.summary(_name(v.baseline, tags_by_folder)) for v in verdicts_of(store, folder.name)
+        ]
         table.add_row(
             report.created_at[:19],
             report.run_id[:8],
             report.suite.version,
-            "; ".join(headline),
+            "; ".join(h for h in headline if h),
+            "; ".join(gate),
             ", ".join(tags_by_folder.get(folder.name, [])),
         )
     return table
+
+
+def stored_suites(store: ReportStore) -> list[str]:
+    """Names of the suites with a report in ``store``."""
+    return sorted({load_report(folder).suite.name for folder in store.folders()})
+
+
+def _headline(report: Report, model: str, dataset: str | None) -> str:
+    """``mlp: accuracy 0.951 (0.93–0.97), ece 0.021 on digits_test``; empty if missing."""
+    parts = []
+    for metric in ("accuracy", "ece"):
+        try:
+            result = report.result(model, dataset or "", metric)
+        except KeyError:
+            continue
+        if result.value is None:
+            continue
+        interval = (
+            f" ({result.ci_low:.3f}–{result.ci_high:.3f})"
+            if result.ci_low is not None and result.ci_high is not None
+            else ""
+        )
+        parts.append(f"{metric} {result.value:.3f}{interval}")
+    return f"{model}: {', '.join(parts)} on {dataset}" if parts else ""
+
+
+def _name(folder: str, tags_by_folder: dict[str, list[str]]) -> str:
+    """A report folder by its tag if it has one, else its run id prefix."""
+    tags = tags_by_folder.get(folder)
+    return tags[0] if tags else folder.rsplit("-", 1)[-1]

@@ -177,6 +177,7 @@ def gate(
         from assay.reports import gate as gate_output
         from assay.reports.comparison_output import comparison_tables, write_comparison
         from assay.reports.store import ReportStore, default_store
+        from assay.reports.verdicts import record_verdict
         from assay.runners.gating import gate_run
 
         reports = ReportStore(store or default_store())
@@ -184,6 +185,7 @@ def gate(
         output, folder, loaded = _run_and_store(suite, store, cache_dir, no_cache, None)
         result = gate_run(output, folder, reports, str(baseline_folder), loaded.suite)
         outcome = result.outcome
+        record_verdict(reports, outcome, result.report_folder, result.baseline_folder)
         out.print(comparison_tables(outcome.comparison))
         summary = gate_output.markdown(outcome)
         if junit:
@@ -328,12 +330,24 @@ def history(
     suite: Annotated[str, typer.Argument(help="suite name (as in its YAML)")],
     store: StoreOption = None,
 ) -> None:
-    """List the stored runs of a suite with their headline numbers and tags."""
+    """List the stored runs of a suite with their headline numbers, gate verdicts and tags."""
     with _exit_codes():
-        from assay.reports.history import history_table
+        import difflib
+
+        from assay.errors import UserError as _UserError
+        from assay.reports.history import history_table, stored_suites
         from assay.reports.store import ReportStore, default_store
 
-        out.print(history_table(ReportStore(store or default_store()), suite))
+        reports = ReportStore(store or default_store())
+        known = stored_suites(reports)
+        if suite not in known:
+            close = difflib.get_close_matches(suite, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            listed = ", ".join(known) or "none"
+            raise _UserError(
+                f"no runs of suite {suite!r} in {reports.root}; {hint}Suites there: {listed}"
+            )
+        out.print(history_table(reports, suite))
 
 
 @app.command()

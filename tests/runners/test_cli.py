@@ -209,6 +209,14 @@ def test_gate_catches_the_demo_silent_regression(
     assert int(suite.get("failures", "0")) == len(failures) >= 1
     assert any("digits_noise" in case.get("name", "") for case in failures)
     assert "assay gate: ❌ failed" in summary.read_text()
+    # history shows both gate verdicts beside the runs they judged
+    capsys.readouterr()
+    assert run_cli(monkeypatch, "history", "digits-release", "--store", store) == 0
+    history = capsys.readouterr().out
+    assert "passed vs" in history
+    assert "FAILED vs" in history and "silent" in history
+    assert run_cli(monkeypatch, "history", "digits-releas", "--store", store) == 2
+    assert "did you mean 'digits-release'" in capsys.readouterr().err
 
 
 def test_gate_refuses_changed_data_unless_unpaired(

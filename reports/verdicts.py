@@ -1,0 +1,81 @@
+"""Gate verdicts kept beside the reports they judge, so ``assay history`` can show them.
+
+Reports are immutable, so a verdict is a file of its own:
+``<store>/verdicts/<candidate folder>__<baseline folder>.json``, written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assay.reports.gate import GateOutcome
+from assay.reports.store import ReportStore
+
+VERDICTS_FOLDER = "verdicts"
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    """What one ``assay gate`` run decided about a stored report."""
+
+    candidate: str
+    baseline: str
+    passed: bool
+    regressions: int
+    silent_regressions: int
+    failures: list[str]
+    created_at: str
+
+    def summary(self, baseline_name: str) -> str:
+        """``passed vs baseline`` or ``FAILED vs baseline: 2 regressions (1 silent)``."""
+        if self.passed:
+            return f"passed vs {baseline_name}"
+        count = f"{self.regressions} regression{'s' if self.regressions != 1 else ''}"
+        silent = f" ({self.silent_regressions} silent)" if self.silent_regressions else ""
+        other = len(self.failures) - self.regressions
+        extra = f", {other} other failure{'s' if other != 1 else ''}" if other > 0 else ""
+        return f"FAILED vs {baseline_name}: {count}{silent}{extra}"
+
+
+def record_verdict(
+    store: ReportStore, outcome: GateOutcome, candidate: Path, baseline: Path
+) -> Path:
+    """Write the verdict of a gate run; returns its file."""
+    failing = outcome.failing
+    verdict = GateVerdict(
+        candidate=candidate.name,
+        baseline=baseline.name,
+        passed=outcome.passed,
+        regressions=sum(c.verdict == "regression" for c in failing),
+        silent_regressions=sum(c.silent for c in failing),
+        failures=outcome.failures,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    folder = store.root / VERDICTS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{candidate.name}__{baseline.name}.json"
+    staging = folder / f".{path.name}.tmp"
+    staging.write_text(json.dumps(asdict(verdict), indent=2) + "\n")
+    staging.replace(path)
+    return path
+
+
+def verdicts_of(store: ReportStore, candidate: str) -> list[GateVerdict]:
+    """The verdicts recorded for the report folder named ``candidate``, oldest first.
+
+    Example:
+        >>> import tempfile
+        >>> verdicts_of(ReportStore(Path(tempfile.mkdtemp())), "20261126T000000Z-s-abc")
+        []
+    """
+    folder = store.root / VERDICTS_FOLDER
+    if not folder.is_dir():
+        return []
+    found = [
+        GateVerdict(**json.loads(path.read_text()))
+        for path in sorted(folder.glob(f"{candidate}__*.json"))
+    ]
+    return sorted(found, key=lambda v: v.created_at)
