@@ -338,10 +338,10 @@ def smooth_ece(y_true: object, y_prob: object, *, grid: int = DEFAULT_GRID) -> D
 
 def brier_score(y_true: object, y_prob: object) -> Decomposition:
     labels, probs, _ = _labels_and_predictions(y_true, y_prob)
-    one_hot = np.zeros_like(probs)
-    one_hot[np.arange(len(labels)), labels] = 1.0
-    per_example = np.sum((probs - one_hot) ** 2, axis=1) / (2.0 if probs.shape[1] == 2 else 1.0)
-    return _ratio(per_example)
+    # Σ_k (p_k − 1[k = y])² = Σ_k p_k² − 2 p_y + 1, without a one-hot N × C copy
+    true_prob = probs[np.arange(len(labels)), labels]
+    per_example = np.einsum("ij,ij->i", probs, probs) - 2.0 * true_prob + 1.0
+    return _ratio(per_example / (2.0 if probs.shape[1] == 2 else 1.0))
 
 
 def nll(y_true: object, y_prob: object) -> Decomposition:

@@ -57,18 +57,27 @@ def pair_blocks(baseline: PredictionBlock, candidate: PredictionBlock) -> Paired
                 f"dataset {dataset!r}: model {side.model!r} has repeated example ids"
             )
     if same:
-        keep, position = np.arange(len(baseline.ids)), np.arange(len(candidate.ids))
-    else:
-        found = pd.Index(candidate.ids, dtype=object).get_indexer(baseline.ids)
-        keep = np.flatnonzero(found >= 0)
-        position = found[keep]
+        return _paired(baseline, candidate, slice(None), slice(None))
+    found = pd.Index(candidate.ids, dtype=object).get_indexer(baseline.ids)
+    keep = np.flatnonzero(found >= 0)
+    return _paired(baseline, candidate, keep, found[keep])
+
+
+def _paired(
+    baseline: PredictionBlock,
+    candidate: PredictionBlock,
+    keep: np.ndarray | slice,
+    position: np.ndarray | slice,
+) -> PairedPredictions:
+    """The rows ``keep`` of the baseline beside the rows ``position`` of the candidate
+    (slices when both list the same ids in the same order: views, no copies)."""
     labels = baseline.labels[keep]
     if not np.array_equal(labels, candidate.labels[position]):
-        raise InvalidInputError(f"dataset {dataset!r}: labels differ between the reports")
+        raise InvalidInputError(f"dataset {baseline.dataset!r}: labels differ between the reports")
     groups = {name: values[position] for name, values in candidate.groups.items()}
     groups.update({name: values[keep] for name, values in baseline.groups.items()})
     return PairedPredictions(
-        dataset=dataset,
+        dataset=baseline.dataset,
         ids=baseline.ids[keep],
         labels=labels,
         baseline=baseline.probabilities[keep],
