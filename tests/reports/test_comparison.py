@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assay.reports.comparison import ComparePolicy, _adjust, compare_reports
+from assay.reports.comparison import ComparePolicy, Comparison, _adjust, compare_reports
 from assay.reports.schema import Report
 from tests.reports.test_store import golden_report
 
@@ -67,8 +67,9 @@ def run(
     labels: np.ndarray,
     site: np.ndarray,
     policy: ComparePolicy,
-) -> object:
-    report = minimal_report()
+    report: Report | None = None,
+) -> Comparison:
+    report = report or minimal_report()
     predictions = pd.concat(
         [frame("b", labels, baseline, site), frame("c", labels, candidate, site)]
     )
@@ -274,18 +275,8 @@ def test_fairness_gaps_are_compared_per_sensitive_column() -> None:
     data = minimal_report().model_dump()
     data["datasets"][0]["sensitive"] = ["site"]
     data["bias"] = {"metrics": [{"name": "accuracy", "params": {}}], "min_group_size": 30}
-    report = Report.model_validate(data)
-    predictions = pd.concat([frame("b", labels, base, site), frame("c", labels, candidate, site)])
     policy = ComparePolicy(tolerance={"accuracy": 0.02})
-    result = compare_reports(
-        report,
-        predictions,
-        report,
-        predictions,
-        policy=policy,
-        baseline_model="b",
-        candidate_model="c",
-    )
+    result = run(base, candidate, labels, site, policy, Report.model_validate(data))
     gap = next(c for c in result.cells if (c.slice, c.metric) == ("site", "accuracy_difference"))
     expected = [
         by_group("accuracy", labels, probs, sensitive_features=site).difference()
