@@ -41,6 +41,7 @@ from assay.reports.fairness_cells import (
     fairness_metrics,
     fairness_plan,
 )
+from assay.reports.ood_cells import ood_cell, ood_pairs
 from assay.reports.paired_cells import (
     BlockData,
     PairedMetric,
@@ -83,12 +84,17 @@ def compare_reports(
     metrics = [(m["name"], m.get("params") or {}) for m in candidate.metrics if _comparable(m)]
     cells: list[CellComparison] = []
     churn: list[Churn] = []
+    oods = ood_pairs(baseline, candidate, allow_unpaired)
     for dataset in datasets:
         blocks = [read_block(t, dataset, m) for t, m in zip(tables, models, strict=True)]
+        pair = pair_blocks(*blocks)
         plan = fairness_plan(candidate, dataset)
-        found_cells, found_churn = _compare_dataset(pair_blocks(*blocks), metrics, plan, policy)
+        found_cells, found_churn = _compare_dataset(pair, metrics, plan, policy)
         cells += found_cells
         churn += found_churn
+        for ood_set in [name for name, reference in oods.items() if reference == dataset]:
+            sides = [read_block(t, ood_set, m) for t, m in zip(tables, models, strict=True)]
+            cells.append(ood_cell(pair, pair_blocks(*sides), policy))
     for dataset in unpaired:
         sides = [
             read_block(table, dataset, model) for table, model in zip(tables, models, strict=True)

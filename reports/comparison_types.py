@@ -35,6 +35,8 @@ def higher_is_better(name: str) -> bool:
         >>> higher_is_better("accuracy_difference"), higher_is_better("accuracy_worst_group")
         (False, True)
     """
+    if name.startswith("ood_"):  # OOD detection: AUROC and AUPR up, FPR@95%TPR down
+        return not name.startswith("ood_fpr")
     base, aggregate = split_aggregate(name)
     if aggregate == "difference":
         return False

@@ -203,8 +203,9 @@ def _check_gate(suite: Suite) -> None:
 
 def gate_metric_names(suite: Suite) -> list[str]:
     """Every metric name a comparison cell of this suite can carry: registered metrics,
-    its evaluate modules, and each bias metric's difference, ratio and worst group."""
-    names = set(METRICS.names()) | {m.name for m in suite.metrics}
+    its evaluate modules, each bias metric's difference, ratio and worst group, and the
+    OOD sets' AUROC."""
+    names = set(METRICS.names()) | {m.name for m in suite.metrics} | {"ood_auroc_msp"}
     for metric in suite.bias.metrics:
         names |= {f"{metric.name}_{aggregate}" for aggregate in AGGREGATES}
     return sorted(names)

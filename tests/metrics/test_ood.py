@@ -51,3 +51,26 @@ def test_delong_interval_covers_the_true_auroc() -> None:
         low, high = ood.auroc_delong_interval(inside, outside)
         covered += low <= truth <= high
     assert 0.92 <= covered / trials <= 0.98
+
+
+def test_paired_auroc_difference_matches_sklearn_and_a_paired_bootstrap() -> None:
+    """The delta equals sklearn's AUROC difference; DeLong's paired standard error agrees
+    with the spread of a paired bootstrap of that difference (same examples resampled for
+    both scores)."""
+    rng = np.random.default_rng(4)
+    m, n = 400, 300
+    shared_in, shared_out = rng.normal(1.0, 1.0, m), rng.normal(0.0, 1.0, n)
+    base = (shared_in + rng.normal(0, 0.5, m), shared_out + rng.normal(0, 0.5, n))
+    cand = (shared_in + rng.normal(0, 0.5, m), shared_out + rng.normal(0, 0.5, n))
+    delta, error = ood.paired_auroc_difference(base, cand)
+
+    def sk(scores: tuple[np.ndarray, np.ndarray]) -> float:
+        truth = np.r_[np.ones(len(scores[0])), np.zeros(len(scores[1]))]
+        return float(roc_auc_score(truth, np.r_[scores[0], scores[1]]))
+
+    assert delta == pytest.approx(sk(cand) - sk(base))
+    draws = []
+    for _ in range(600):
+        i, o = rng.integers(0, m, m), rng.integers(0, n, n)
+        draws.append(sk((cand[0][i], cand[1][o])) - sk((base[0][i], base[1][o])))
+    assert 0.85 < error / np.std(draws) < 1.15

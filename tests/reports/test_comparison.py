@@ -291,3 +291,43 @@ def test_fairness_gaps_are_compared_per_sensitive_column() -> None:
     assert {"accuracy_ratio", "accuracy_worst_group", "demographic_parity_difference"} <= names
     headline = next(c for c in result.cells if c.metric == "accuracy" and c.slice is None)
     assert headline.verdict != "regression" and gap.silent
+
+
+def test_ood_sets_compare_the_auroc_of_their_reference_split() -> None:
+    """An ood set is judged by the AUROC of max-softmax scores against its in-distribution
+    reference: the same as the report's own value, zero delta for an identical candidate,
+    a regression for a candidate that is as confident on the ood set as on clean data."""
+    from assay.metrics.ood import auroc
+
+    rng = np.random.default_rng(13)
+    truth, labels, site = population(rng, 800)
+    clean = softmax(model_logits(rng, truth))
+    outside = softmax(rng.normal(0, 0.5, (500, N_CLASSES)))  # unsure on the ood set
+    overconfident = softmax(8.0 * rng.normal(0, 1.0, (500, N_CLASSES)))
+    data = minimal_report().model_dump()
+    data["datasets"].append(
+        {**data["datasets"][0], "name": "o", "kind": "ood", "fingerprint": "o" * 64}
+    )
+    report = Report.model_validate(data)
+
+    def ood_frame(model: str, probs: np.ndarray) -> pd.DataFrame:
+        rows = frame(model, np.zeros(len(probs), dtype=int), probs, np.array(["a"] * len(probs)))
+        return rows.assign(dataset="o", example_id=[f"o{i}" for i in range(len(probs))])
+
+    for candidate, verdicts in ((outside, {"no_change"}), (overconfident, {"regression"})):
+        predictions = pd.concat(
+            [
+                frame("b", labels, clean, site),
+                frame("c", labels, clean, site),
+                ood_frame("b", outside),
+                ood_frame("c", candidate),
+            ]
+        )
+        result = compare_reports(
+            report, predictions, report, predictions, baseline_model="b", candidate_model="c"
+        )
+        cell = next(c for c in result.cells if c.dataset == "o")
+        expected = auroc(clean.max(axis=1), outside.max(axis=1))
+        assert cell.metric == "ood_auroc_msp" and cell.baseline == pytest.approx(expected)
+        assert cell.candidate == pytest.approx(auroc(clean.max(axis=1), candidate.max(axis=1)))
+        assert {cell.verdict} == verdicts
