@@ -10,7 +10,8 @@ for a million rows and B = 1,000. The rows of each stratum are split in two:
   a rare class, outliers of a heavy-tailed loss). Their counts are drawn exactly.
 - **the rest**: given that N draws of a stratum land on them, their resampled sum is a sum
   of N independent draws from their empirical distribution, so normal with mean N·m and
-  covariance N·Σ (m, Σ: their mean and covariance). That costs O(B·k²), not O(B·n).
+  covariance N·Σ (m, Σ: their mean and covariance). That costs O(B·k²), not O(B·n), so it
+  is used for matrices of up to 512 columns.
 
 How many draws land on a stratum's exact rows is Binomial(n_h, r_h / n_h), as in the full
 bootstrap, so each resample still holds n_h rows per stratum. The only approximation is the
@@ -38,6 +39,8 @@ from assay.metrics.sufficient import row_width
 EXACT_BELOW = 20_000
 LINDEBERG = 100
 CHUNK_ELEMENTS = 4_000_000
+WIDEST_NORMAL = 512  # columns of one statistics matrix (its covariance is k × k)
+WIDEST_PATTERN = 12  # rows storing more entries (class-wise ECE) go to scipy's Gram product
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,9 @@ def resampled_sums(
     """
     codes = np.unique(np.asarray(strata), return_inverse=True)[1].reshape(-1)
     sizes = np.bincount(codes)
-    large = len(codes) >= exact_below
+    # a wide matrix (class-wise ECE over many classes) has a covariance too large to draw
+    # from cheaply: such blocks are resampled exactly
+    large = len(codes) >= exact_below and all(s.shape[1] <= WIDEST_NORMAL for s in statistics)
     moments = [moments_of(s, codes, len(sizes)) if large else None for s in statistics]
     split = split_rows(statistics, codes, moments, lindeberg=lindeberg)
     landing_seed, exact_seed, *normal_seeds = np.random.SeedSequence(seed).spawn(
@@ -136,8 +141,10 @@ def _gram(statistics: sparse.csr_matrix) -> np.ndarray:
     column pattern (the paired bins of an ECE, say) add one dense r × r product; with too
     many patterns, the r(r+1)/2 products of each row's entries are accumulated by bincount."""
     width = row_width(statistics)
-    if width is None or width == 0 or not statistics.has_canonical_format:
+    regular = width is not None and 0 < width <= WIDEST_PATTERN
+    if not regular or not statistics.has_canonical_format:  # scipy's product: O(n·r²) in C
         return np.asarray((statistics.T @ statistics).todense())
+    assert width is not None
     columns = statistics.indices.reshape(-1, width)
     values = statistics.data.reshape(-1, width)
     groups = _pattern_groups(columns)
