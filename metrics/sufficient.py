@@ -341,6 +341,7 @@ def brier_score(y_true: object, y_prob: object) -> Decomposition:
     # Σ_k (p_k − 1[k = y])² = Σ_k p_k² − 2 p_y + 1, without a one-hot N × C copy
     true_prob = probs[np.arange(len(labels)), labels]
     per_example = np.einsum("ij,ij->i", probs, probs) - 2.0 * true_prob + 1.0
+    np.maximum(per_example, 0.0, out=per_example)  # rounding can leave -1e-16 near p_y = 1
     return _ratio(per_example / (2.0 if probs.shape[1] == 2 else 1.0))
 
 
