@@ -94,7 +94,9 @@ def compare_reports(
         churn += found_churn
         for ood_set in [name for name, reference in oods.items() if reference == dataset]:
             sides = [read_block(t, ood_set, m) for t, m in zip(tables, models, strict=True)]
-            cells.append(ood_cell(pair, pair_blocks(*sides), policy))
+            ood = pair_blocks(*sides)
+            if len(ood.labels) and len(pair.labels):
+                cells.append(ood_cell(pair, ood, policy))
     for dataset in unpaired:
         sides = [
             read_block(table, dataset, model) for table, model in zip(tables, models, strict=True)
