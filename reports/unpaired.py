@@ -4,7 +4,9 @@ are marked "unpaired bootstrap"."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -24,21 +26,49 @@ def unpaired_cells(
     metrics: Sequence[tuple[str, dict[str, Any]]],
     policy: ComparePolicy,
 ) -> list[CellComparison]:
-    """Cells (overall, and slice groups large enough on both sides) of one dataset."""
-    cells = []
-    for column, group, rows in _common_blocks(baseline, candidate, policy.min_examples):
+    """Cells (overall, and slice groups large enough on both sides) of one dataset; each
+    block and side resampled once for all metrics, blocks on a thread pool."""
+
+    def block_cells(block: tuple[str | None, str | None, list[np.ndarray]]) -> list[CellComparison]:
+        column, group, rows = block
         sides = [
-            (side.labels[r], side.probabilities[r])
-            for side, r in zip((baseline, candidate), rows, strict=True)
+            (s.labels[r], s.probabilities[r])
+            for s, r in zip((baseline, candidate), rows, strict=True)
         ]
-        for name, params in metrics:
-            found = [decompose(name, y, p, params=params) for y, p in sides]
-            if found[0] is not None and found[1] is not None:
-                key = (policy.seed, baseline.dataset, str(column), str(group), name)
-                cells.append(
-                    _cell(baseline.dataset, name, column, group, found, sides, key, policy)
-                )
-    return cells
+        found = {
+            name: [decompose(name, y, p, params=params) for y, p in sides]
+            for name, params in metrics
+        }
+        usable = [name for name, pair in found.items() if None not in pair]
+        draws = []
+        for side, (labels, _) in enumerate(sides):
+            seed = int(
+                hash_value([policy.seed, baseline.dataset, str(column), str(group), side])[:12], 16
+            )
+            decompositions = [d for name in usable if (d := found[name][side]) is not None]
+            sums = resampled_sums(
+                [d.statistics for d in decompositions], labels, policy.n_resamples, seed
+            )
+            draws.append(
+                [d.finish(total)[:, 0] for d, total in zip(decompositions, sums, strict=True)]
+            )
+        return [
+            _cell(
+                baseline.dataset,
+                name,
+                column,
+                group,
+                found[name],
+                sides,
+                (draws[0][i], draws[1][i]),
+                policy,
+            )
+            for i, name in enumerate(usable)
+        ]
+
+    blocks = _common_blocks(baseline, candidate, policy.min_examples)
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return [cell for found in pool.map(block_cells, blocks) for cell in found]
 
 
 def _common_blocks(
@@ -62,16 +92,10 @@ def _cell(
     group: str | None,
     found: list[Decomposition | None],
     sides: list[tuple[np.ndarray, np.ndarray]],
-    key: tuple[object, ...],
+    draws: tuple[np.ndarray, np.ndarray],
     policy: ComparePolicy,
 ) -> CellComparison:
-    values, draws = [], []
-    for side, (decomposition, (labels, _)) in enumerate(zip(found, sides, strict=True)):
-        assert decomposition is not None
-        seed = int(hash_value([*map(str, key), side])[:12], 16)
-        (sums,) = resampled_sums([decomposition.statistics], labels, policy.n_resamples, seed)
-        values.append(float(decomposition.value()[0]))
-        draws.append(decomposition.finish(sums)[:, 0])
+    values = [float(d.value()[0]) for d in found if d is not None]
     delta_draws, delta = draws[1] - draws[0], values[1] - values[0]
     low, high = np.nanquantile(delta_draws, [policy.alpha / 2, 1 - policy.alpha / 2])
     spread = float(np.nanstd(delta_draws, ddof=1))
