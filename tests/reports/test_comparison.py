@@ -331,3 +331,14 @@ def test_ood_sets_compare_the_auroc_of_their_reference_split() -> None:
         assert cell.metric == "ood_auroc_msp" and cell.baseline == pytest.approx(expected)
         assert cell.candidate == pytest.approx(auroc(clean.max(axis=1), candidate.max(axis=1)))
         assert {cell.verdict} == verdicts
+
+
+def test_comparisons_are_deterministic_on_the_large_sample_path() -> None:
+    rng = np.random.default_rng(17)
+    truth, labels, site = population(rng, 30_000)
+    base, candidate = softmax(model_logits(rng, truth)), softmax(model_logits(rng, truth))
+    first = run(base, candidate, labels, site, ComparePolicy(n_resamples=300))
+    again = run(base, candidate, labels, site, ComparePolicy(n_resamples=300))
+    assert first.cells == again.cells and first.churn == again.churn
+    reseeded = run(base, candidate, labels, site, ComparePolicy(n_resamples=300, seed=1))
+    assert [c.ci_low for c in reseeded.cells] != [c.ci_low for c in first.cells]
