@@ -174,6 +174,8 @@ def test_ratio_and_opportunity_match_fairlearn(case: tuple[int, int, int]) -> No
 
     seed, n, n_groups = case
     labels, predicted, groups = random_groups(seed, n, 2, n_groups)
+    # every group holds a negative and a positive (a random draw can leave a group of one)
+    groups[: 2 * n_groups] = np.repeat([f"g{i}" for i in range(n_groups)], 2)
     for g in np.unique(groups):
         labels[np.flatnonzero(groups == g)[:2]] = [0, 1]
     assert demographic_parity_ratio(labels, predicted, sensitive_features=groups) == (
