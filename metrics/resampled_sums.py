@@ -62,18 +62,12 @@ class RowSplit:
 
 @dataclass(frozen=True)
 class Moments:
-    """Per-stratum column sums and stored-entry counts (H × k), the Gram matrix (k × k),
-    and each stored entry's (stratum × k + column) key."""
+    """Per-stratum column sums and stored-entry counts (H × k), and each stored entry's
+    (stratum × k + column) key."""
 
     totals: np.ndarray
     stored: np.ndarray
-    gram: np.ndarray
-    keys: np.ndarray | None = None
-
-    def __sub__(self, other: Moments) -> Moments:
-        return Moments(
-            self.totals - other.totals, self.stored - other.stored, self.gram - other.gram
-        )
+    keys: np.ndarray
 
 
 def resampled_sums(
@@ -104,26 +98,32 @@ def resampled_sums(
         2 + len(statistics)
     )
     exact_draws = _exact_draw_counts(split, n_resamples, np.random.default_rng(landing_seed))
-    sums = _exact_sums(statistics, split, exact_draws, exact_seed)
+    exact = [s[split.exact_rows] for s in statistics]
+    sums = _exact_sums(exact, split, exact_draws, exact_seed)
     if split.is_exact:
         return sums
     normal_draws = split.stratum_sizes[None, :] - exact_draws
-    for s, total, found, normal_seed in zip(statistics, sums, moments, normal_seeds, strict=True):
+    rest_sizes = split.stratum_sizes - split.exact_sizes
+    exact_strata = codes[split.exact_rows]
+    for s, part, total, found, normal_seed in zip(
+        statistics, exact, sums, moments, normal_seeds, strict=True
+    ):
         assert found is not None
-        rest = found - moments_of(s[split.exact_rows], codes[split.exact_rows], len(sizes))
-        rest_sizes = split.stratum_sizes - split.exact_sizes
-        total += _normal_sums(rest, rest_sizes, normal_draws, np.random.default_rng(normal_seed))
+        rest_totals = found.totals - moments_of(part, exact_strata, len(sizes)).totals
+        rest_gram = _gram(s) - _gram(part)  # only now: a fully exact split never needs it
+        rng = np.random.default_rng(normal_seed)
+        total += _normal_sums(rest_totals, rest_gram, rest_sizes, normal_draws, rng)
     return sums
 
 
 def moments_of(statistics: sparse.csr_matrix, strata: np.ndarray, n_strata: int) -> Moments:
-    """Column sums and stored entries per stratum, and the Gram matrix SᵀS."""
+    """Column sums and stored entries per stratum, and the keys of the stored entries."""
     width = statistics.shape[1]
     key = _entry_keys(statistics, strata)
     size = n_strata * width
     totals = np.bincount(key, statistics.data, minlength=size).reshape(n_strata, width)
     stored = np.bincount(key, minlength=size).reshape(n_strata, width)
-    return Moments(totals, stored, _gram(statistics), key)
+    return Moments(totals, stored, key)
 
 
 def _entry_keys(statistics: sparse.csr_matrix, strata: np.ndarray) -> np.ndarray:
@@ -237,7 +237,7 @@ def _lindeberg_failures(
     that column's pooled within-stratum sum of squared deviations."""
     means = moments.totals / np.maximum(sizes, 1)[:, None]
     absent = sizes[:, None] - moments.stored  # unstored (zero) entries per stratum × column
-    keys = moments.keys if moments.keys is not None else _entry_keys(statistics, strata)
+    keys = moments.keys
     squares = np.bincount(keys, statistics.data**2, minlength=means.size).reshape(means.shape)
     spread = np.sum(squares - moments.totals * means, axis=0)  # Σ_h Σ_rows (s − m_h)²
     limit = share * np.maximum(spread, 0.0)
@@ -268,17 +268,17 @@ def _exact_draw_counts(split: RowSplit, n_resamples: int, rng: np.random.Generat
 
 
 def _exact_sums(
-    statistics: Sequence[sparse.csr_matrix],
+    exact: Sequence[sparse.csr_matrix],
     split: RowSplit,
     draws: np.ndarray,
     seed: np.random.SeedSequence,
 ) -> list[np.ndarray]:
-    """Column sums over the exact rows, from exact multinomial counts in seeded chunks."""
+    """Column sums over the exact rows (``exact``: each matrix's rows ``split.exact_rows``),
+    from exact multinomial counts in seeded chunks."""
     n_resamples = len(draws)
-    exact = [s[split.exact_rows] for s in statistics]
     n_exact = len(split.exact_rows)
     if n_exact == 0:
-        return [np.zeros((n_resamples, s.shape[1])) for s in statistics]
+        return [np.zeros((n_resamples, s.shape[1])) for s in exact]
     step = max(1, CHUNK_ELEMENTS // n_exact)
     starts = list(range(0, n_resamples, step))
     seeds = seed.spawn(len(starts))
@@ -292,7 +292,7 @@ def _exact_sums(
     workers = min(len(starts), os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         chunks = list(pool.map(chunk, starts, seeds))
-    return [np.vstack([c[i] for c in chunks]) for i in range(len(statistics))]
+    return [np.vstack([c[i] for c in chunks]) for i in range(len(exact))]
 
 
 def _multinomial_counts(
@@ -315,12 +315,17 @@ def _multinomial_counts(
 
 
 def _normal_sums(
-    rest: Moments, sizes: np.ndarray, draws: np.ndarray, rng: np.random.Generator
+    totals: np.ndarray,
+    gram: np.ndarray,
+    sizes: np.ndarray,
+    draws: np.ndarray,
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    """Normal-limit sums over the non-exact rows (``sizes`` per stratum):
-    Σ_h N_h·m_h + N(0, Σ_h n_h·Σ_h), where N_h is how many draws of stratum h land on them."""
-    means = rest.totals / np.maximum(sizes, 1)[:, None]
-    covariance = rest.gram - rest.totals.T @ means  # pooled within-stratum: Σ_h G_h − n_h m_h m_hᵀ
+    """Normal-limit sums over the non-exact rows (per-stratum column ``totals`` and row
+    ``sizes``, Gram matrix ``gram``): Σ_h N_h·m_h + N(0, Σ_h n_h·Σ_h), where N_h is how many
+    draws of stratum h land on them."""
+    means = totals / np.maximum(sizes, 1)[:, None]
+    covariance = gram - totals.T @ means  # pooled within-stratum: Σ_h G_h − n_h m_h m_hᵀ
     active = np.flatnonzero(np.diag(covariance) > 0)
     sums = draws @ means
     if len(active):
