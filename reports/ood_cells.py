@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtri
 
 from assay.errors import InvalidInputError
 from assay.metrics.ood import auroc, paired_auroc_difference
 from assay.reports.comparison_types import CellComparison, ComparePolicy
+from assay.reports.paired_cells import wald_p_value
 from assay.reports.pairing import PairedPredictions
 from assay.reports.schema import Report
 
@@ -67,7 +68,7 @@ def ood_cell(
     delta, error = paired_auroc_difference(baseline, candidate)
     base_value = auroc(*baseline)
     half = float(ndtri(1 - policy.alpha / 2)) * error
-    p_value = float(2 * ndtr(-abs(delta) / error)) if error > 0 else float(delta == 0)
+    p_value = wald_p_value(delta, error)
     return CellComparison(
         dataset=ood.dataset,
         metric=OOD_METRIC,

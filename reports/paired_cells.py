@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 from scipy.special import bdtr, ndtr
 
-from assay.hashing import hash_value
+from assay.hashing import seed_from
 from assay.metrics.resampled_sums import resampled_sums
 from assay.metrics.sufficient import Decomposition, Finish, hstack_csr
 from assay.reports.comparison_types import PROPORTIONS, CellComparison, Churn, ComparePolicy
@@ -108,9 +108,7 @@ def compare_block(
     """Cells of every metric output in one block, and its churn, from one set of resamples
     (stratified by class, or by the given ``strata``)."""
     flips, lost = flip_decomposition(data)
-    seed = int(
-        hash_value([policy.seed, pair.dataset, str(block.column), str(block.group)])[:12], 16
-    )
+    seed = seed_from(policy.seed, pair.dataset, str(block.column), str(block.group))
     sums = resampled_sums(
         [*(m.delta.statistics for m in metrics), flips.statistics],
         data.labels if strata is None else strata,
@@ -139,13 +137,10 @@ def _cell(
 ) -> CellComparison:
     delta = float(metric.delta.value()[output])
     baseline = float(metric.baseline[output])
-    low, high = np.nanquantile(draws, [policy.alpha / 2, 1 - policy.alpha / 2])
+    low, high, p_value = bootstrap_test(delta, draws, policy.alpha)
+    method = "paired bootstrap"
     if name in PROPORTIONS:
         p_value, method = mcnemar(data), "exact McNemar"
-    else:  # Wald test with the paired-bootstrap standard error: p is not floored at 1/B
-        spread = float(np.nanstd(draws, ddof=1))
-        p_value = float(2 * ndtr(-abs(delta) / spread)) if spread > 0 else float(delta == 0)
-        method = "paired bootstrap"
     return CellComparison(
         dataset=dataset,
         metric=name,
@@ -155,11 +150,31 @@ def _cell(
         baseline=baseline,
         candidate=baseline + delta,
         delta=delta,
-        ci_low=float(low),
-        ci_high=float(high),
+        ci_low=low,
+        ci_high=high,
         p_value=p_value,
         method=method,
     )
+
+
+def bootstrap_test(delta: float, draws: np.ndarray, alpha: float) -> tuple[float, float, float]:
+    """The percentile interval of a delta's bootstrap ``draws`` and its Wald p-value with
+    the bootstrap standard error (continuous, so not floored at 1/B like a resampling p)."""
+    low, high = np.nanquantile(draws, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high), wald_p_value(delta, float(np.nanstd(draws, ddof=1)))
+
+
+def wald_p_value(delta: float, standard_error: float) -> float:
+    """Two-sided p of ``delta`` under N(0, standard_error²); with no spread, 1 for a zero
+    delta and 0 otherwise.
+
+    Example:
+        >>> round(wald_p_value(0.02, 0.01), 4), wald_p_value(0.0, 0.0)
+        (0.0455, 1.0)
+    """
+    if standard_error > 0:
+        return float(2 * ndtr(-abs(delta) / standard_error))
+    return float(delta == 0)
 
 
 def flip_decomposition(data: BlockData) -> tuple[Decomposition, np.ndarray]:

@@ -10,12 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr
 
-from assay.hashing import hash_value
+from assay.hashing import seed_from
 from assay.metrics.resampled_sums import resampled_sums
 from assay.metrics.sufficient import Decomposition, decompose
 from assay.reports.comparison_types import CellComparison, ComparePolicy
+from assay.reports.paired_cells import bootstrap_test
 from assay.reports.pairing import group_members
 from assay.reports.predictions import PredictionBlock
 
@@ -42,9 +42,7 @@ def unpaired_cells(
         usable = [name for name, pair in found.items() if None not in pair]
         draws = []
         for side, (labels, _) in enumerate(sides):
-            seed = int(
-                hash_value([policy.seed, baseline.dataset, str(column), str(group), side])[:12], 16
-            )
+            seed = seed_from(policy.seed, baseline.dataset, str(column), str(group), side)
             decompositions = [d for name in usable if (d := found[name][side]) is not None]
             sums = resampled_sums(
                 [d.statistics for d in decompositions], labels, policy.n_resamples, seed
@@ -97,9 +95,7 @@ def _cell(
 ) -> CellComparison:
     values = [float(d.value()[0]) for d in found if d is not None]
     delta_draws, delta = draws[1] - draws[0], values[1] - values[0]
-    low, high = np.nanquantile(delta_draws, [policy.alpha / 2, 1 - policy.alpha / 2])
-    spread = float(np.nanstd(delta_draws, ddof=1))
-    p_value = float(2 * ndtr(-abs(delta) / spread)) if spread > 0 else float(delta == 0)
+    low, high, p_value = bootstrap_test(delta, delta_draws, policy.alpha)
     return CellComparison(
         dataset=dataset,
         metric=metric,
@@ -109,8 +105,8 @@ def _cell(
         baseline=values[0],
         candidate=values[1],
         delta=delta,
-        ci_low=float(low),
-        ci_high=float(high),
+        ci_low=low,
+        ci_high=high,
         p_value=p_value,
         method="unpaired bootstrap",
     )

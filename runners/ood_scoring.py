@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from assay.hashing import hash_value
+from assay.hashing import seed_from
 from assay.metrics import ood
 from assay.metrics.intervals import Interval
 from assay.reports.schema import Result
@@ -50,9 +50,7 @@ def ood_results(
         results.append(
             Result(metric=f"ood_auroc_{score_name}", value=area, **base, **interval_fields(delong))
         )
-        bounds = _bootstrap(
-            inside, outside, intervals, int(hash_value([seed, dataset.name, score_name])[:12], 16)
-        )
+        bounds = _bootstrap(inside, outside, intervals, seed_from(seed, dataset.name, score_name))
         for name, function in RANK_METRICS.items():
             results.append(
                 Result(

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from assay.hashing import hash_value
+from assay.hashing import seed_from
 from assay.metrics.intervals import Interval, bootstrap_intervals
 from assay.metrics.resampling import strata_codes
 from assay.metrics.robustness import (
@@ -65,7 +65,7 @@ def _paired(
             n_resamples=spec.n_resamples,
             level=spec.level,
             method=spec.method,
-            seed=int(hash_value([suite.seed, dataset.name, "paired"])[:12], 16),
+            seed=seed_from(suite.seed, dataset.name, "paired"),
             strata=strata_codes(dataset.labels),
             closed_form=False,
         )[0]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from assay.hashing import hash_value
+from assay.hashing import seed_from
 from assay.metrics import GroupCodes, group_codes
 from assay.metrics.groups import (
     AGGREGATES,
@@ -269,7 +269,7 @@ class _Scorer:
                 n_resamples=spec.n_resamples,
                 level=spec.level,
                 method=spec.method,  # type: ignore[arg-type]
-                seed=int(hash_value([self.seed, self.dataset.name, *block])[:12], 16),
+                seed=seed_from(self.seed, self.dataset.name, *block),
                 strata=strata,
                 closed_form=spec.closed_form,
             )
