@@ -50,10 +50,11 @@ class PairedMetric:
         columns = self.columns or tuple(range(len(self.names)))
         return list(zip(self.names, columns, strict=True))
 
-    @property
-    def baseline(self) -> np.ndarray:
-        """The baseline's values of the outputs."""
-        return self.baseline_finish(self.delta.totals()[:, : self.width])[0]
+    def values(self) -> tuple[np.ndarray, np.ndarray]:
+        """The deltas and the baseline's values of the outputs, from one pass over the
+        statistics."""
+        totals = self.delta.totals()
+        return self.delta.finish(totals)[0], self.baseline_finish(totals[:, : self.width])[0]
 
     def take(self, rows: np.ndarray) -> PairedMetric:
         """The same metric on a subset of the examples (row-local decompositions only)."""
@@ -73,8 +74,9 @@ def paired_metric(
         >>> y = np.array([0, 1, 1, 0])
         >>> b, c = accuracy(y, np.eye(2)[[0, 1, 0, 0]]), accuracy(y, np.eye(2)[[0, 1, 1, 1]])
         >>> paired = paired_metric(["accuracy"], b, c)
-        >>> float(paired.delta.value()[0]), paired.baseline.tolist()
-        (0.0, [0.75])
+        >>> deltas, baselines = paired.values()
+        >>> deltas.tolist(), baselines.tolist()
+        ([0.0], [0.75])
     """
     width = baseline.statistics.shape[1]
 
@@ -115,12 +117,22 @@ def compare_block(
         policy.n_resamples,
         seed,
     )
-    cells = [
-        _cell(pair.dataset, block, data, metric, name, column, replicates[:, column], policy)
-        for metric, total in zip(metrics, sums, strict=False)
-        for replicates in [metric.delta.finish(total)]
-        for name, column in metric.cells
-    ]
+    cells = []
+    for metric, total in zip(metrics, sums, strict=False):
+        replicates = metric.delta.finish(total)
+        deltas, baselines = metric.values()
+        cells += [
+            _cell(
+                pair.dataset,
+                block,
+                data,
+                name,
+                (float(deltas[column]), float(baselines[column])),
+                replicates[:, column],
+                policy,
+            )
+            for name, column in metric.cells
+        ]
     ids = pair.ids if block.rows is None else pair.ids[block.rows]
     return cells, _churn(pair.dataset, block, flips, flips.finish(sums[-1]), ids[lost], policy)
 
@@ -129,14 +141,12 @@ def _cell(
     dataset: str,
     block: SliceRows,
     data: BlockData,
-    metric: PairedMetric,
     name: str,
-    output: int,
+    values: tuple[float, float],
     draws: np.ndarray,
     policy: ComparePolicy,
 ) -> CellComparison:
-    delta = float(metric.delta.value()[output])
-    baseline = float(metric.baseline[output])
+    delta, baseline = values  # (candidate − baseline, baseline)
     low, high, p_value = bootstrap_test(delta, draws, policy.alpha)
     method = "paired bootstrap"
     if name in PROPORTIONS:
