@@ -332,21 +332,14 @@ def history(
 ) -> None:
     """List the stored runs of a suite with their headline numbers, gate verdicts and tags."""
     with _exit_codes():
-        import difflib
-
-        from assay.errors import UserError as _UserError
+        from assay.errors import UnknownNameError
         from assay.reports.history import history_table, stored_suites
         from assay.reports.store import ReportStore, default_store
 
         reports = ReportStore(store or default_store())
         known = stored_suites(reports)
         if suite not in known:
-            close = difflib.get_close_matches(suite, known, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            listed = ", ".join(known) or "none"
-            raise _UserError(
-                f"no runs of suite {suite!r} in {reports.root}; {hint}Suites there: {listed}"
-            )
+            raise UnknownNameError(f"suite (stored in {reports.root})", suite, known)
         out.print(history_table(reports, suite))
 
 
