@@ -8,7 +8,9 @@ User-fixable problems (a broken suite, bad data, an unsafe artifact) are subclas
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+import reprlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,18 +57,30 @@ class ConfigError(UserError):
             where.append(format_key_path(self.key_path))
         text = ": ".join([*where, self.reason])
         if self.show_value:
-            text += f" (got {self.value!r})"
+            text += f" (got {short_repr(self.value)})"
         return text
 
     def with_file(self, file: str | Path) -> ConfigError:
-        """Return a copy of this error that names ``file``."""
-        return ConfigError(
-            self.reason,
-            file=file,
-            key_path=self.key_path,
-            value=self.value,
-            show_value=self.show_value,
-        )
+        """Return a copy of this error that names ``file`` (if it names none yet)."""
+        return self.within(file, ())
+
+    def within(self, file: str | Path | None, prefix: Sequence[str | int]) -> ConfigError:
+        """A copy placed in ``file`` under the key ``prefix``; an error that names its file
+        already is placed and comes back as it is.
+
+        Example:
+            >>> str(ConfigError("not found", key_path=("checkpoint",), value="w.pt")
+            ...     .within("s.yaml", ("models", 0)))
+            "s.yaml: models[0].checkpoint: not found (got 'w.pt')"
+        """
+        if self.file is not None:
+            return self
+        copy = ConfigError.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.file = str(file) if file is not None else None
+        copy.key_path = (*prefix, *self.key_path)
+        Exception.__init__(copy, copy._render())
+        return copy
 
 
 class UnknownNameError(ConfigError):
@@ -88,11 +102,6 @@ class UnknownNameError(ConfigError):
         self.kind = kind
         self.name = name
         super().__init__(message, file=file, key_path=key_path, value=name, show_value=False)
-
-    def with_file(self, file: str | Path) -> ConfigError:
-        err = ConfigError(self.reason, file=file, key_path=self.key_path, show_value=False)
-        err.value = self.value
-        return err
 
 
 class InvalidInputError(UserError):
@@ -121,3 +130,94 @@ def format_key_path(key_path: Sequence[str | int]) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
+
+
+# Library exceptions whose own message says nothing; their cause says what went wrong.
+_GENERIC_WRAPPERS = {"DatasetGenerationError"}
+_REASON_LIMIT = 400
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 2
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 8
+_SHORT.maxstring = _SHORT.maxother = 160
+_SHORT.maxlong = 10**6  # never abbreviate a number
+
+
+def short_repr(value: Any) -> str:
+    """``repr`` of a value, with long containers and strings abbreviated at element
+    boundaries (numbers are never cut), so a hostile value cannot flood a message.
+
+    Example:
+        >>> short_repr(list(range(100)))
+        '[0, 1, 2, 3, 4, 5, 6, 7, ...]'
+    """
+    return _SHORT.repr(value)
+
+
+def reason_of(error: BaseException) -> str:
+    r"""What a library said went wrong, on one line: the first meaningful message along the
+    exception's cause chain, whitespace folded, cut at a word boundary if very long.
+
+    Example:
+        >>> reason_of(ValueError("Error tokenizing data.\n  C error: Expected 5 fields"))
+        'Error tokenizing data. C error: Expected 5 fields'
+    """
+    current: BaseException | None = error
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = " ".join(str(current).split())
+        if text and type(current).__name__ not in _GENERIC_WRAPPERS:
+            break
+        current = current.__cause__ or current.__context__
+    chosen = current if current is not None else error
+    text = " ".join(str(chosen).split()) or type(chosen).__name__
+    if isinstance(chosen, LookupError):  # their message is only the key: 'x'
+        text = f"{type(chosen).__name__}: {text}"
+    if len(text) > _REASON_LIMIT:
+        text = text[:_REASON_LIMIT].rsplit(" ", 1)[0] + " …"
+    return text
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """MemoryError, or a framework's out-of-memory error (torch raises a RuntimeError).
+
+    Example:
+        >>> is_out_of_memory(RuntimeError("CUDA out of memory")), is_out_of_memory(ValueError())
+        (True, False)
+    """
+    return isinstance(error, MemoryError) or "out of memory" in str(error).lower()
+
+
+@contextmanager
+def located(file: str | Path | None, key_path: Sequence[str | int], what: str) -> Iterator[None]:
+    """Turn whatever goes wrong inside into one user error placed at ``file`` and
+    ``key_path``: assay's own errors keep their message; a library's exception becomes
+    ``what: <its reason>``. Interrupts, running out of memory and assay's runtime failures
+    pass through (exit 3).
+
+    Example:
+        >>> try:
+        ...     with located("s.yaml", ("datasets", 0, "source"), "cannot read 'a.csv'"):
+        ...         raise ValueError("No columns to parse from file")
+        ... except ConfigError as error:
+        ...     print(error)
+        s.yaml: datasets[0].source: cannot read 'a.csv': No columns to parse from file
+    """
+    try:
+        yield
+    except ConfigError as error:
+        raise error.within(file, key_path) from None
+    except UserError as error:
+        # keep the class (an unsafe artifact stays one), add the place and what failed
+        message = str(error) if str(error).startswith(what) else f"{what}: {error}"
+        where = [str(file)] if file is not None else []
+        if key_path:
+            where.append(format_key_path(key_path))
+        raise type(error)(": ".join([*where, message])) from None
+    except AssayError:
+        raise
+    except Exception as error:
+        if is_out_of_memory(error):
+            raise  # the machine's limit, not the input's fault: a runtime failure (exit 3)
+        message = f"{what}: {reason_of(error)}"
+        raise ConfigError(message, file=file, key_path=key_path, show_value=False) from None

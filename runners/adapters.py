@@ -12,9 +12,9 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from assay.errors import InvalidInputError, UnsafeArtifactError, UserError
+from assay.errors import ConfigError, UnsafeArtifactError, UserError, located
 from assay.hashing import hash_file, hash_value
-from assay.suites.imports import import_object
+from assay.suites.imports import call_with_params, import_object
 from assay.suites.schema import PythonModelSpec, SklearnModelSpec, TorchModelSpec
 from assay.suites.sources import resolve_path
 
@@ -71,11 +71,17 @@ class SklearnAdapter:
         path = resolve_path(spec.path, base_dir)
         self.name = spec.name
         self.input_kind: InputKind = spec.input
-        self.estimator = load_estimator(
-            path, trusted=spec.trusted, trusted_types=spec.trusted_types
-        )
+        with located(None, ("path",), f"cannot load {str(path)!r}"):
+            self.estimator = load_estimator(
+                path, trusted=spec.trusted, trusted_types=spec.trusted_types
+            )
         if not hasattr(self.estimator, "predict_proba"):
-            raise InvalidInputError(f"model {spec.name!r}: the estimator has no predict_proba")
+            raise ConfigError(
+                f"{str(path)!r} holds a {type(self.estimator).__name__}, which has no "
+                "predict_proba",
+                key_path=("path",),
+                show_value=False,
+            )
         known = getattr(self.estimator, "classes_", None)
         self.classes = tuple(str(c) for c in known) if known is not None else None
         self.fingerprint = hash_value(
@@ -121,13 +127,22 @@ class PythonAdapter:
     """Any object with ``predict_proba``; a class or factory is called with ``params``."""
 
     def __init__(self, spec: PythonModelSpec) -> None:
-        target = import_object(spec.object)
+        with located(None, ("object",), "cannot import"):
+            target = import_object(spec.object)
         if inspect.isclass(target) or (callable(target) and not hasattr(target, "predict_proba")):
-            target = target(**spec.params)
+            target = call_with_params(target, spec.params)
         elif spec.params:
-            raise UserError(f"model {spec.name!r}: params given, but {spec.object} is not callable")
+            raise ConfigError(
+                f"params given, but {spec.object} is not callable",
+                key_path=("params",),
+                value=spec.params,
+            )
         if not hasattr(target, "predict_proba"):
-            raise InvalidInputError(f"model {spec.name!r}: {spec.object} has no predict_proba")
+            raise ConfigError(
+                f"{spec.object} gives a {type(target).__name__}, which has no predict_proba",
+                key_path=("object",),
+                show_value=False,
+            )
         self.name = spec.name
         self.model = target
         self.input_kind: InputKind = spec.input
@@ -145,8 +160,10 @@ class PythonAdapter:
         if hasattr(target, "loss_gradient"):
             self.loss_gradient = target.loss_gradient
 
-    def predict_proba(self, batch: Any) -> np.ndarray:
-        return np.asarray(self.model.predict_proba(batch), dtype=np.float32)
+    def predict_proba(self, batch: Any) -> Any:
+        """What the object returns, unconverted: the runner checks it is an N×C real
+        array (a cast here would hide strings, complex numbers or ragged rows)."""
+        return self.model.predict_proba(batch)
 
 
 def _source_hash(target: object) -> str | None:

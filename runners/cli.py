@@ -66,10 +66,13 @@ def _exit_codes() -> Iterator[None]:
 
 
 def _quiet_libraries() -> None:
+    """No library progress bars or log lines: a file datasets cannot read is reported once,
+    as assay's own one-line error naming the file (ASSAY_DEBUG=1 keeps the logs)."""
     import datasets
 
     datasets.disable_progress_bars()
-    datasets.logging.set_verbosity_error()
+    if not os.environ.get("ASSAY_DEBUG"):
+        datasets.logging.set_verbosity(datasets.logging.CRITICAL + 1)
 
 
 def _version(value: bool) -> None:
@@ -209,19 +212,25 @@ def gate(
 @app.command()
 def validate(
     suite: Annotated[Path, typer.Argument(help="suite YAML file")],
-    data: Annotated[bool, typer.Option(help="also load the datasets and check columns")] = True,
+    data: Annotated[
+        bool, typer.Option(help="also load the datasets and models and probe each model")
+    ] = True,
 ) -> None:
-    """Check a suite without running any model."""
+    """Check a suite: its schema and references, then (unless --no-data) load every
+    dataset and model and run each model on a few rows of each dataset, so that `validate`
+    refuses whatever `run` would."""
     with _exit_codes():
-        from assay.suites.data import load_datasets
+        from assay.runners.run import PROBE_ROWS, SuiteRun
         from assay.suites.loading import load_suite
 
         _quiet_libraries()
         loaded = load_suite(_suite_path(suite))
         if data:
-            datasets = load_datasets(loaded.suite, loaded.path)
-            sizes = ", ".join(f"{n} ({d.n_examples})" for n, d in datasets.items())
+            probe = SuiteRun(loaded, cache=None)
+            probe.probe()
+            sizes = ", ".join(f"{n} ({d.n_examples})" for n, d in probe.datasets.items())
             out.print(f"datasets: {sizes}")
+            out.print(f"models: {', '.join(probe.models)} (each probed on {PROBE_ROWS} rows)")
         out.print(
             f"ok: {suite} ({len(loaded.suite.models)} models, "
             f"{len(loaded.suite.datasets)} datasets)"

@@ -32,9 +32,9 @@ def predict_batched(
         (5, 4)
     """
     if isinstance(inputs, np.ndarray) and hasattr(adapter, "predict_batches"):
-        output = adapter.predict_batches(inputs, batch_size, on_batch)
-        _check_rows(adapter, output, len(inputs))
-        return output
+        return _as_probabilities(
+            adapter, adapter.predict_batches(inputs, batch_size, on_batch), len(inputs)
+        )
     return _predict_batches(adapter, inputs, batch_size, on_batch)
 
 
@@ -49,8 +49,7 @@ def _predict_batches(
     for start in range(0, n_rows, batch_size):
         stop = min(start + batch_size, n_rows)
         batch = inputs[start:stop] if isinstance(inputs, np.ndarray) else inputs.iloc[start:stop]
-        probs = np.asarray(adapter.predict_proba(batch))
-        _check_rows(adapter, probs, stop - start)
+        probs = _as_probabilities(adapter, adapter.predict_proba(batch), stop - start)
         if output is None:
             output = np.empty((n_rows, probs.shape[1]), dtype=np.float32)
         elif probs.shape[1] != output.shape[1]:
@@ -60,12 +59,23 @@ def _predict_batches(
     return output if output is not None else np.zeros((0, 0), np.float32)
 
 
-def _check_rows(adapter: ModelAdapter, probs: np.ndarray, n_rows: int) -> None:
+def _as_probabilities(adapter: ModelAdapter, returned: Any, n_rows: int) -> np.ndarray:
+    """``returned`` as an N×C real array, or an error saying what the model gave instead."""
+    try:
+        probs = np.asarray(returned)
+    except ValueError:  # ragged nested lists
+        probs = np.asarray(returned, dtype=object)
+    if probs.dtype.kind not in "biuf":
+        shown = type(returned).__name__ if probs.dtype == object else str(probs.dtype)
+        raise InvalidInputError(
+            f"predict_proba must return N×C real numbers, but gave {shown} values"
+            + (" (rows of different lengths?)" if probs.dtype == object and probs.ndim else "")
+        )
     if probs.ndim != 2 or probs.shape[0] != n_rows:
         raise InvalidInputError(
-            f"model {adapter.name!r} returned shape {probs.shape} for {n_rows} rows; "
-            "predict_proba must return N×C"
+            f"predict_proba returned shape {probs.shape} for {n_rows} rows; it must return N×C"
         )
+    return probs
 
 
 def model_inputs(adapter: ModelAdapter, block: FeatureBlock) -> Any:

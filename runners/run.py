@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from assay._version import __version__
+from assay.errors import located
 from assay.metrics.ood import max_softmax_score, negative_energy_score
 from assay.metrics.reliability import reliability_diagram
 from assay.reports.predictions import PredictionBlock, predictions_table
@@ -49,6 +50,7 @@ from assay.runners.scoring import score_predictions
 from assay.suites.data import LoadedDataset, load_datasets
 from assay.suites.loading import LoadedSuite
 
+PROBE_ROWS = 8
 ENVIRONMENT_PACKAGES = ("torch", "numpy", "datasets", "scikit-learn", "pandas", "pyarrow")
 
 
@@ -102,15 +104,31 @@ class SuiteRun:
         self.models: dict[str, ModelAdapter] = {}
 
     def execute(self) -> RunOutput:
-        self.observer.stage("loading datasets")
-        self.datasets = load_datasets(self.suite, self.loaded.path)
-        self.observer.stage("loading models")
-        self.models = {m.name: load_model(m, self.loaded.base_dir) for m in self.suite.models}
+        self._load()
         sizes = {name: d.n_examples for name, d in self.datasets.items()}
         cells = plan_cells(list(self.models), sizes, shard_size=self.shard_size)
         self.observer.stage(f"running {len(cells)} cells")
         outcomes = list(self.executor.map(self._run_cell, cells))
         return self._assemble(outcomes)
+
+    def probe(self, n_rows: int = PROBE_ROWS) -> None:
+        """Load everything and run each model on the first ``n_rows`` of every dataset
+        (shifted and attacked too), with every check a run makes, and nothing cached:
+        ``assay validate`` refuses what ``assay run`` would refuse."""
+        self._load()
+        for model in self.models:
+            for name, dataset in self.datasets.items():
+                rows = min(n_rows, dataset.n_examples)
+                self._infer(Cell(model, name, 0, 0, rows), self.models[model], dataset)
+
+    def _load(self) -> None:
+        self.observer.stage("loading datasets")
+        self.datasets = load_datasets(self.suite, self.loaded.path)
+        self.observer.stage("loading models")
+        self.models = {}
+        for index, spec in enumerate(self.suite.models):
+            with located(self.loaded.path, ("models", index), f"model {spec.name!r}"):
+                self.models[spec.name] = load_model(spec, self.loaded.base_dir)
 
     def _run_cell(self, cell: Cell) -> CellOutcome:
         began = time.perf_counter()
@@ -131,6 +149,16 @@ class SuiteRun:
         return CellOutcome(cell, probabilities, False, seconds)
 
     def _infer(self, cell: Cell, adapter: ModelAdapter, dataset: LoadedDataset) -> np.ndarray:
+        """The cell's checked probabilities; anything the model (or the attack run through
+        it) raises is the model's fault and is named so, at the model's key."""
+        index = next(i for i, m in enumerate(self.suite.models) if m.name == cell.model)
+        what = f"model {cell.model!r} on dataset {cell.dataset!r}"
+        with located(self.loaded.path, ("models", index), what):
+            return self._infer_unchecked(cell, adapter, dataset)
+
+    def _infer_unchecked(
+        self, cell: Cell, adapter: ModelAdapter, dataset: LoadedDataset
+    ) -> np.ndarray:
         rows = slice(cell.start, cell.stop)
         batch_size = self._batch_size(cell.model)
         if dataset.kind == "adversarial" and dataset.derived_from is not None:

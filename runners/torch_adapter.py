@@ -4,16 +4,17 @@ state_dict, inference under ``torch.inference_mode()``."""
 from __future__ import annotations
 
 import pickle
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assay.errors import InvalidInputError, UnsafeArtifactError, UserError
+from assay.errors import ConfigError, InvalidInputError, UnsafeArtifactError, UserError, located
 from assay.hashing import hash_file, hash_value
 from assay.runners.adapters import InputKind
-from assay.suites.imports import import_object
+from assay.suites.imports import call_with_params, import_object
 from assay.suites.schema import TorchModelSpec
 from assay.suites.sources import resolve_path
 
@@ -35,15 +36,25 @@ class TorchAdapter:
         self.output = spec.output
         self.device = _resolve_device(spec.device)
         checkpoint = resolve_path(spec.checkpoint, base_dir)
-        module = import_object(spec.factory)(**spec.params)
+        with located(None, ("factory",), "cannot import"):
+            factory = import_object(spec.factory)
+        module = call_with_params(factory, spec.params)
         if not isinstance(module, torch.nn.Module):
-            raise UserError(f"model {spec.name!r}: {spec.factory} did not return a torch.nn.Module")
+            raise ConfigError(
+                f"did not return a torch.nn.Module but a {type(module).__name__}",
+                key_path=("factory",),
+                value=spec.factory,
+            )
+        with located(None, ("checkpoint",), f"cannot load {str(checkpoint)!r}"):
+            state = load_state_dict(checkpoint)
         try:
-            module.load_state_dict(load_state_dict(checkpoint), strict=True)
+            module.load_state_dict(state, strict=True)
         except RuntimeError as error:
-            first = str(error).splitlines()[0]
-            raise InvalidInputError(
-                f"model {spec.name!r}: {checkpoint} does not fit: {first}"
+            raise ConfigError(
+                f"{str(checkpoint)!r} does not fit the module {spec.factory} builds: "
+                + " ".join(str(error).split()),
+                key_path=("checkpoint",),
+                show_value=False,
             ) from None
         self.module = module.to(self.device).eval()
         self.fingerprint = hash_value(
@@ -128,13 +139,26 @@ def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
+        if "weights only load failed" not in str(error).lower():
+            raise InvalidInputError(
+                f"{path} is not a torch checkpoint ({_first_line(error)})"
+            ) from None
         raise UnsafeArtifactError(
             f"{path} holds more than tensors, and loading it could run code; save a state_dict "
-            f"or safetensors instead ({str(error).splitlines()[0]})"
+            f"or safetensors instead ({_first_line(error)})"
+        ) from None
+    except (EOFError, RuntimeError, zipfile.BadZipFile, IndexError, ValueError) as error:
+        raise InvalidInputError(
+            f"{path} is not a torch checkpoint (truncated or another format: "
+            f"{_first_line(error) or type(error).__name__})"
         ) from None
     if not isinstance(loaded, dict):
         raise InvalidInputError(f"{path} is not a state_dict (got {type(loaded).__name__})")
     return loaded
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else ""
 
 
 def _resolve_device(device: str) -> torch.device:

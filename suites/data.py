@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from assay.errors import ConfigError, InvalidInputError
+from assay.errors import ConfigError, InvalidInputError, located
 from assay.hashing import hash_frame, hash_ids, hash_value
 from assay.suites.features import FeatureBlock, feature_block
 from assay.suites.schema import DatasetSpec, Suite, Transform
@@ -66,7 +66,21 @@ def load_base_dataset(
     """Load a dataset that has a ``source``: select rows, check columns, encode labels."""
     assert spec.source is not None
     slices = () if spec.kind == "ood" else slices
-    table, rows = _select_rows(load_source(spec.source, context.base_dir), spec)
+    with located(None, ("source",), f"dataset {spec.name!r}"):
+        source = load_source(spec.source, context.base_dir)
+    table, rows = _select_rows(source, spec)
+    if table.num_rows == 0:
+        key = "partition" if spec.partition is not None and source.num_rows else "source"
+        raise context.error(
+            f"dataset {spec.name!r} has no rows"
+            + (
+                f" after the partition (the source has {source.num_rows})"
+                if key != "source"
+                else ""
+            ),
+            key,
+            getattr(spec, key).model_dump(exclude_defaults=True),
+        )
     columns = list(table.column_names)
     _require_columns(spec, slices, columns, context)
     reserved = {spec.label, spec.id, *spec.sensitive, *slices} - {None}
@@ -224,11 +238,13 @@ def load_datasets(
         if spec.source is not None:
             on_dataset(spec.name)
             context = DataContext(suite_file, index, suite_file.parent)
-            loaded[spec.name] = load_base_dataset(spec, suite.slices, context)
-    for spec in suite.datasets:
+            with located(suite_file, ("datasets", index), f"dataset {spec.name!r}"):
+                loaded[spec.name] = load_base_dataset(spec, suite.slices, context)
+    for index, spec in enumerate(suite.datasets):
         if spec.from_ is not None:
             on_dataset(spec.name)
-            loaded[spec.name] = derive_dataset(spec, loaded[spec.from_], suite.seed)
+            with located(suite_file, ("datasets", index), f"dataset {spec.name!r}"):
+                loaded[spec.name] = derive_dataset(spec, loaded[spec.from_], suite.seed)
         if spec.kind == "ood":
             reference = ood_reference(suite, spec)
             loaded[spec.name] = replace(

@@ -18,6 +18,7 @@ from assay.suites.attacks import ATTACKS
 from assay.suites.schema import (
     DatasetSpec,
     FileSource,
+    MetricSpec,
     SklearnModelSpec,
     SklearnSource,
     Suite,
@@ -26,6 +27,7 @@ from assay.suites.schema import (
 from assay.suites.shifts import SHIFTS
 from assay.suites.sources import SKLEARN_LOADERS, resolve_path
 from assay.suites.validation_probe import check_transform_params
+from assay.suites.yaml_reading import load_suite_yaml
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,26 @@ def _with_local_modules(suite: Suite, base_dir: Path) -> Suite:
 
 def _parse_yaml(raw: bytes, file: Path) -> Any:
     try:
-        data = yaml.safe_load(raw)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start})",
+            file=file,
+            show_value=False,
+        ) from None
+    try:
+        data = load_suite_yaml(text.encode("utf-8"))
+    except yaml.reader.ReaderError as error:
+        raise ConfigError(
+            f"invalid YAML: character #x{error.character:04x} is not allowed "
+            f"(offset {error.position})",
+            file=file,
+            show_value=False,
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
+        problem = getattr(error, "problem", None) or " ".join(str(error).split())
         raise ConfigError(f"{where}invalid YAML: {problem}", file=file, show_value=False) from None
     if not isinstance(data, dict):
         raise ConfigError("a suite must be a YAML mapping", file=file, value=type(data).__name__)
@@ -98,7 +115,9 @@ def _config_error(error: ValidationError, data: Any, file: Path) -> ConfigError:
     first = error.errors()[0]
     key_path, value = _walk(data, first["loc"])
     more = error.error_count() - 1
-    message = first["msg"] + (f" (+{more} more problem{'s' * (more > 1)})" if more else "")
+    message = first["msg"].removeprefix("Value error, ") + (
+        f" (+{more} more problem{'s' * (more > 1)})" if more else ""
+    )
     if first["type"] == "missing":
         return ConfigError(
             f"required key is missing: {message}", file=file, key_path=key_path, show_value=False
@@ -141,6 +160,9 @@ def check_references(suite: Suite, base_dir: Path) -> None:
             key_path=("robustness", "reference_model"),
         )
     _check_gate(suite)
+    _check_listed_once(suite.metrics, "metrics")
+    _check_listed_once(suite.bias.metrics, "bias", "metrics")
+    _check_intersections(suite)
     for index, metric in enumerate(suite.bias.metrics):
         bias_key = ("bias", "metrics", index, "name")
         if metric.name not in METRICS:
@@ -209,6 +231,35 @@ def gate_metric_names(suite: Suite) -> list[str]:
     for metric in suite.bias.metrics:
         names |= {f"{metric.name}_{aggregate}" for aggregate in AGGREGATES}
     return sorted(names)
+
+
+def _check_listed_once(metrics: Sequence[MetricSpec], *key: str) -> None:
+    """A metric appears once: results are keyed by its name, so a second entry (or an
+    alias of the first) would make two different numbers share one name."""
+    seen: dict[str, int] = {}
+    for index, metric in enumerate(metrics):
+        canonical = METRICS.canonical(metric.name) if metric.name in METRICS else metric.name
+        if canonical in seen:
+            raise ConfigError(
+                f"metric {canonical!r} is already listed at {key[-1]}[{seen[canonical]}]; "
+                "list each metric once",
+                key_path=(*key, index, "name"),
+                value=metric.name,
+            )
+        seen[canonical] = index
+
+
+def _check_intersections(suite: Suite) -> None:
+    sensitive = {column for dataset in suite.datasets for column in dataset.sensitive}
+    for index, columns in enumerate(suite.bias.intersections):
+        for column in columns:
+            if column not in sensitive:
+                raise UnknownNameError(
+                    "sensitive column",
+                    column,
+                    sensitive,
+                    key_path=("bias", "intersections", index),
+                )
 
 
 def _check_unique(key: str, names: list[str]) -> None:

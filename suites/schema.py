@@ -14,6 +14,7 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=100)]
 ImportPath = Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")]
 Params = dict[str, Any]
+MAX_RESAMPLES = 100_000
 DatasetKind = Literal["in_distribution", "shifted", "adversarial", "ood"]
 
 
@@ -98,17 +99,56 @@ class DatasetSpec(_Spec):
     label: str | None = None
     id: str | None = None
     features: list[str] | None = Field(
-        None, description="model inputs; default: every column but id, label and sensitive ones"
+        None,
+        min_length=1,
+        description="model inputs; default: every column but id, label and sensitive ones",
     )
     sensitive: list[str] = Field(default_factory=list)
     classes: list[str] | list[int] | None = Field(
-        None, description="all label values in model-output order; default: sorted labels"
+        None,
+        min_length=1,
+        description="all label values in model-output order; default: sorted labels",
     )
     partition: Partition | None = None
     limit: int | None = Field(None, ge=1, description="keep the first N rows")
     reference: str | None = Field(
         None, description="ood only: the in-distribution set to tell apart (default: the first)"
     )
+    allow_leakage: bool = Field(
+        False,
+        description="let the label or id column be a model input (it leaks the answer or the "
+        "row's identity); refused unless set",
+    )
+
+    @field_validator("classes")
+    @classmethod
+    def _distinct_classes(cls, value: list[str] | list[int] | None) -> Any:
+        if value is not None:
+            seen: set[str] = set()
+            for item in value:
+                if str(item) in seen:
+                    raise ValueError(f"classes must be distinct; {item!r} is listed twice")
+                seen.add(str(item))
+        return value
+
+    @field_validator("features", "sensitive")
+    @classmethod
+    def _distinct_columns(cls, value: list[str] | None) -> Any:
+        if value is not None and len(set(value)) != len(value):
+            repeated = next(c for c in value if value.count(c) > 1)
+            raise ValueError(f"column {repeated!r} is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _check_leakage(self) -> DatasetSpec:
+        features = self.features or []
+        for role, column in (("label", self.label), ("id", self.id)):
+            if column is not None and column in features and not self.allow_leakage:
+                raise ValueError(
+                    f"feature {column!r} is the dataset's {role} column, so the model would "
+                    "see it; remove it or set allow_leakage: true"
+                )
+        return self
 
     @model_validator(mode="after")
     def _check_origin(self) -> DatasetSpec:
@@ -218,7 +258,13 @@ class IntervalSpec(_Spec):
     """Confidence intervals for every scalar result."""
 
     method: Literal["bca", "percentile", "none"] = "bca"
-    n_resamples: int = Field(1000, ge=100)
+    n_resamples: int = Field(
+        1000,
+        ge=100,
+        le=MAX_RESAMPLES,
+        description="bootstrap resamples; at most 100,000, which keeps each resampled "
+        "statistic under 1 MB and the count chunks at 32 MB",
+    )
     level: float = Field(0.95, gt=0.0, lt=1.0)
     closed_form: bool = Field(True, description="Wilson intervals for accuracy-like proportions")
 
@@ -324,7 +370,7 @@ class GateSpec(_Spec):
     unpaired: bool = Field(
         False, description="compare datasets that differ from the baseline with unpaired intervals"
     )
-    n_resamples: int = Field(1000, ge=100)
+    n_resamples: int = Field(1000, ge=100, le=MAX_RESAMPLES)
 
 
 def _default_metrics() -> list[MetricSpec]:

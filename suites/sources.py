@@ -12,8 +12,8 @@ import datasets
 import numpy as np
 import pandas as pd
 
-from assay.errors import InvalidInputError, UserError
-from assay.suites.imports import import_object
+from assay.errors import ConfigError, InvalidInputError, located
+from assay.suites.imports import call_with_params, import_object
 from assay.suites.schema import FileSource, HubSource, Partition, PythonSource, SklearnSource
 
 SKLEARN_LOADERS = ("load_breast_cancer", "load_digits", "load_iris", "load_wine")
@@ -34,12 +34,20 @@ def file_format(source: FileSource) -> str:
         return source.format
     suffix = Path(source.path).suffix.lower()
     if suffix not in FILE_FORMATS:
-        raise UserError(f"cannot tell the format of {source.path!r}; set 'format'")
+        raise ConfigError(
+            f"cannot tell the format from the extension {suffix or '(none)'!r}; set 'format' "
+            f"to one of {', '.join(sorted(set(FILE_FORMATS.values())))}",
+            key_path=("path",),
+            value=source.path,
+        )
     return FILE_FORMATS[suffix]
 
 
 def load_source(source: AnySource, base_dir: Path) -> datasets.Dataset:
     """Load ``source`` as a ``datasets.Dataset``.
+
+    Whatever the library reading it raises becomes a :class:`ConfigError` at the source's
+    key that names the file (or Hub id, loader, callable) and the library's reason.
 
     Example:
         >>> from assay.suites.schema import SklearnSource
@@ -47,11 +55,16 @@ def load_source(source: AnySource, base_dir: Path) -> datasets.Dataset:
         150
     """
     if isinstance(source, HubSource):
-        return _load_hub(source)
+        with located(None, ("path",), f"cannot load Hub dataset {source.path!r}"):
+            return _load_hub(source)
     if isinstance(source, FileSource):
         path = resolve_path(source.path, base_dir)
-        loaded = datasets.load_dataset(file_format(source), data_files=str(path), split="train")
-        return _as_dataset(loaded, source.path)
+        fmt = file_format(source)
+        with located(None, ("path",), f"cannot read {str(path)!r} as {fmt}"):
+            if not path.is_file():
+                raise FileNotFoundError("no such file")
+            loaded = datasets.load_dataset(fmt, data_files=str(path), split="train")
+            return _as_dataset(loaded, source.path)
     if isinstance(source, SklearnSource):
         return _load_sklearn(source)
     return _load_python(source)
@@ -68,12 +81,14 @@ def _load_sklearn(source: SklearnSource) -> datasets.Dataset:
     import sklearn.datasets
 
     loader = getattr(sklearn.datasets, source.loader)
-    bunch = loader(as_frame=True, **source.params)
+    bunch = call_with_params(loader, {"as_frame": True, **source.params})
     return datasets.Dataset.from_pandas(bunch.frame, preserve_index=False)
 
 
 def _load_python(source: PythonSource) -> datasets.Dataset:
-    produced = import_object(source.callable)(**source.params)
+    with located(None, ("callable",), "cannot import"):
+        target = import_object(source.callable)
+    produced = call_with_params(target, source.params)
     if isinstance(produced, pd.DataFrame):
         return datasets.Dataset.from_pandas(produced, preserve_index=False)
     return _as_dataset(produced, source.callable)

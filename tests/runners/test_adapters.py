@@ -13,7 +13,7 @@ from safetensors.torch import save_model
 from sklearn.linear_model import LogisticRegression
 
 from assay.demo.models import digits_mlp
-from assay.errors import InvalidInputError, UnsafeArtifactError
+from assay.errors import ConfigError, UnsafeArtifactError
 from assay.runners.adapters import SklearnAdapter, load_model
 from assay.suites.schema import SklearnModelSpec, TorchModelSpec
 from tests.runners.payloads import MarkerPayload
@@ -53,7 +53,7 @@ def test_torch_pickle_payload_is_refused_and_never_runs(tmp_path: Path) -> None:
 
 def test_torch_checkpoint_that_does_not_fit(tmp_path: Path) -> None:
     save_model(torch.nn.Linear(3, 2), str(tmp_path / "w.safetensors"))
-    with pytest.raises(InvalidInputError, match="does not fit"):
+    with pytest.raises(ConfigError, match="does not fit"):
         load_model(torch_spec(tmp_path / "w.safetensors"), tmp_path)
 
 
@@ -70,7 +70,7 @@ def test_pickle_model_refused_without_trust_and_payload_never_runs(tmp_path: Pat
         load_model(sklearn_spec(tmp_path / "model.joblib"), tmp_path)
     assert not marker.exists()
     # the same file with trust runs the payload: the reason trust must be explicit
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(ConfigError, match="no predict_proba"):
         load_model(sklearn_spec(tmp_path / "model.joblib", trusted=True), tmp_path)
     assert marker.read_text() == "payload ran"
 
