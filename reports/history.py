@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich import box
 from rich.table import Table
 
+from assay.errors import InvalidInputError
 from assay.reports.schema import Report
 from assay.reports.store import ReportStore, load_report
 from assay.reports.verdicts import verdicts_of
@@ -26,8 +29,13 @@ def history_table(store: ReportStore, suite: str) -> Table:
     table = Table(title=f"history of {suite}", title_justify="left", box=box.SIMPLE_HEAD)
     for header in ("created", "run", "version", "headline", "gate", "tags"):
         table.add_column(header, no_wrap=header not in ("headline", "gate"))
-    for folder in store.folders():
-        report = load_report(folder)
+    reports, unreadable = readable_reports(store)
+    if unreadable:
+        table.caption = f"skipped {len(unreadable)} unreadable report folder(s): " + ", ".join(
+            p.name for p in unreadable
+        )
+        table.caption_justify = "left"
+    for folder, report in reports:
         if report.suite.name != suite:
             continue
         clean = next((d.name for d in report.datasets if d.kind == "in_distribution"), None)
@@ -46,9 +54,21 @@ def history_table(store: ReportStore, suite: str) -> Table:
     return table
 
 
+def readable_reports(store: ReportStore) -> tuple[list[tuple[Path, Report]], list[Path]]:
+    """The store's reports that load (oldest first), and the folders that do not (torn by
+    a crash or edited by hand): one bad folder must not hide every other run."""
+    reports, unreadable = [], []
+    for folder in store.folders():
+        try:
+            reports.append((folder, load_report(folder)))
+        except InvalidInputError:
+            unreadable.append(folder)
+    return reports, unreadable
+
+
 def stored_suites(store: ReportStore) -> list[str]:
-    """Names of the suites with a report in ``store``."""
-    return sorted({load_report(folder).suite.name for folder in store.folders()})
+    """Names of the suites with a readable report in ``store``."""
+    return sorted({report.suite.name for _, report in readable_reports(store)[0]})
 
 
 def _headline(report: Report, model: str, dataset: str | None) -> str:

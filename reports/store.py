@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from assay.atomic import leftover_name, sweep, write_text_atomically
 from assay.errors import InvalidInputError, UserError
 from assay.hashing import hash_file
 from assay.reports.predictions import write_predictions
@@ -43,12 +44,16 @@ class ReportStore:
         self.root = root
 
     def write(self, report: Report, predictions: pa.Table) -> Path:
-        """Write both files into a hidden folder, then rename it into place in one step."""
+        """Write both files into a hidden folder, then rename it into place in one step.
+
+        Staging folders left by killed writers are removed first (see :mod:`assay.atomic`).
+        """
         self.root.mkdir(parents=True, exist_ok=True)
+        self.sweep()
         final = self.root / report_folder_name(report)
         if final.exists():
             raise UserError(f"{final} already exists; reports are never overwritten")
-        staging = self.root / f".staging-{report.run_id}"
+        staging = self.root / leftover_name(f"staging-{report.run_id[:8]}")
         staging.mkdir()
         try:
             predictions_path = staging / PREDICTIONS_FILE
@@ -62,10 +67,18 @@ class ReportStore:
             )
             _write_synced(staging / REPORT_FILE, sealed.model_dump_json(indent=2) + "\n")
             staging.rename(final)
+            _sync_folder(self.root)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return final
+
+    def sweep(self) -> list[Path]:
+        """Remove what killed writers left: staging folders, tag and verdict temporaries."""
+        removed = sweep(self.root, ".staging-*")
+        for folder in (TAGS_FOLDER, "verdicts"):
+            removed += sweep(self.root / folder, ".*.tmp")
+        return removed
 
     def tags(self) -> dict[str, str]:
         """Tag → report folder name."""
@@ -79,10 +92,14 @@ class ReportStore:
         }
 
     def folders(self) -> list[Path]:
-        """Report folders, oldest first."""
+        """Report folders, oldest first; hidden (staging) folders are not reports yet."""
         if not self.root.is_dir():
             return []
-        return sorted(p for p in self.root.iterdir() if (p / REPORT_FILE).is_file())
+        return sorted(
+            p
+            for p in self.root.iterdir()
+            if not p.name.startswith(".") and (p / REPORT_FILE).is_file()
+        )
 
     def resolve(self, reference: str) -> Path:
         """A report folder from a path, ``latest``, a tag, a folder name or a run-id prefix."""
@@ -139,12 +156,25 @@ def tag_report(store: ReportStore, reference: str, tag: str) -> Path:
     if not tag.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise UserError(f"tag {tag!r} must be letters, digits, '-', '_' or '.'")
     folder = store.resolve(reference)
+    store.sweep()
     tags = store.root / TAGS_FOLDER
     tags.mkdir(parents=True, exist_ok=True)
-    temporary = tags / f".{tag}.tmp"
-    temporary.write_text(folder.name + "\n")
-    temporary.replace(tags / tag)
+    write_text_atomically(tags / tag, folder.name + "\n")
     return folder
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync a folder so a rename into it survives a crash (where the OS allows it)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
 
 
 def _write_synced(path: Path, text: str) -> None:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assay.atomic import write_text_atomically
 from assay.reports.gate import GateOutcome
 from assay.reports.store import ReportStore
 
@@ -57,9 +58,7 @@ def record_verdict(
     folder = store.root / VERDICTS_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{candidate.name}__{baseline.name}.json"
-    staging = folder / f".{path.name}.tmp"
-    staging.write_text(json.dumps(asdict(verdict), indent=2) + "\n")
-    staging.replace(path)
+    write_text_atomically(path, json.dumps(asdict(verdict), indent=2) + "\n")
     return path
 
 

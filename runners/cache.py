@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from assay._version import __version__
+from assay.atomic import atomic_path, sweep
 from assay.hashing import hash_value
 
 
@@ -63,13 +62,18 @@ class PredictionCache:
             return None
 
     def put(self, key: str, probabilities: np.ndarray) -> None:
+        """Store an array under ``key`` (a temporary file renamed into place)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                np.save(stream, np.ascontiguousarray(probabilities, dtype=np.float32))
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with atomic_path(path) as temporary, temporary.open("wb") as stream:
+            np.save(stream, np.ascontiguousarray(probabilities, dtype=np.float32))
+
+    def sweep(self) -> list[Path]:
+        """Remove temporary files that killed runs left behind (a listing of the cache's
+        256 shard folders; nothing is read)."""
+        removed: list[Path] = []
+        if self.root.is_dir():
+            for shard in self.root.iterdir():
+                if shard.is_dir():
+                    removed += sweep(shard, ".*.tmp")
+        return removed

@@ -104,6 +104,8 @@ class SuiteRun:
         self.models: dict[str, ModelAdapter] = {}
 
     def execute(self) -> RunOutput:
+        if self.cache is not None:
+            self.cache.sweep()
         self._load()
         sizes = {name: d.n_examples for name, d in self.datasets.items()}
         cells = plan_cells(list(self.models), sizes, shard_size=self.shard_size)
