@@ -71,7 +71,7 @@ def sweep(folder: Path, pattern: str) -> list[Path]:
     """Remove abandoned leftovers in ``folder`` matching ``pattern``; returns them."""
     import shutil
 
-    removed = []
+    removed: list[Path] = []
     if not folder.is_dir():
         return removed
     for path in folder.glob(pattern):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from rich import box
 from rich.console import Group
 from rich.table import Table
 
 from assay.reports.comparison import CellComparison, Comparison
+from assay.reports.escaping import terminal
+from assay.reports.tables import Stacked
 
 
 def where(dataset: str, column: str | None, group: str | None) -> str:
@@ -23,7 +26,7 @@ def where(dataset: str, column: str | None, group: str | None) -> str:
 
 def _cell_row(cell: CellComparison) -> list[str]:
     return [
-        where(cell.dataset, cell.slice, cell.group),
+        terminal(where(cell.dataset, cell.slice, cell.group)),
         cell.metric,
         str(cell.n),
         f"{cell.baseline:.4f}",
@@ -48,9 +51,8 @@ def comparison_tables(comparison: Comparison) -> Group:
     ]
     order = {"regression": 0, "inconclusive": 1, "improvement": 2, "no_change": 3}
     cells = Table(title="cells", title_justify="left", box=box.SIMPLE_HEAD)
-    for header, width in zip(headers, (None, None, 7, 8, 9, 27, 8, 22), strict=True):
-        # names fold on narrow terminals; numbers keep their width
-        cells.add_column(header, no_wrap=width is not None, min_width=width, overflow="fold")
+    for header in headers:
+        cells.add_column(header)
     for cell in sorted(comparison.cells, key=lambda c: (not c.silent, order[c.verdict])):
         cells.add_row(*_cell_row(cell))
     churn = Table(title="prediction churn", title_justify="left", box=box.SIMPLE_HEAD)
@@ -59,7 +61,7 @@ def comparison_tables(comparison: Comparison) -> Group:
     for item in comparison.churn:
         low, high = item.intervals.get("negative_flip_rate", (float("nan"), float("nan")))
         churn.add_row(
-            where(item.dataset, item.slice, item.group),
+            terminal(where(item.dataset, item.slice, item.group)),
             str(item.n),
             f"{item.negative_flip_rate:.4f} ({low:.4f}, {high:.4f})",
             f"{item.positive_flip_rate:.4f}",
@@ -74,14 +76,23 @@ def comparison_tables(comparison: Comparison) -> Group:
     )
     verdicts = {v: sum(c.verdict == v for c in comparison.cells) for v in order}
     summary = ", ".join(f"{count} {verdict}" for verdict, count in verdicts.items())
-    return Group(headline, f"{len(comparison.cells)} cells: {summary}", cells, churn)
+    return Group(
+        headline,
+        f"{len(comparison.cells)} cells: {summary}",
+        Stacked(cells, keys=2),
+        Stacked(churn, keys=1),
+    )
 
 
-def write_comparison(comparison: Comparison, folder: Path) -> None:
-    """comparison.json and, per dataset, the ids of examples the candidate got wrong that
-    the baseline got right."""
+def write_comparison(
+    comparison: Comparison, folder: Path, *, gate: dict[str, Any] | None = None
+) -> None:
+    """comparison.json (with the gate's verdict when ``gate`` is given) and, per dataset,
+    the ids of examples the candidate got wrong that the baseline got right."""
     folder.mkdir(parents=True, exist_ok=True)
     data = asdict(comparison)
+    if gate is not None:
+        data = {"gate": gate, **data}
     for item in data["churn"]:
         item.pop("regressed_ids")
     (folder / "comparison.json").write_text(json.dumps(data, indent=2) + "\n")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import os
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 
 from assay.reports.comparison import CellComparison, Comparison
 from assay.reports.comparison_output import where
+from assay.reports.escaping import markdown as escape_markdown
+from assay.reports.escaping import workflow_message, workflow_property, xml_text
 
 
 @dataclass(frozen=True)
@@ -79,61 +82,88 @@ def describe(cell: CellComparison) -> str:
     )
 
 
-def junit_xml(outcome: GateOutcome) -> str:
-    """One test case per gated cell (and per flip budget breach); failures carry the delta,
-    its interval and the adjusted p-value."""
+def junit_xml(outcome: GateOutcome, *, seconds: float = 0.0, timestamp: str = "") -> str:
+    """One test case per gated cell (and per flip budget breach) inside ``<testsuites>``;
+    failures carry the delta, its interval and the adjusted p-value; cells that could not
+    be tested (no finite p-value) are skipped. Valid against Jenkins' junit-10 schema.
+
+    User strings (slice values) are written as XML text: ElementTree escapes markup and
+    :func:`~assay.reports.escaping.xml_text` removes characters XML cannot hold.
+    """
     failing = {id(c) for c in outcome.failing}
-    suite = ElementTree.Element(
-        "testsuite",
-        name="assay gate",
-        tests=str(len(outcome.gated) + len(outcome.churn_failures)),
-        failures=str(len(outcome.failures)),
-    )
+    untested = [c for c in outcome.gated if not math.isfinite(c.p_value)]
+    counts = {
+        "name": "assay gate",
+        "tests": str(len(outcome.gated) + len(outcome.churn_failures)),
+        "failures": str(len(outcome.failures)),
+        "errors": "0",
+        "skipped": str(len(untested)),
+        "time": f"{seconds:.3f}",
+    }
+    root = ElementTree.Element("testsuites", counts)
+    suite = ElementTree.SubElement(root, "testsuite", counts)
+    if timestamp:
+        suite.set("timestamp", timestamp)
     for cell in outcome.gated:
         case = ElementTree.SubElement(
-            suite, "testcase", classname=cell.dataset, name=cell_name(cell)
+            suite,
+            "testcase",
+            classname=xml_text(cell.dataset),
+            name=xml_text(cell_name(cell)),
+            time="0",
         )
         if id(cell) in failing:
-            text = describe(cell)
-            ElementTree.SubElement(case, "failure", message=text).text = text
+            text = xml_text(describe(cell))
+            ElementTree.SubElement(case, "failure", message=text, type=cell.verdict).text = text
+        elif id(cell) in {id(c) for c in untested}:
+            ElementTree.SubElement(case, "skipped", message="no finite p-value: not tested")
     for text in outcome.churn_failures:
         case = ElementTree.SubElement(
-            suite, "testcase", classname="churn", name=text.split(":")[0] + " negative flips"
+            suite,
+            "testcase",
+            classname="churn",
+            name=xml_text(text.split(":")[0] + " negative flips"),
+            time="0",
         )
-        ElementTree.SubElement(case, "failure", message=text).text = text
-    return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+        ElementTree.SubElement(
+            case, "failure", message=xml_text(text), type="negative_flip_budget"
+        ).text = xml_text(text)
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def markdown(outcome: GateOutcome) -> str:
-    """A Markdown summary for CI step summaries and pull requests."""
+    """A Markdown summary for CI step summaries and pull requests; every user string goes
+    through :func:`~assay.reports.escaping.markdown`, so no slice value becomes markup."""
     status = "✅ passed" if outcome.passed else "❌ failed"
     lines = [f"## assay gate: {status}", ""]
     silent = outcome.comparison.silent_regressions
     if silent:
+        headline_dataset, headline_metric = outcome.comparison.headline
         lines += [
             f"**{len(silent)} silent regression(s)** — the headline "
-            f"{outcome.comparison.headline[1]} on {outcome.comparison.headline[0]} holds:",
+            f"{escape_markdown(headline_metric)} on {escape_markdown(headline_dataset)} holds:",
             "",
         ]
-        lines += [f"- {describe(c)}" for c in silent] + [""]
+        lines += [f"- {escape_markdown(describe(c))}" for c in silent] + [""]
     lines += [
         "| cell | baseline | candidate | delta (95% CI) | adj. p | verdict |",
         "|---|---|---|---|---|---|",
     ]
     for cell in outcome.gated:
         lines.append(
-            f"| {cell_name(cell)} | {cell.baseline:.4f} | {cell.candidate:.4f} | "
+            f"| {escape_markdown(cell_name(cell))} | {cell.baseline:.4f} | {cell.candidate:.4f} | "
             f"{cell.delta:+.4f} ({cell.ci_low:+.4f}, {cell.ci_high:+.4f}) | "
             f"{cell.p_adjusted:.3g} | {cell.verdict}{' (silent)' if cell.silent else ''} |"
         )
     if outcome.failures:
-        lines += ["", "Failures:", ""] + [f"- {f}" for f in outcome.failures]
+        lines += ["", "Failures:", ""] + [f"- {escape_markdown(f)}" for f in outcome.failures]
     return "\n".join(lines) + "\n"
 
 
 def github_annotations(outcome: GateOutcome) -> list[str]:
     """``::error::`` lines for GitHub Actions (printed only when running there)."""
-    return [f"::error title=assay gate::{failure}" for failure in outcome.failures]
+    title = workflow_property("assay gate")
+    return [f"::error title={title}::{workflow_message(f)}" for f in outcome.failures]
 
 
 def append_step_summary(text: str) -> bool:

@@ -8,15 +8,19 @@ from rich import box
 from rich.table import Table
 
 from assay.errors import InvalidInputError
+from assay.reports.escaping import terminal
 from assay.reports.schema import Report
 from assay.reports.store import ReportStore, load_report
 from assay.reports.verdicts import verdicts_of
 
 
-def history_table(store: ReportStore, suite: str) -> Table:
+def history_table(
+    store: ReportStore, suite: str, reports: list[tuple[Path, Report]] | None = None
+) -> Table:
     """One row per stored run of ``suite`` (oldest first): version, headline accuracy and
     ECE per model on the first in-distribution dataset, the verdicts of ``assay gate``
-    runs that produced it, and its tags.
+    runs that produced it, and its tags. ``reports``: the store's readable reports, when
+    the caller has loaded them already.
 
     Example:
         >>> import tempfile, pathlib
@@ -29,12 +33,8 @@ def history_table(store: ReportStore, suite: str) -> Table:
     table = Table(title=f"history of {suite}", title_justify="left", box=box.SIMPLE_HEAD)
     for header in ("created", "run", "version", "headline", "gate", "tags"):
         table.add_column(header, no_wrap=header not in ("headline", "gate"))
-    reports, unreadable = readable_reports(store)
-    if unreadable:
-        table.caption = f"skipped {len(unreadable)} unreadable report folder(s): " + ", ".join(
-            p.name for p in unreadable
-        )
-        table.caption_justify = "left"
+    if reports is None:
+        reports = readable_reports(store)[0]
     for folder, report in reports:
         if report.suite.name != suite:
             continue
@@ -46,7 +46,7 @@ def history_table(store: ReportStore, suite: str) -> Table:
         table.add_row(
             report.created_at[:19],
             report.run_id[:8],
-            report.suite.version,
+            terminal(report.suite.version),
             "; ".join(h for h in headline if h),
             "; ".join(gate),
             ", ".join(tags_by_folder.get(folder.name, [])),
@@ -64,11 +64,6 @@ def readable_reports(store: ReportStore) -> tuple[list[tuple[Path, Report]], lis
         except InvalidInputError:
             unreadable.append(folder)
     return reports, unreadable
-
-
-def stored_suites(store: ReportStore) -> list[str]:
-    """Names of the suites with a readable report in ``store``."""
-    return sorted({report.suite.name for _, report in readable_reports(store)[0]})
 
 
 def _headline(report: Report, model: str, dataset: str | None) -> str:

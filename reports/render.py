@@ -8,7 +8,9 @@ from rich import box
 from rich.console import Group
 from rich.table import Table
 
+from assay.reports.escaping import terminal
 from assay.reports.schema import Report, Result
+from assay.reports.tables import Stacked
 
 
 def _format(value: float | None) -> str:
@@ -42,7 +44,7 @@ def _is_summary(result: Result) -> bool:
 def overall_table(report: Report) -> Table:
     """One row per model × dataset, one column per overall metric."""
     overall = [r for r in report.results if r.slice is None and not _is_summary(r)]
-    title = f"{report.suite.name} v{report.suite.version} — overall"
+    title = f"{report.suite.name} v{terminal(report.suite.version)} — overall"
     return _wide_table(title, overall, caption=_interval_note(report))
 
 
@@ -104,8 +106,8 @@ def grouped_table(report: Report) -> Table | None:
         table.add_row(
             r.model,
             r.dataset,
-            r.slice or "",
-            r.group or "(all groups)",
+            terminal(r.slice or ""),
+            terminal(r.group) if r.group is not None else "(all groups)",
             r.metric,
             str(r.n),
             format_result(r),
@@ -120,11 +122,14 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
         f"run {report.run_id[:8]} · {report.created_at} · seed {report.seed} · "
         f"{len(report.cells)} cells ({inferred} inferred, {len(report.cells) - inferred} cached)"
     )
-    parts: list = [header, overall_table(report)]
+    parts: list = [header, Stacked(overall_table(report), keys=3)]
     summary = summary_table(report)
     by_group = grouped_table(report)
     if grouped:
-        parts += [t for t in (summary, by_group) if t is not None]
+        if summary is not None:
+            parts.append(Stacked(summary, keys=4))
+        if by_group is not None:
+            parts.append(Stacked(by_group, keys=5))
     elif summary is not None or by_group is not None:
         hidden = (summary.row_count if summary else 0) + (by_group.row_count if by_group else 0)
         parts.append(f"{hidden} more rows (robustness, ood, slices, groups): see `assay show`")

@@ -8,17 +8,35 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from assay._version import __version__
+from assay.atomic import write_text_atomically
 from assay.errors import AssayError, UserError
+from assay.reports.escaping import terminal
+from assay.reports.tables import Stacked
+
+
+def _width(stream: Any) -> int | None:
+    """A terminal's own width; elsewhere (pipes, CI logs) $COLUMNS if set, else no limit to
+    speak of, so tables keep their natural width and no number is ever cut."""
+    if stream.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else UNLIMITED_WIDTH
+
+
+UNLIMITED_WIDTH = 100_000
 
 app = typer.Typer(
     name="assay",
@@ -27,10 +45,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Evaluate classifiers before they ship: suites in, versioned reports out.",
 )
-# Pipes and CI logs get a fixed, wide console so tables are not cut at 80 columns. No markup
-# on stdout: tables show user-given names such as the slice cell `digits [site=a]`.
-out = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 140)
+# No markup, emoji or highlighting anywhere: tables and messages show user-given strings such
+# as the slice cell `digits [site=a]` or a value `:warning:`, which must print as they are.
+out = Console(highlight=False, markup=False, emoji=False, width=_width(sys.stdout))
+err = Console(stderr=True, highlight=False, markup=False, emoji=False, width=_width(sys.stderr))
 
 StoreOption = Annotated[
     Path | None,
@@ -49,20 +67,22 @@ def _exit_codes() -> Iterator[None]:
     try:
         yield
     except AssayError as error:
-        err.print(f"[bold red]error:[/bold red] {error}", markup=True, soft_wrap=True)
+        _print_error("error:", str(error))
         raise typer.Exit(error.exit_code) from None
     except (typer.Exit, typer.Abort):
         raise
     except Exception as error:
         if os.environ.get("ASSAY_DEBUG"):
             traceback.print_exc()
-        err.print(
-            f"[bold red]runtime failure:[/bold red] {type(error).__name__}: {error}",
-            markup=True,
-            soft_wrap=True,
-        )
+        _print_error("runtime failure:", f"{type(error).__name__}: {error}")
         err.print("(set ASSAY_DEBUG=1 for the traceback)")
         raise typer.Exit(3) from None
+
+
+def _print_error(label: str, message: str) -> None:
+    """One line: the label in red, the message as plain text with control characters
+    shown escaped (a newline in a value cannot split the line, nor markup be read)."""
+    err.print(Text.assemble((label, "bold red"), " ", terminal(message)), soft_wrap=True)
 
 
 def _quiet_libraries() -> None:
@@ -183,30 +203,59 @@ def gate(
         from assay.reports.verdicts import record_verdict
         from assay.runners.gating import gate_run
 
+        for option, path in (("--junit", junit), ("--markdown", markdown), ("--json", json_path)):
+            _prepare_output(option, path, folder=option == "--json")
         reports = ReportStore(store or default_store())
         baseline_folder = reports.resolve(baseline)  # resolve before the run adds a report
+        started = time.perf_counter()
+        timestamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
         output, folder, loaded = _run_and_store(suite, store, cache_dir, no_cache, None)
         result = gate_run(output, folder, reports, str(baseline_folder), loaded.suite)
         outcome = result.outcome
-        record_verdict(reports, outcome, result.report_folder, result.baseline_folder)
+        verdict_file = record_verdict(
+            reports, outcome, result.report_folder, result.baseline_folder
+        )
         out.print(comparison_tables(outcome.comparison))
         summary = gate_output.markdown(outcome)
         if junit:
-            junit.write_text(gate_output.junit_xml(outcome))
+            seconds = time.perf_counter() - started
+            write_text_atomically(
+                junit, gate_output.junit_xml(outcome, seconds=seconds, timestamp=timestamp)
+            )
         if markdown:
-            markdown.write_text(summary)
+            write_text_atomically(markdown, summary)
         if json_path:
-            write_comparison(outcome.comparison, json_path)
+            write_comparison(
+                outcome.comparison, json_path, gate=json.loads(verdict_file.read_text())
+            )
         gate_output.append_step_summary(summary)
         if os.environ.get("GITHUB_ACTIONS") == "true":
             for line in gate_output.github_annotations(outcome):
-                out.print(line, markup=False, highlight=False, soft_wrap=True)
+                out.print(line, soft_wrap=True)
         verdict = "PASSED" if outcome.passed else f"FAILED ({len(outcome.failures)} failures)"
         out.print(f"gate {verdict} against {result.baseline_folder.name}")
         for failure in outcome.failures:
-            out.print(f"  {failure}", markup=False, soft_wrap=True)
+            out.print(f"  {terminal(failure)}", soft_wrap=True)
         if not outcome.passed:
             raise typer.Exit(1)
+
+
+def _prepare_output(option: str, path: Path | None, *, folder: bool) -> None:
+    """Before any work: an output's folder exists (made if need be) and the path is not
+    taken by the wrong kind of entry, so a bad path cannot fail after the run is stored."""
+    if path is None:
+        return
+    parent = path if folder else path.parent
+    if not folder and path.is_dir():
+        raise UserError(f"{option} {path}: is a folder; give a file path")
+    if folder and path.exists() and not path.is_dir():
+        raise UserError(f"{option} {path}: is a file; give a folder")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"{option} {path}: cannot create {parent} ({error.strerror})") from None
+    if not os.access(parent, os.W_OK):
+        raise UserError(f"{option} {path}: {parent} is not writable")
 
 
 @app.command()
@@ -291,7 +340,8 @@ def compare(
             from assay.reports.trend import trend_table
 
             chosen = candidate_model or baseline_model
-            out.print(trend_table([load_report(store_.resolve(r)) for r in reports], chosen))
+            trend = trend_table([load_report(store_.resolve(r)) for r in reports], chosen)
+            out.print(Stacked(trend, keys=2))
             return
         loaded = []
         for reference in reports:
@@ -342,14 +392,20 @@ def history(
     """List the stored runs of a suite with their headline numbers, gate verdicts and tags."""
     with _exit_codes():
         from assay.errors import UnknownNameError
-        from assay.reports.history import history_table, stored_suites
+        from assay.reports.history import history_table, readable_reports
         from assay.reports.store import ReportStore, default_store
 
         reports = ReportStore(store or default_store())
-        known = stored_suites(reports)
+        readable, unreadable = readable_reports(reports)
+        known = sorted({report.suite.name for _, report in readable})
         if suite not in known:
             raise UnknownNameError(f"suite (stored in {reports.root})", suite, known)
-        out.print(history_table(reports, suite))
+        out.print(Stacked(history_table(reports, suite, readable), keys=2))
+        if unreadable:
+            names = ", ".join(terminal(p.name) for p in unreadable)
+            out.print(
+                f"skipped {len(unreadable)} unreadable report folder(s): {names}", soft_wrap=True
+            )
 
 
 @app.command()
@@ -372,7 +428,7 @@ def metrics() -> None:
         "description",
     )
     for header in headers:
-        table.add_column(header, no_wrap=header != "description")
+        table.add_column(header)
     for name, info in METRICS.items():
         low, high = info.value_range
         output = "per group" if info.per_group else "per class" if info.per_class else "scalar"
@@ -390,7 +446,7 @@ def metrics() -> None:
             ", ".join(info.aliases),
             info.description,
         )
-    out.print(table)
+    out.print(Stacked(table, keys=1))
 
 
 @app.command()

@@ -11,6 +11,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from assay.runners.plan import Cell
 
@@ -40,7 +41,7 @@ class ConsoleObserver:
         self.progress.stop()
 
     def stage(self, text: str) -> None:
-        self.progress.console.print(f"[dim]· {text}[/dim]")
+        self.progress.console.print(Text(f"· {text}", style="dim"))
 
     def cell_started(self, cell: Cell, *, cached: bool) -> None:
         if cached:

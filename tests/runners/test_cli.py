@@ -204,7 +204,10 @@ def test_gate_catches_the_demo_silent_regression(
     shown = capsys.readouterr().out
     assert "SILENT REGRESSIONS" in shown and "gate FAILED" in shown
     assert "::error title=assay gate::silent regression: digits_noise" in shown
-    suite = ElementTree.parse(junit).getroot()
+    root = ElementTree.parse(junit).getroot()
+    assert root.tag == "testsuites"
+    suite = root.find("testsuite")
+    assert suite is not None
     failures = [case for case in suite if case.find("failure") is not None]
     assert int(suite.get("failures", "0")) == len(failures) >= 1
     assert any("digits_noise" in case.get("name", "") for case in failures)

@@ -1,0 +1,98 @@
+"""Tables that never cut a value: wider than the console, they stack their columns.
+
+Rich shrinks a table that does not fit by wrapping, then by cutting cells with an ellipsis,
+so ``0.017 (0.009–0.021)`` could print as ``0.017 (0.009–0.02…``. :class:`Stacked` prints
+the table as it is when it fits; otherwise it splits the value columns over several tables
+printed one under the other, each repeating the key columns (model, dataset, ...), so every
+number appears whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.measure import Measurement
+from rich.table import Table
+
+
+class Stacked:
+    """Render ``table`` whole, or stacked in parts when it is wider than the console.
+
+    The first ``keys`` columns identify a row and are repeated in every part (they may
+    wrap); the other columns never wrap or get cut.
+
+    Example:
+        >>> import io
+        >>> table = Table("model", "a", "b")
+        >>> table.add_row("mlp", "0.123456789", "0.987654321")
+        >>> console = Console(width=24, file=io.StringIO())
+        >>> console.print(Stacked(table, keys=1))
+        >>> text = console.file.getvalue()
+        >>> "0.123456789" in text and "0.987654321" in text and "(continued)" in text
+        True
+    """
+
+    def __init__(self, table: Table, *, keys: int) -> None:
+        self.table = table
+        self.keys = keys
+        for index, column in enumerate(table.columns):
+            if index < keys:
+                column.overflow = "fold"
+            else:
+                column.no_wrap = True
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Table]:
+        width = options.max_width
+        if _width(console, options, self.table) <= width:
+            yield self.table
+            return
+        groups = self._groups(console, options, width)
+        for number, group in enumerate(groups):
+            yield self._part(group, number, len(groups))
+
+    def _groups(self, console: Console, options: ConsoleOptions, width: int) -> list[list[int]]:
+        groups: list[list[int]] = []
+        current: list[int] = []
+        for index in range(self.keys, len(self.table.columns)):
+            candidate = [*current, index]
+            if current and _width(console, options, self._part(candidate, 0, 1)) > width:
+                groups.append(current)
+                candidate = [index]
+            current = candidate
+        if current:
+            groups.append(current)
+        return groups
+
+    def _part(self, columns: list[int], number: int, count: int) -> Table:
+        source = self.table
+        title = source.title if number == 0 else f"{source.title or ''} (continued)".strip()
+        part = Table(
+            title=title,
+            title_justify=source.title_justify,
+            caption=source.caption if number == count - 1 else None,
+            caption_justify=source.caption_justify,
+            box=source.box,
+            show_header=source.show_header,
+        )
+        chosen = [*range(self.keys), *columns]
+        for index in chosen:
+            column = source.columns[index]
+            part.add_column(
+                column.header,
+                justify=column.justify,
+                no_wrap=column.no_wrap,
+                overflow="fold",  # a last resort when even one value column cannot fit
+                min_width=column.min_width,
+                style=column.style,
+            )
+        cells = [list(source.columns[index].cells) for index in chosen]
+        for row in range(source.row_count):
+            part.add_row(*[column[row] for column in cells])
+        return part
+
+
+def _width(console: Console, options: ConsoleOptions, table: RenderableType) -> int:
+    """The width ``table`` takes when nothing limits it."""
+    unlimited = options.update(max_width=100_000)
+    return Measurement.get(console, unlimited, table).maximum
