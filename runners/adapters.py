@@ -7,13 +7,14 @@ fingerprint: a hash of its weights or file bytes plus its configuration.
 from __future__ import annotations
 
 import inspect
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
 from assay.errors import ConfigError, UnsafeArtifactError, UserError, located
-from assay.hashing import hash_file, hash_value
+from assay.hashing import hash_file, hash_value, source_hash
 from assay.suites.imports import call_with_params, import_object
 from assay.suites.schema import PythonModelSpec, SklearnModelSpec, TorchModelSpec
 from assay.suites.sources import resolve_path
@@ -61,7 +62,7 @@ def load_model(
         return TorchAdapter(spec, base_dir)
     if isinstance(spec, SklearnModelSpec):
         return SklearnAdapter(spec, base_dir)
-    return PythonAdapter(spec)
+    return PythonAdapter(spec, base_dir)
 
 
 class SklearnAdapter:
@@ -85,7 +86,12 @@ class SklearnAdapter:
         known = getattr(self.estimator, "classes_", None)
         self.classes = tuple(str(c) for c in known) if known is not None else None
         self.fingerprint = hash_value(
-            {"type": "sklearn", "file": hash_file(path), "input": spec.input}
+            {
+                "type": "sklearn",
+                "file": hash_file(path),
+                "input": spec.input,
+                "scikit-learn": _version("scikit-learn"),
+            }
         )
 
     def predict_proba(self, batch: Any) -> np.ndarray:
@@ -126,11 +132,11 @@ def load_estimator(path: Path, *, trusted: bool, trusted_types: list[str]) -> An
 class PythonAdapter:
     """Any object with ``predict_proba``; a class or factory is called with ``params``."""
 
-    def __init__(self, spec: PythonModelSpec) -> None:
+    def __init__(self, spec: PythonModelSpec, base_dir: Path) -> None:
         with located(None, ("object",), "cannot import"):
             target = import_object(spec.object)
         if inspect.isclass(target) or (callable(target) and not hasattr(target, "predict_proba")):
-            target = call_with_params(target, spec.params)
+            target = call_with_params(target, with_suite_paths(spec.params, base_dir))
         elif spec.params:
             raise ConfigError(
                 f"params given, but {spec.object} is not callable",
@@ -153,7 +159,9 @@ class PythonAdapter:
                 "type": "python",
                 "object": spec.object,
                 "params": spec.params,
-                "source": _source_hash(target),
+                "source": source_hash([target]),
+                "files": param_files(spec.params, base_dir),
+                "declared": declared_fingerprint(target),
                 "input": spec.input,
             }
         )
@@ -166,9 +174,70 @@ class PythonAdapter:
         return self.model.predict_proba(batch)
 
 
-def _source_hash(target: object) -> str | None:
+def with_suite_paths(params: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """``params`` with each relative path string that names a file beside the suite made
+    absolute, so a model reads the same file wherever assay is started from.
+
+    Example:
+        >>> with_suite_paths({"n_classes": 2, "vocab": "no-such-file.txt"}, Path("."))
+        {'n_classes': 2, 'vocab': 'no-such-file.txt'}
+    """
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if isinstance(value, str) and value and len(value) < 4096:
+            try:
+                path = resolve_path(value, base_dir)
+                if not Path(value).is_absolute() and path.is_file():
+                    return str(path.resolve())
+            except (OSError, ValueError):  # not a path at all (NUL byte, too long)
+                pass
+        return value
+
+    return {key: resolve(value) for key, value in params.items()}
+
+
+def param_files(params: Any, base_dir: Path) -> dict[str, str]:
+    """sha256 of every file a model's params name (paths relative to the suite), so that
+    a model that reads a vocabulary or weights file is recomputed when that file changes.
+
+    Example:
+        >>> param_files({"n_classes": 2, "names": ["x"]}, Path("."))
+        {}
+    """
+    found: dict[str, str] = {}
+    values = list(params.values()) if isinstance(params, dict) else list(params)
+    while values:
+        value = values.pop()
+        if isinstance(value, dict):
+            values += list(value.values())
+        elif isinstance(value, list):
+            values += value
+        elif isinstance(value, str) and value and len(value) < 4096:
+            try:
+                path = resolve_path(value, base_dir)
+                if path.is_file():
+                    found[value] = hash_file(path)
+            except (OSError, ValueError):  # not a path at all (NUL byte, too long)
+                continue
+    return found
+
+
+def declared_fingerprint(target: object) -> str | None:
+    """A model object's own account of what its outputs depend on: an ``assay_fingerprint``
+    attribute (a string, or a method returning one) covers what assay cannot see, such as
+    files it reads by itself or a remote model's version."""
+    declared = getattr(target, "assay_fingerprint", None)
+    if callable(declared):
+        declared = declared()
+    return None if declared is None else str(declared)
+
+
+def _version(package: str) -> str:
     try:
-        source_file = inspect.getsourcefile(type(target) if not inspect.isclass(target) else target)
-    except TypeError:
-        return None
-    return hash_file(source_file) if source_file and Path(source_file).is_file() else None
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"

@@ -18,16 +18,24 @@ def cell_cache_key(
     transform: dict | None,
     seed: int,
     rows: tuple[int, int],
+    batch_size: int,
     attack_model: str | None = None,
 ) -> str:
-    """Key of a cell's predictions: everything that could change them, and assay's version."""
+    """Key of a cell's predictions: everything that could change them, and assay's version.
+
+    The seed only enters for transformed (shifted, attacked) rows: clean predictions do
+    not depend on it. The batch size is part of it: the same model gives outputs that
+    differ in the last float32 digits (~1e-5 in metrics) when its matrix products are cut
+    into other batches, and a run must report exactly the numbers its own settings produce.
+    """
     return hash_value(
         {
             "model": model_fingerprint,
             "dataset": dataset_fingerprint,
             "transform": transform,
-            "seed": seed,
+            "seed": seed if transform is not None else None,
             "rows": list(rows),
+            "batch_size": batch_size,
             "attack_model": attack_model,
             "assay": __version__,
         }

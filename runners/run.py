@@ -206,6 +206,7 @@ class SuiteRun:
             transform={"output": "logits"},
             seed=self.suite.seed,
             rows=(0, dataset.n_examples),
+            batch_size=self._batch_size(model),
         )
         cached = self.cache.get(key) if self.cache else None
         if cached is not None:
@@ -233,6 +234,7 @@ class SuiteRun:
             transform=dataset.transform.model_dump() if dataset.transform else None,
             seed=self.suite.seed,
             rows=(cell.start, cell.stop),
+            batch_size=self._batch_size(cell.model),
             attack_model=attack_model,
         )
 

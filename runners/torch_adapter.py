@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from assay.errors import ConfigError, InvalidInputError, UnsafeArtifactError, UserError, located
-from assay.hashing import hash_file, hash_value
+from assay.hashing import hash_file, hash_value, source_hash
 from assay.runners.adapters import InputKind
 from assay.suites.imports import call_with_params, import_object
 from assay.suites.schema import TorchModelSpec
@@ -23,6 +23,9 @@ try:
     from torch.nn import functional
 except ImportError as error:  # pragma: no cover - torch is a core dependency
     raise UserError("torch models need PyTorch: pip install torch") from error
+
+
+TORCH_FOLDER = Path(torch.__file__).parent
 
 
 class TorchAdapter:
@@ -64,6 +67,10 @@ class TorchAdapter:
                 "factory": spec.factory,
                 "params": spec.params,
                 "output": spec.output,
+                # the code that computes the outputs: the factory's module and every layer
+                # class outside torch itself (torch's own code is covered by its version)
+                "code": source_hash([factory, *module.modules()], skip=[TORCH_FOLDER]),
+                "torch": torch.__version__,
             }
         )
 
