@@ -33,7 +33,7 @@ def _json_default(value: Any) -> Any:
         if data.dtype == object:
             digest = hashlib.sha256(canonical_json(data.tolist()).encode())
         else:
-            digest = hashlib.sha256(data.view(np.uint8))
+            digest = hashlib.sha256(data.tobytes())
         return {"ndarray": str(data.dtype), "shape": list(data.shape), "sha256": digest.hexdigest()}
     if isinstance(value, np.generic):
         return value.item()
