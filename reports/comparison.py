@@ -208,16 +208,27 @@ def _comparable_datasets(
     return sorted(names, key=key.__getitem__), sorted(unpaired, key=key.__getitem__)
 
 
-def _adjust(p_values: np.ndarray, method: str) -> np.ndarray:
-    """Holm step-down or Benjamini–Hochberg step-up adjusted p-values."""
-    m = len(p_values)
-    order = np.argsort(p_values, kind="stable")
+def adjust_p_values(p_values: np.ndarray, method: str) -> np.ndarray:
+    """Holm step-down or Benjamini–Hochberg step-up adjusted p-values.
+
+    A cell without a finite p-value (nothing could be tested) stays NaN and is not part of
+    the family: it neither adjusts the others nor becomes a regression.
+
+    Example:
+        >>> adjust_p_values(np.array([0.01, np.nan, 0.04]), "bh").round(3).tolist()
+        [0.02, nan, 0.04]
+    """
+    result = np.full(len(p_values), np.nan)
+    finite = np.flatnonzero(np.isfinite(p_values))
+    m = len(finite)
+    if m == 0:
+        return result
+    order = finite[np.argsort(p_values[finite], kind="stable")]
     ranked = p_values[order]
     if method == "holm":
         adjusted = np.maximum.accumulate((m - np.arange(m)) * ranked)
     else:
         adjusted = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
-    result = np.empty(m)
     result[order] = np.minimum(adjusted, 1.0)
     return result
 
@@ -225,7 +236,7 @@ def _adjust(p_values: np.ndarray, method: str) -> np.ndarray:
 def _judge(cells: list[CellComparison], policy: ComparePolicy) -> list[CellComparison]:
     if not cells:
         return cells
-    adjusted = _adjust(np.array([c.p_value for c in cells]), policy.correction)
+    adjusted = adjust_p_values(np.array([c.p_value for c in cells]), policy.correction)
     judged = []
     for cell, p_adjusted in zip(cells, adjusted, strict=True):
         sign = -1.0 if higher_is_better(cell.metric) else 1.0

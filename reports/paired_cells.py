@@ -176,12 +176,17 @@ def bootstrap_test(delta: float, draws: np.ndarray, alpha: float) -> tuple[float
 
 def wald_p_value(delta: float, standard_error: float) -> float:
     """Two-sided p of ``delta`` under N(0, standard_error²); with no spread, 1 for a zero
-    delta and 0 otherwise.
+    delta and 0 otherwise; NaN when the delta or its standard error is not a number (the
+    cell cannot be tested, and a NaN must never read as p = 0).
 
     Example:
         >>> round(wald_p_value(0.02, 0.01), 4), wald_p_value(0.0, 0.0)
         (0.0455, 1.0)
+        >>> wald_p_value(float("nan"), 0.01), wald_p_value(0.02, float("nan"))
+        (nan, nan)
     """
+    if not (np.isfinite(delta) and np.isfinite(standard_error)):
+        return float("nan")
     if standard_error > 0:
         return float(2 * ndtr(-abs(delta) / standard_error))
     return float(delta == 0)

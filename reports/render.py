@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 
 from assay.reports.escaping import terminal
-from assay.reports.schema import Report, Result
+from assay.reports.schema import MEAN_CORRUPTION_ERROR, Report, Result
 from assay.reports.tables import Stacked
 
 
@@ -34,7 +34,12 @@ def _interval_note(report: Report) -> str:
     )
 
 
-SUMMARY_METRICS = {"accuracy_drop", "relative_robustness", "mce", "effective_robustness"}
+SUMMARY_METRICS = {
+    "accuracy_drop",
+    "relative_robustness",
+    MEAN_CORRUPTION_ERROR,
+    "effective_robustness",
+}
 
 
 def _is_summary(result: Result) -> bool:

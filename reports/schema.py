@@ -6,16 +6,22 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assay.errors import InvalidInputError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # v2 (assay 0.1): results carry a confidence interval (ci_low, ci_high, ci_method, ci_level,
 # n_resamples) and a note; value is None for groups too small to score; reliability-diagram
 # bins per model × dataset. v1 reports load with those fields empty.
+# v3: the robustness summary "mce" is named "mean_corruption_error" ("mce" is the maximum
+# calibration error); the seal covers the document as written (see `seal`), so adding a
+# defaulted field to these models later leaves every stored seal valid.
+MEAN_CORRUPTION_ERROR = "mean_corruption_error"
+SEAL_FIELD = "content_sha256"
 
 
 class _Record(BaseModel):
@@ -131,9 +137,8 @@ class Report(_Record):
     )
 
     def content_hash(self) -> str:
-        """The sha256 the report seals itself with (everything but ``content_sha256``)."""
-        text = self.model_dump_json(exclude={"content_sha256"})
-        return hashlib.sha256(text.encode()).hexdigest()
+        """The seal of this report as it will be written (see :func:`seal`)."""
+        return seal(json.loads(self.model_dump_json(exclude={SEAL_FIELD})))
 
     def result(
         self,
@@ -143,18 +148,15 @@ class Report(_Record):
         *,
         slice: str | None = None,
         group: str | None = None,
+        kind: str | None = None,
     ) -> Result:
-        """The one result matching the arguments."""
+        """The one result matching the arguments (``kind``: only results of that kind)."""
+        wanted = (model, dataset, metric, slice, group)
         for result in self.results:
-            if (result.model, result.dataset, result.metric, result.slice, result.group) == (
-                model,
-                dataset,
-                metric,
-                slice,
-                group,
-            ):
+            found = (result.model, result.dataset, result.metric, result.slice, result.group)
+            if found == wanted and kind in (None, result.kind):
                 return result
-        raise KeyError((model, dataset, metric, slice, group))
+        raise KeyError((*wanted, kind))
 
 
 def parse_report(data: dict[str, Any], origin: str) -> Report:
@@ -170,8 +172,47 @@ def parse_report(data: dict[str, Any], origin: str) -> Report:
     return Report.model_validate(_migrate(data))
 
 
+def seal(document: dict[str, Any]) -> str:
+    """The sha256 a report (schema v3 on) carries in ``content_sha256``: of the canonical
+    JSON (sorted keys, no whitespace) of the document as written, without that field.
+
+    It depends on the stored document alone, not on this assay's models, so a report
+    sealed today still verifies after the schema gains a field.
+
+    Example:
+        >>> seal({"b": 1, "a": 2, "content_sha256": "x"}) == seal({"a": 2, "b": 1})
+        True
+    """
+    body = {key: value for key, value in document.items() if key != SEAL_FIELD}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def legacy_seal(document: dict[str, Any]) -> str:
+    """The seal of schema v2 reports: compact JSON in the document's own key order (what
+    pydantic wrote then), computed from the stored document."""
+    body = {key: value for key, value in document.items() if key != SEAL_FIELD}
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def seal_matches(document: dict[str, Any]) -> bool:
+    """True when the document is as it was sealed (or predates sealing)."""
+    stored = document.get(SEAL_FIELD)
+    return stored is None or stored in (seal(document), legacy_seal(document))
+
+
 def _migrate(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring an older report up to the current schema (v1 → v2: no intervals)."""
+    """Bring an older report up to the current schema (v1 → v2: no intervals; v2 → v3:
+    the robustness "mce" is renamed "mean_corruption_error")."""
     if data["schema_version"] == 1:
         data = {**data, "schema_version": 2}
+    if data["schema_version"] == 2:
+        results = [
+            {**r, "metric": MEAN_CORRUPTION_ERROR}
+            if r.get("kind") == "robustness" and r.get("metric") == "mce"
+            else r
+            for r in data.get("results", [])
+        ]
+        data = {**data, "schema_version": 3, "results": results}
     return data

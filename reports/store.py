@@ -18,7 +18,7 @@ from assay.atomic import leftover_name, sweep, write_text_atomically
 from assay.errors import InvalidInputError, UserError
 from assay.hashing import hash_file
 from assay.reports.predictions import write_predictions
-from assay.reports.schema import PredictionsRecord, Report, parse_report
+from assay.reports.schema import PredictionsRecord, Report, parse_report, seal_matches
 
 REPORT_FILE = "report.json"
 TAGS_FOLDER = "tags"
@@ -136,14 +136,16 @@ def load_report(folder: Path, *, verify_predictions: bool = False) -> Report:
     path = folder / REPORT_FILE
     try:
         data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InvalidInputError(f"{path}: cannot read report ({error})") from None
-    report = parse_report(data, str(path))
-    if report.content_sha256 is not None and report.content_sha256 != report.content_hash():
+    if not isinstance(data, dict):
+        raise InvalidInputError(f"{path}: not an assay report (not a JSON object)")
+    if not seal_matches(data):
         raise InvalidInputError(
             f"{path} was modified after it was written (content hash "
             "mismatch); reports are immutable"
         )
+    report = parse_report(data, str(path))
     if verify_predictions:
         predictions = folder / report.predictions.file
         if hash_file(predictions) != report.predictions.sha256:

@@ -18,10 +18,10 @@ from assay.metrics.robustness import (
     mean_corruption_error,
     paired_decomposition,
 )
-from assay.reports.schema import Result
+from assay.reports.schema import MEAN_CORRUPTION_ERROR, Result
 from assay.runners.scoring import interval_fields
 from assay.suites.data import LoadedDataset
-from assay.suites.schema import Suite
+from assay.suites.schema import Suite, Transform
 
 SUMMARY_KIND = "robustness"
 
@@ -97,8 +97,24 @@ def _corruptions(
         transform = dataset.transform
         if dataset.kind == "shifted" and dataset.derived_from == parent and transform is not None:
             severity = int(transform.params.get("severity", 1))
-            errors[transform.name][severity] = float(1.0 - correct[name].mean())
+            errors[corruption_name(transform)][severity] = float(1.0 - correct[name].mean())
     return [CorruptionErrors(c, e) for c, e in sorted(errors.items())]
+
+
+def corruption_name(transform: Transform) -> str:
+    """A shift without its severity: sets that differ in other params are different
+    corruptions, so no two shifted sets can fall on one (corruption, severity) slot.
+
+    Example:
+        >>> corruption_name(Transform(name="gaussian_noise", params={"severity": 3}))
+        'gaussian_noise'
+        >>> corruption_name(Transform(name="blur", params={"severity": 1, "radius": 2}))
+        'blur(radius=2)'
+    """
+    rest = {k: v for k, v in sorted(transform.params.items()) if k != "severity"}
+    if not rest:
+        return transform.name
+    return f"{transform.name}({', '.join(f'{k}={v!r}' for k, v in rest.items())})"
 
 
 def _mce(
@@ -123,7 +139,7 @@ def _mce(
                 model=model,
                 dataset=parent,
                 kind=SUMMARY_KIND,
-                metric="mce",
+                metric=MEAN_CORRUPTION_ERROR,
                 value=value,
                 n=datasets[parent].n_examples,
                 note=note,

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from assay.errors import ConfigError, InvalidInputError, UnknownNameError, UserError
+from assay.hashing import canonical_json
 from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS, check_metric_params
 from assay.suites.attacks import ATTACKS
@@ -147,6 +148,7 @@ def check_references(suite: Suite, base_dir: Path) -> None:
     """Cross-entry checks: unique names, references, registry names, params, files."""
     _check_unique("models", [m.name for m in suite.models])
     _check_unique("datasets", [d.name for d in suite.datasets])
+    _check_distinct_derivations(suite)
     for index, model in enumerate(suite.models):
         _check_model(model, index, base_dir)
     for index, dataset in enumerate(suite.datasets):
@@ -260,6 +262,24 @@ def _check_intersections(suite: Suite) -> None:
                     sensitive,
                     key_path=("bias", "intersections", index),
                 )
+
+
+def _check_distinct_derivations(suite: Suite) -> None:
+    """Two sets derived from one parent by the same transform and params are one set twice
+    (and would share one slot of the mean corruption error)."""
+    seen: dict[str, int] = {}
+    for index, spec in enumerate(suite.datasets):
+        if spec.from_ is None or spec.transform is None:
+            continue
+        key = canonical_json([spec.from_, spec.kind, spec.transform.model_dump()])
+        if key in seen:
+            other = suite.datasets[seen[key]].name
+            raise ConfigError(
+                f"derives the same set as {other!r} (same 'from', transform and params)",
+                key_path=("datasets", index, "name"),
+                value=spec.name,
+            )
+        seen[key] = index
 
 
 def _check_unique(key: str, names: list[str]) -> None:

@@ -209,6 +209,7 @@ def _alias_bomb() -> str:
 
 
 BASE_DATASET = "datasets[0]"
+NOISE = {"name": "gaussian_noise"}
 
 YAML_CASES = [
     Case("unclosed-bracket", text("name: x\nmodels: [\n"), "invalid YAML"),
@@ -446,6 +447,18 @@ SCHEMA_CASES = [
         "'q'",
     ),
     Case("version-list", setting(("version",), [1]), "version"),
+    Case(
+        "same-shift-twice",
+        both(
+            derived(
+                {"name": "s1", "kind": "shifted", "from": "d", "shift": {"name": "gaussian_noise"}}
+            ),
+            derived(
+                {"name": "s2", "kind": "shifted", "from": "d", "shift": {"name": "gaussian_noise"}}
+            ),
+        ),
+        "'s1'",
+    ),
 ]
 
 CSV = "id,x1,x2,group,label\n"

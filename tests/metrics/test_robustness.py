@@ -74,10 +74,14 @@ def test_runner_normalises_mce_and_reports_effective_robustness(tmp_path: Path) 
     suite["intervals"] = {"method": "none"}
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite))
     report = run_suite(load_suite(tmp_path / "s.yaml"), cache_dir=None).report
-    assert report.result("logreg", "digits_test", "mce").value == pytest.approx(1.0)
+    assert report.result(
+        "logreg", "digits_test", "mean_corruption_error", kind="robustness"
+    ).value == pytest.approx(1.0)
     mlp_error = 1 - report.result("mlp", "digits_noise", "accuracy").value
     ref_error = 1 - report.result("logreg", "digits_noise", "accuracy").value
-    assert report.result("mlp", "digits_test", "mce").value == pytest.approx(mlp_error / ref_error)
+    assert report.result(
+        "mlp", "digits_test", "mean_corruption_error", kind="robustness"
+    ).value == pytest.approx(mlp_error / ref_error)
     clean = report.result("mlp", "digits_test", "accuracy").value
     shifted = report.result("mlp", "digits_noise", "accuracy").value
     assert report.result("mlp", "digits_noise", "effective_robustness").value == pytest.approx(

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assay.reports.comparison import ComparePolicy, Comparison, _adjust, compare_reports
+from assay.reports.comparison import (
+    ComparePolicy,
+    Comparison,
+    adjust_p_values,
+    compare_reports,
+)
 from assay.reports.schema import Report
 from tests.reports.test_store import golden_report
 
@@ -160,9 +165,28 @@ def test_tolerances_come_from_policy_then_registry() -> None:
 def test_holm_and_bh_adjustments_match_statsmodels_formulas() -> None:
     p = np.array([0.01, 0.04, 0.03, 0.005])
     # Holm: sorted 0.005, 0.01, 0.03, 0.04 → ×4, ×3, ×2, ×1 with running max
-    assert _adjust(p, "holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert adjust_p_values(p, "holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
     # BH: sorted p × m / rank, running min from the top
-    assert _adjust(p, "bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert adjust_p_values(p, "bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+
+
+@pytest.mark.parametrize("method", ["holm", "bh"])
+def test_an_untestable_cell_leaves_the_other_adjustments_alone(method: str) -> None:
+    rng = np.random.default_rng(3)
+    finite = rng.uniform(0, 0.2, size=9)
+    with_nan = np.insert(finite, [2, 5], np.nan)
+    adjusted = adjust_p_values(with_nan, method)
+    assert np.isnan(adjusted[[2, 6]]).all()
+    assert np.delete(adjusted, [2, 6]) == pytest.approx(adjust_p_values(finite, method))
+    assert np.isnan(adjust_p_values(np.array([np.nan, np.nan]), method)).all()
+
+
+def test_a_nan_delta_or_standard_error_is_never_significant() -> None:
+    from assay.reports.paired_cells import wald_p_value
+
+    assert np.isnan(wald_p_value(float("nan"), 0.01))
+    assert np.isnan(wald_p_value(0.05, float("nan")))
+    assert np.isnan(wald_p_value(0.05, float("inf")))
 
 
 def test_churn_rates_have_intervals_per_slice() -> None:

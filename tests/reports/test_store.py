@@ -36,7 +36,7 @@ def table() -> pa.Table:
 
 def test_golden_v1_report_still_loads() -> None:
     report = golden_report()
-    assert report.schema_version == SCHEMA_VERSION == 2  # migrated on load
+    assert report.schema_version == SCHEMA_VERSION == 3  # migrated on load
     result = report.result("mlp", "digits_test", "accuracy")
     assert result.value > 0.9
     assert result.ci_low is None and result.ci_method is None  # v1 had no intervals
@@ -44,7 +44,7 @@ def test_golden_v1_report_still_loads() -> None:
 
 def test_golden_v2_report_loads_with_intervals() -> None:
     report = load_report(GOLDEN / "v2")
-    assert report.schema_version == 2
+    assert report.schema_version == 3  # migrated on load
     accuracy = report.result("mlp", "digits_test", "accuracy")
     assert accuracy.ci_method == "wilson"
     assert accuracy.ci_low is not None and accuracy.ci_low < accuracy.value < accuracy.ci_high
@@ -158,3 +158,35 @@ def test_trend_lines_up_reports_oldest_first() -> None:
     assert list(table.columns[2].cells)[row].startswith(
         f"{older.result('mlp', 'digits_test', 'accuracy').value:.3f}"
     )
+
+
+def test_golden_sealed_v2_report_verifies_and_migrates() -> None:
+    report = load_report(GOLDEN / "v2-sealed")
+    assert report.content_sha256 is not None
+    assert report.schema_version == SCHEMA_VERSION
+    mce = report.result("mlp", "digits_test", "mean_corruption_error", kind="robustness")
+    assert mce.value is not None and 0 < mce.value < 1
+    assert not [r for r in report.results if r.kind == "robustness" and r.metric == "mce"]
+
+
+def test_sealed_v2_report_edited_by_hand_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "edited"
+    folder.mkdir()
+    text = (GOLDEN / "v2-sealed" / REPORT_FILE).read_text()
+    (folder / REPORT_FILE).write_text(text.replace('"seed": 0', '"seed": 1', 1))
+    with pytest.raises(InvalidInputError, match="modified after it was written"):
+        load_report(folder)
+
+
+def test_seal_covers_the_document_as_written_not_the_model(tmp_path: Path) -> None:
+    """A field the schema gains later (with a default) must not break stored seals: the
+    seal is over the stored document, so a reader with more model fields still verifies."""
+    folder = ReportStore(tmp_path).write(golden_report(), table())
+    document = json.loads((folder / REPORT_FILE).read_text())
+    from assay.reports.schema import seal
+
+    assert document["content_sha256"] == seal(document)
+    reformatted = tmp_path / "reformatted"
+    reformatted.mkdir()
+    (reformatted / REPORT_FILE).write_text(json.dumps(document, indent=None, sort_keys=True))
+    assert load_report(reformatted).content_sha256 == document["content_sha256"]

@@ -117,7 +117,9 @@ def test_robustness_results_pair_clean_and_derived_sets(digits_runs: tuple) -> N
             assert drop.ci_low is not None and drop.ci_low <= drop.value <= drop.ci_high
             relative = report.result(model, derived, "relative_robustness").value
             assert relative == pytest.approx(shifted / clean)
-        mce = report.result(model, "digits_test", "mce")  # one corruption at one severity
+        mce = report.result(
+            model, "digits_test", "mean_corruption_error", kind="robustness"
+        )  # one corruption at one severity
         noisy = report.result(model, "digits_noise", "accuracy").value
         assert noisy is not None and mce.value == pytest.approx(1 - noisy)
 
