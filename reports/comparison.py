@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from assay.errors import InvalidInputError
+from assay.errors import InvalidInputError, UnknownNameError
 from assay.metrics.registry import METRICS
 from assay.metrics.sufficient import decompose
 from assay.reports.comparison_types import (
@@ -75,11 +76,11 @@ def compare_reports(
     from assay.reports.unpaired import unpaired_cells
 
     policy = policy or ComparePolicy()
-    models = (
-        baseline_model or _only_model(baseline, "baseline"),
-        candidate_model or _only_model(candidate, "candidate"),
-    )
     tables = (as_table(baseline_predictions), as_table(candidate_predictions))
+    models = (
+        _chosen_model(baseline, tables[0], baseline_model, "baseline"),
+        _chosen_model(candidate, tables[1], candidate_model, "candidate"),
+    )
     datasets, unpaired = _comparable_datasets(baseline, candidate, allow_unpaired)
     metrics = [(m["name"], m.get("params") or {}) for m in candidate.metrics if _comparable(m)]
     cells: list[CellComparison] = []
@@ -140,11 +141,17 @@ def _compare_dataset(
     return cells, [churn for _, churn in results]
 
 
-def _only_model(report: Report, role: str) -> str:
-    if len(report.models) != 1:
-        names = [m.name for m in report.models]
-        raise InvalidInputError(f"the {role} report has models {names}; name one to compare")
-    return report.models[0].name
+def _chosen_model(report: Report, table: pa.Table, name: str | None, role: str) -> str:
+    """The named model (whose predictions the report must hold), or its only model."""
+    names = sorted(str(m) for m in pc.unique(table.column("model")).to_pylist())
+    where = f"the {role} report (suite {report.suite.name!r}, run {report.run_id[:8]})"
+    if name is None:
+        if len(names) != 1:
+            raise InvalidInputError(f"{where} has models {names}; name one with --{role}-model")
+        return names[0]
+    if name not in names:
+        raise UnknownNameError(f"model in {where}", name, names)
+    return name
 
 
 def _comparable(metric: dict[str, Any]) -> bool:

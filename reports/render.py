@@ -132,7 +132,7 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
     by_group = grouped_table(report)
     if grouped:
         if summary is not None:
-            parts.append(Stacked(summary, keys=4))
+            parts.append(Stacked(summary, keys=4, wrap=("note",)))
         if by_group is not None:
             parts.append(Stacked(by_group, keys=5))
     elif summary is not None or by_group is not None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from assay.atomic import leftover_name, sweep, write_text_atomically
-from assay.errors import InvalidInputError, UserError
+from assay.errors import InvalidInputError, UnknownNameError, UserError
 from assay.hashing import hash_file
 from assay.reports.predictions import write_predictions
 from assay.reports.schema import PredictionsRecord, Report, parse_report, seal_matches
@@ -28,6 +28,16 @@ PREDICTIONS_FILE = "predictions.parquet"
 def default_store() -> Path:
     """``$ASSAY_STORE`` if set, else ``.assay/reports`` in the working directory."""
     return Path(os.environ.get("ASSAY_STORE", ".assay/reports"))
+
+
+def folder_suite(folder_name: str) -> str:
+    """The suite name inside a report folder name (``<stamp>-<suite>-<run id prefix>``).
+
+    Example:
+        >>> folder_suite("20261126T144517123456Z-digits-demo-1a2b3c4d")
+        'digits-demo'
+    """
+    return folder_name.split("-", 1)[-1].rsplit("-", 1)[0]
 
 
 def report_folder_name(report: Report) -> str:
@@ -102,7 +112,8 @@ class ReportStore:
         )
 
     def resolve(self, reference: str) -> Path:
-        """A report folder from a path, ``latest``, a tag, a folder name or a run-id prefix."""
+        """A report folder from a path, ``latest``, ``latest:SUITE`` (the newest report of
+        that suite), a tag, a folder name or a run-id prefix."""
         as_path = Path(reference)
         if as_path.is_file() and as_path.name == REPORT_FILE:
             return as_path.parent
@@ -111,6 +122,13 @@ class ReportStore:
         folders = self.folders()
         if reference == "latest" and folders:
             return folders[-1]
+        if reference.startswith("latest:"):
+            suite = reference.removeprefix("latest:")
+            of_suite = [p for p in folders if folder_suite(p.name) == suite]
+            if not of_suite:
+                known = {folder_suite(p.name) for p in folders}
+                raise UnknownNameError(f"suite (stored in {self.root})", suite, known)
+            return of_suite[-1]
         tag = self.root / TAGS_FOLDER / reference
         if tag.is_file() and (self.root / tag.read_text().strip() / REPORT_FILE).is_file():
             return self.root / tag.read_text().strip()

@@ -9,18 +9,22 @@ number appears whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 
 class Stacked:
     """Render ``table`` whole, or stacked in parts when it is wider than the console.
 
     The first ``keys`` columns identify a row and are repeated in every part (they may
-    wrap); the other columns never wrap or get cut.
+    wrap), as may the columns named in ``wrap`` (free text such as notes); the other
+    columns (numbers) never wrap or get cut. When not even the keys and one value column
+    fit side by side, the rows are listed as records instead: the keys on one line, each
+    value on a line of its own under them.
 
     Example:
         >>> import io
@@ -33,23 +37,42 @@ class Stacked:
         True
     """
 
-    def __init__(self, table: Table, *, keys: int) -> None:
+    def __init__(self, table: Table, *, keys: int, wrap: Collection[str] = ()) -> None:
         self.table = table
         self.keys = keys
         for index, column in enumerate(table.columns):
-            if index < keys:
-                column.overflow = "fold"
-            else:
-                column.no_wrap = True
+            wraps = index < keys or str(column.header) in wrap
+            column.no_wrap = not wraps
+            column.overflow = "fold"
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Table]:
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Table | Text]:
         width = options.max_width
         if _width(console, options, self.table) <= width:
             yield self.table
             return
         groups = self._groups(console, options, width)
-        for number, group in enumerate(groups):
-            yield self._part(group, number, len(groups))
+        parts = [self._part(group, number, len(groups)) for number, group in enumerate(groups)]
+        if any(_width(console, options, part, narrowest=True) > width for part in parts):
+            yield from self._records()
+            return
+        yield from parts
+
+    def _records(self) -> Iterator[Text]:
+        """Each row as ``key · key · key`` and one indented ``header: value`` line per
+        value column (empty cells left out)."""
+        source = self.table
+        if source.title:
+            yield Text(str(source.title), style="bold")
+        columns = [list(column.cells) for column in source.columns]
+        headers = [str(column.header) for column in source.columns]
+        for row in range(source.row_count):
+            yield Text(" · ".join(str(columns[i][row]) for i in range(self.keys)))
+            for index in range(self.keys, len(columns)):
+                value = str(columns[index][row])
+                if value:
+                    yield Text(f"    {headers[index]}: {value}")
+        if source.caption:
+            yield Text(str(source.caption))
 
     def _groups(self, console: Console, options: ConsoleOptions, width: int) -> list[list[int]]:
         groups: list[list[int]] = []
@@ -82,7 +105,7 @@ class Stacked:
                 column.header,
                 justify=column.justify,
                 no_wrap=column.no_wrap,
-                overflow="fold",  # a last resort when even one value column cannot fit
+                overflow="fold",
                 min_width=column.min_width,
                 style=column.style,
             )
@@ -92,7 +115,11 @@ class Stacked:
         return part
 
 
-def _width(console: Console, options: ConsoleOptions, table: RenderableType) -> int:
-    """The width ``table`` takes when nothing limits it."""
+def _width(
+    console: Console, options: ConsoleOptions, table: RenderableType, *, narrowest: bool = False
+) -> int:
+    """The width ``table`` takes when nothing limits it (``narrowest``: with its wrapping
+    columns wrapped as far as they go)."""
     unlimited = options.update(max_width=100_000)
-    return Measurement.get(console, unlimited, table).maximum
+    measured = Measurement.get(console, unlimited, table)
+    return measured.minimum if narrowest else measured.maximum

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from assay._version import __version__
 from assay.atomic import write_text_atomically
+from assay.demo import DEMO_SUITES, demo_help
 from assay.errors import AssayError, UserError
 from assay.reports.escaping import terminal
 from assay.reports.tables import Stacked
@@ -43,6 +44,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts hold literal brackets: [default: ...]
     help="Evaluate classifiers before they ship: suites in, versioned reports out.",
 )
 # No markup, emoji or highlighting anywhere: tables and messages show user-given strings such
@@ -59,6 +61,19 @@ CacheOption = Annotated[
     typer.Option("--cache-dir", help="prediction cache [default: $ASSAY_CACHE or .assay/cache]"),
 ]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore and skip the cache")]
+
+
+DEFAULT_CACHE = ".assay/cache"
+IGNORE_ALL = "# written by assay: reports and caches, not source\n*\n"
+
+
+def _keep_out_of_git(folder: Path) -> None:
+    """Create ``.assay/`` (the default home of reports and cache) with a ``.gitignore``
+    that ignores it, as pytest does for its cache; an existing folder is left as it is."""
+    if folder.exists():
+        return
+    folder.mkdir(parents=True)
+    (folder / ".gitignore").write_text(IGNORE_ALL)
 
 
 @contextmanager
@@ -123,16 +138,15 @@ def run(
         _run_and_store(suite, store, cache_dir, no_cache, shard_size)
 
 
-@app.command()
+@app.command(
+    help="Run a demo suite shipped with assay (offline).\n\n" + demo_help().replace("\n", "\n\n")
+)
 def demo(
-    name: Annotated[
-        str, typer.Argument(help="digits (torch + sklearn) or adult (tabular)")
-    ] = "digits",
+    name: Annotated[str, typer.Argument(help="one of: " + ", ".join(DEMO_SUITES))] = "digits",
     store: StoreOption = None,
     cache_dir: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
-    """Run a demo suite shipped with assay (offline)."""
     with _exit_codes():
         from assay.demo import demo_suite_path
 
@@ -167,7 +181,8 @@ def _run_and_store(
 
     _quiet_libraries()
     loaded = load_suite(_suite_path(suite))
-    cache = None if no_cache else (cache_dir or Path(os.environ.get("ASSAY_CACHE", ".assay/cache")))
+    cache = None if no_cache else (cache_dir or Path(os.environ.get("ASSAY_CACHE", DEFAULT_CACHE)))
+    _keep_out_of_git(Path(".assay"))
     with ConsoleObserver(err) as observer:
         output = run_suite(loaded, cache_dir=cache, observer=observer, shard_size=shard_size)
     folder = ReportStore(store or default_store()).write(output.report, output.predictions)
@@ -400,7 +415,7 @@ def history(
         known = sorted({report.suite.name for _, report in readable})
         if suite not in known:
             raise UnknownNameError(f"suite (stored in {reports.root})", suite, known)
-        out.print(Stacked(history_table(reports, suite, readable), keys=2))
+        out.print(Stacked(history_table(reports, suite, readable), keys=2, wrap=("gate", "tags")))
         if unreadable:
             names = ", ".join(terminal(p.name) for p in unreadable)
             out.print(
@@ -446,7 +461,7 @@ def metrics() -> None:
             ", ".join(info.aliases),
             info.description,
         )
-    out.print(Stacked(table, keys=1))
+    out.print(Stacked(table, keys=1, wrap=("description", "aliases")))
 
 
 @app.command()

@@ -290,8 +290,31 @@ class _Scorer:
             n=entry.n,
             slice=column,
             group=entry.group,
+            note=interval_note(value, interval),
             **interval_fields(interval),
         )
+
+
+EXCLUDED_ESTIMATE_NOTE = (
+    "the interval does not contain the estimate: resampling shifts this statistic (binned "
+    "calibration errors and worst-group values are biased upward in small samples)"
+)
+
+
+def interval_note(value: float | None, interval: Interval | None) -> str | None:
+    """A note for an interval that does not contain its point estimate, which bootstrap
+    intervals of biased plug-in statistics can do; None otherwise.
+
+    Example:
+        >>> from assay.metrics.intervals import Interval
+        >>> interval_note(0.01, Interval(0.02, 0.05, "percentile", 0.95, 1000)) is not None
+        True
+        >>> interval_note(0.03, Interval(0.02, 0.05, "percentile", 0.95, 1000)) is None
+        True
+    """
+    if value is None or interval is None or np.isnan(interval.low):
+        return None
+    return None if interval.low <= value <= interval.high else EXCLUDED_ESTIMATE_NOTE
 
 
 def interval_fields(interval: Interval | None) -> dict[str, Any]:

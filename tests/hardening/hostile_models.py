@@ -96,3 +96,14 @@ def empty_source() -> pd.DataFrame:
 
 def save_small_net(path: str) -> None:
     torch.save(small_net().state_dict(), path)
+
+
+class RandomConfidence:
+    """Confident-looking random probabilities (seeded by the inputs): a model whose plug-in
+    calibration errors are mostly small-sample noise."""
+
+    def predict_proba(self, batch: Any) -> np.ndarray:
+        array = np.asarray(batch, dtype=float)
+        seeds = np.abs(array[:, 0] * 1e6).astype(np.int64)
+        first = np.array([np.random.default_rng(s).uniform(0.5, 1.0) for s in seeds])
+        return np.column_stack([first, 1 - first])

@@ -204,3 +204,28 @@ def test_error_printer_shows_paths_literally(
     assert _cli(monkeypatch, "run", str(folder / "suite.yaml")) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and terminal(name) in err and "⚠" not in err
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_no_number_is_cut_at_any_width(width: int) -> None:
+    from assay.reports.render import format_result, report_summary
+    from assay.reports.store import load_report
+
+    report = load_report(Path(__file__).parents[1] / "reports" / "golden" / "v2-sealed")
+    console = Console(width=width, file=io.StringIO(), markup=False, emoji=False)
+    console.print(report_summary(report))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "…" not in text
+    shown = [format_result(r) for r in report.results]
+    assert shown and all(value in text for value in shown)
+    assert max(len(line) for line in text.splitlines()) <= width
+
+
+def test_pipes_use_columns_or_no_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assay.runners.cli import UNLIMITED_WIDTH, _width
+
+    pipe = io.StringIO()
+    monkeypatch.setenv("COLUMNS", "93")
+    assert _width(pipe) == 93
+    monkeypatch.delenv("COLUMNS")
+    assert _width(pipe) == UNLIMITED_WIDTH

@@ -186,7 +186,7 @@ def test_gate_catches_the_demo_silent_regression(
     )
     baseline = sorted(Path(store).iterdir())[0].name
     capsys.readouterr()
-    junit = tmp_path / "gate.xml"
+    junit = tmp_path / "ci" / "out" / "gate.xml"  # folders that do not exist yet
     code = run_cli(
         monkeypatch,
         "gate",
@@ -199,8 +199,15 @@ def test_gate_catches_the_demo_silent_regression(
         cache,
         "--junit",
         str(junit),
+        "--markdown",
+        str(tmp_path / "md" / "gate.md"),
+        "--json",
+        str(tmp_path / "json"),
     )
     assert code == 1
+    written = json.loads((tmp_path / "json" / "comparison.json").read_text())
+    assert written["gate"]["passed"] is False and written["gate"]["silent_regressions"] >= 1
+    assert (tmp_path / "md" / "gate.md").read_text().startswith("## assay gate: ❌ failed")
     shown = capsys.readouterr().out
     assert "SILENT REGRESSIONS" in shown and "gate FAILED" in shown
     assert "::error title=assay gate::silent regression: digits_noise" in shown
@@ -265,3 +272,62 @@ def test_gate_refuses_changed_data_unless_unpaired(
     )
     assert code in (0, 1)
     assert "unpaired bootstrap" not in capsys.readouterr().err
+
+
+def test_gate_output_path_problems_exit_2_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "store"
+    (tmp_path / "a-file").write_text("x")
+    for option, path in (
+        ("--junit", tmp_path / "a-file" / "gate.xml"),  # a file where a folder should be
+        ("--junit", tmp_path),  # a folder where the file should be
+        ("--json", tmp_path / "a-file"),  # a file where the folder should be
+    ):
+        code = run_cli(
+            monkeypatch, "gate", "demo:release-v1", "--baseline", "latest",
+            "--store", str(store), option, str(path),
+        )  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 2 and option in err and err.count("\n") == 1
+    assert not store.exists()  # nothing ran, nothing was stored
+
+
+def test_compare_names_the_models_a_report_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(tmp_path / "store")
+    assert run_cli(monkeypatch, "demo", "adult", "--store", store, "--no-cache") == 0
+    capsys.readouterr()
+    code = run_cli(
+        monkeypatch, "compare", "latest", "latest", "--store", store,
+        "--baseline-model", "mlp", "--candidate-model", "logreg",
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "'mlp'" in err and "boosted, logreg" in err and "adult-demo" in err
+    code = run_cli(monkeypatch, "compare", "latest:digits-demo", "latest", "--store", store)
+    err = capsys.readouterr().err
+    assert code == 2 and "digits-demo" in err and "adult-demo" in err  # known suites listed
+
+
+def test_the_default_store_is_kept_out_of_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite = tabular_suite(tmp_path, "assay.demo.models:UniformModel")
+    text = yaml.safe_load(suite.read_text())
+    text["models"][0]["params"] = {"n_classes": 2}
+    suite.write_text(yaml.safe_dump(text))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ASSAY_STORE", raising=False)
+    monkeypatch.delenv("ASSAY_CACHE", raising=False)
+    assert run_cli(monkeypatch, "run", str(suite)) == 0
+    assert (tmp_path / ".assay" / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert list((tmp_path / ".assay" / "reports").iterdir())
+
+
+@pytest.mark.parametrize("name", ["digits", "adult"])
+def test_validate_passes_what_run_runs(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(monkeypatch, "validate", f"demo:{name}") == 0
+    assert "each probed on 8 rows" in capsys.readouterr().out
