@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from tests.suites.test_loading import minimal
+
 Suite = dict[str, Any]
 Mutation = Callable[[Suite, Path], str | None]
 
@@ -55,29 +57,13 @@ def make_workspace(folder: Path) -> None:
 
 
 def base_suite() -> Suite:
-    return {
-        "name": "fuzz",
-        "version": "1",
-        "models": [
-            {
-                "name": "m",
-                "type": "python",
-                "object": "assay.demo.models:UniformModel",
-                "params": {"n_classes": 2},
-            }
-        ],
-        "datasets": [
-            {
-                "name": "d",
-                "source": {"type": "file", "path": "data.csv"},
-                "id": "id",
-                "label": "label",
-                "features": ["x1", "x2"],
-                "sensitive": ["group"],
-            }
-        ],
-        "intervals": {"method": "none"},
-    }
+    """The loading tests' minimal suite, with ids, two features, a sensitive column and no
+    intervals (fast)."""
+    suite = minimal()
+    suite["name"] = "fuzz"
+    suite["datasets"][0].update(id="id", features=["x1", "x2"], sensitive=["group"])
+    suite["intervals"] = {"method": "none"}
+    return suite
 
 
 def write_suite(folder: Path, mutate: Mutation) -> Path:
@@ -133,12 +119,30 @@ def data_file(name: str, content: bytes, fmt: str | None = None) -> Mutation:
     return mutate
 
 
+def two_rows(**columns: list[Any]) -> Mutation:
+    """A two-row data file: the base columns, with ``columns`` replacing some of them."""
+    base: dict[str, list[Any]] = {
+        "id": ["a", "b"],
+        "x1": [1.0, 2.0],
+        "x2": [1.0, 2.0],
+        "group": ["g", "g"],
+        "label": ["a", "b"],
+    }
+    return data_frame(pd.DataFrame({**base, **columns}))
+
+
 def data_frame(frame: pd.DataFrame, name: str = "bad.csv") -> Mutation:
     def mutate(suite: Suite, folder: Path) -> None:
         frame.to_csv(folder / name, index=False)
         suite["datasets"][0]["source"] = {"type": "file", "path": name}
 
     return mutate
+
+
+def python_source(name: str, **params: Any) -> Mutation:
+    """The dataset comes from ``tests.hardening.hostile_models:<name>``."""
+    source = {"type": "python", "callable": f"tests.hardening.hostile_models:{name}"}
+    return setting(("datasets", 0, "source"), {**source, **({"params": params} if params else {})})
 
 
 def python_model(mode: str) -> Mutation:
@@ -151,6 +155,20 @@ def python_model(mode: str) -> Mutation:
             "params": {"mode": mode},
         },
     )
+
+
+def factory(name: str, checkpoint: str = "small.safetensors") -> Mutation:
+    """A torch model built by ``tests.hardening.hostile_models:<name>`` (or a full path)."""
+    path = name if ":" in name else f"tests.hardening.hostile_models:{name}"
+    return torch_model(checkpoint, factory=path)
+
+
+def _save_wide_net(suite: Suite, folder: Path) -> None:
+    from safetensors.torch import save_model
+
+    from tests.hardening.hostile_models import net_of_width_seven
+
+    save_model(net_of_width_seven(), str(folder / "wide.safetensors"))
 
 
 def torch_model(checkpoint: str, content: bytes | None = None, **extra: Any) -> Mutation:
@@ -522,47 +540,17 @@ DATA_CASES = [
     Case("sensitive-column-missing", setting(("datasets", 0, "sensitive"), ["sex"]), "sex"),
     Case(
         "duplicate-ids",
-        data_frame(
-            pd.DataFrame(
-                {
-                    "id": ["a", "a"],
-                    "x1": [1.0, 2.0],
-                    "x2": [1.0, 2.0],
-                    "group": ["g", "g"],
-                    "label": ["a", "b"],
-                }
-            )
-        ),
+        two_rows(id=["a", "a"]),
         "'a'",
     ),
     Case(
         "missing-labels",
-        data_frame(
-            pd.DataFrame(
-                {
-                    "id": ["a", "b"],
-                    "x1": [1.0, 2.0],
-                    "x2": [1.0, 2.0],
-                    "group": ["g", "g"],
-                    "label": ["a", None],
-                }
-            )
-        ),
+        two_rows(label=["a", None]),
         "label",
     ),
     Case(
         "missing-features",
-        data_frame(
-            pd.DataFrame(
-                {
-                    "id": ["a", "b"],
-                    "x1": [1.0, None],
-                    "x2": [1.0, 2.0],
-                    "group": ["g", "g"],
-                    "label": ["a", "b"],
-                }
-            )
-        ),
+        two_rows(x1=[1.0, None]),
         "x1",
     ),
     Case("label-not-declared", setting(("datasets", 0, "classes"), ["a", "c"]), "classes"),
@@ -578,10 +566,7 @@ DATA_CASES = [
     ),
     Case(
         "empty-python-source",
-        setting(
-            ("datasets", 0, "source"),
-            {"type": "python", "callable": "tests.hardening.hostile_models:empty_source"},
-        ),
+        python_source("empty_source"),
         "empty",
     ),
     Case(
@@ -607,38 +592,22 @@ DATA_CASES = [
     ),
     Case(
         "python-source-attribute-missing",
-        setting(
-            ("datasets", 0, "source"),
-            {"type": "python", "callable": "tests.hardening.hostile_models:nothing"},
-        ),
+        python_source("nothing"),
         "nothing",
     ),
     Case(
         "python-source-bad-params",
-        setting(
-            ("datasets", 0, "source"),
-            {
-                "type": "python",
-                "callable": "tests.hardening.hostile_models:frame_source",
-                "params": {"cols": 3},
-            },
-        ),
+        python_source("frame_source", cols=3),
         "cols",
     ),
     Case(
         "python-source-returns-int",
-        setting(
-            ("datasets", 0, "source"),
-            {"type": "python", "callable": "tests.hardening.hostile_models:int_source"},
-        ),
+        python_source("int_source"),
         "int",
     ),
     Case(
         "python-source-raises",
-        setting(
-            ("datasets", 0, "source"),
-            {"type": "python", "callable": "tests.hardening.hostile_models:failing_source"},
-        ),
+        python_source("failing_source"),
         "the warehouse is down",
     ),
     Case(
@@ -670,26 +639,17 @@ MODEL_CASES = [
     Case("pt-empty", torch_model("e.pt", b""), "e.pt"),
     Case(
         "pt-wrong-architecture",
-        both(
-            torch_model("small.safetensors"),
-            setting(("models", 0, "factory"), "tests.hardening.hostile_models:net_of_width_seven"),
-        ),
+        factory("net_of_width_seven"),
         "small.safetensors",
     ),
     Case(
         "torch-factory-not-found",
-        both(
-            torch_model("small.safetensors"),
-            setting(("models", 0, "factory"), "tests.hardening.nowhere:net"),
-        ),
+        factory("tests.hardening.nowhere:net"),
         "tests.hardening.nowhere",
     ),
     Case(
         "torch-factory-attribute-missing",
-        both(
-            torch_model("small.safetensors"),
-            setting(("models", 0, "factory"), "tests.hardening.hostile_models:no_net"),
-        ),
+        factory("no_net"),
         "no_net",
     ),
     Case(
@@ -697,30 +657,17 @@ MODEL_CASES = [
     ),
     Case(
         "torch-factory-missing-param",
-        both(
-            torch_model("small.safetensors"),
-            setting(("models", 0, "factory"), "tests.hardening.hostile_models:needs_width"),
-        ),
+        factory("needs_width"),
         "width",
     ),
     Case(
         "torch-factory-not-module",
-        both(
-            torch_model("small.safetensors"),
-            setting(("models", 0, "factory"), "tests.hardening.hostile_models:not_a_module"),
-        ),
+        factory("not_a_module"),
         "not_a_module",
     ),
     Case(
         "torch-input-width-mismatch",
-        both(
-            torch_model("wide.safetensors"),
-            setting(("models", 0, "factory"), "tests.hardening.hostile_models:net_of_width_seven"),
-            lambda s, f: __import__("safetensors.torch").torch.save_model(
-                __import__("tests.hardening.hostile_models", fromlist=["x"]).net_of_width_seven(),
-                str(f / "wide.safetensors"),
-            ),
-        ),
+        both(factory("net_of_width_seven", "wide.safetensors"), _save_wide_net),
         "'m'",
     ),
     Case("torch-bad-output-kind", torch_model("small.safetensors", output="scores"), "scores"),
@@ -804,17 +751,7 @@ OUTPUT_CASES = [
     Case(
         "model-rejects-inf-features",
         both(
-            data_frame(
-                pd.DataFrame(
-                    {
-                        "id": ["a", "b"],
-                        "x1": [1.0, np.inf],
-                        "x2": [1.0, 2.0],
-                        "group": ["g", "g"],
-                        "label": ["a", "b"],
-                    }
-                )
-            ),
+            two_rows(x1=[1.0, np.inf]),
             setting(("models", 0, "object"), "tests.hardening.hostile_models:FiniteOnly"),
             removing(("models", 0, "params")),
         ),
