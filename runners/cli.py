@@ -182,10 +182,12 @@ def _run_and_store(
     _quiet_libraries()
     loaded = load_suite(_suite_path(suite))
     cache = None if no_cache else (cache_dir or Path(os.environ.get("ASSAY_CACHE", DEFAULT_CACHE)))
-    _keep_out_of_git(Path(".assay"))
+    store = store or default_store()
+    if any(path is not None and path.parts[:1] == (".assay",) for path in (store, cache)):
+        _keep_out_of_git(Path(".assay"))
     with ConsoleObserver(err) as observer:
         output = run_suite(loaded, cache_dir=cache, observer=observer, shard_size=shard_size)
-    folder = ReportStore(store or default_store()).write(output.report, output.predictions)
+    folder = ReportStore(store).write(output.report, output.predictions)
     cells = len(output.report.cells)
     if output.inferred_cells == 0:
         out.print(f"no inference: all {cells} cells came from the prediction cache")

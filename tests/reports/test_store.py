@@ -190,3 +190,19 @@ def test_seal_covers_the_document_as_written_not_the_model(tmp_path: Path) -> No
     reformatted.mkdir()
     (reformatted / REPORT_FILE).write_text(json.dumps(document, indent=None, sort_keys=True))
     assert load_report(reformatted).content_sha256 == document["content_sha256"]
+
+
+def test_concurrent_taggers_never_clash(tmp_path: Path) -> None:
+    """Tags go through temporary files with unique names: writers racing on one tag each
+    finish, and the tag ends whole, pointing at one of the reports."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assay.reports.store import tag_report
+
+    store = ReportStore(tmp_path)
+    folders = [store.write(golden_report().model_copy(update={"run_id": f"{i:08x}" + "0" * 24}), table())
+               for i in range(4)]  # fmt: skip
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: tag_report(store, folders[i % 4].name, "baseline"), range(200)))
+    assert store.tags()["baseline"] in {f.name for f in folders}
+    assert [p.name for p in (tmp_path / "tags").iterdir()] == ["baseline"]

@@ -185,3 +185,23 @@ def test_json_schema_lists_the_top_level_keys() -> None:
         schema["properties"]
     )
     json.dumps(schema)
+
+
+def test_version_is_kept_as_written(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("x,label\n1,a\n2,b\n")
+    text = yaml.safe_dump(minimal(), sort_keys=False).replace("version: '1'", "version: 1.10")
+    (tmp_path / "s.yaml").write_text(text)
+    assert "version: 1.10" in text
+    assert load_suite(tmp_path / "s.yaml").suite.version == "1.10"
+
+
+def test_a_leaking_feature_is_accepted_when_allowed(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("x,label\n1,a\n2,b\n")
+    suite = minimal()
+    suite["datasets"][0]["features"] = ["x", "label"]
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite))
+    with pytest.raises(ConfigError, match="allow_leakage"):
+        load_suite(tmp_path / "s.yaml")
+    suite["datasets"][0]["allow_leakage"] = True
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite))
+    assert load_suite(tmp_path / "s.yaml").suite.datasets[0].features == ["x", "label"]
