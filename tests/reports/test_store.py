@@ -200,8 +200,10 @@ def test_concurrent_taggers_never_clash(tmp_path: Path) -> None:
     from assay.reports.store import tag_report
 
     store = ReportStore(tmp_path)
-    folders = [store.write(golden_report().model_copy(update={"run_id": f"{i:08x}" + "0" * 24}), table())
-               for i in range(4)]  # fmt: skip
+    reports = [
+        golden_report().model_copy(update={"run_id": f"{i:08x}" + "0" * 24}) for i in range(4)
+    ]
+    folders = [store.write(report, table()) for report in reports]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: tag_report(store, folders[i % 4].name, "baseline"), range(200)))
     assert store.tags()["baseline"] in {f.name for f in folders}
