@@ -11,12 +11,25 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 
 def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def die_before(owner: type, method: str, when: Callable[[Any], bool]) -> None:
+    """Patch ``owner.method`` to SIGKILL the process when called on a matching object."""
+    original = getattr(owner, method)
+
+    def patched(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if when(self):
+            die()
+        return original(self, *args, **kwargs)
+
+    setattr(owner, method, patched)
 
 
 def main() -> None:
@@ -30,14 +43,7 @@ def main() -> None:
 
         store._write_synced = torn
     elif point == "store-rename":
-        original_rename = Path.rename
-
-        def rename(self: Path, target: Any) -> Any:
-            if self.name.startswith(".staging-"):
-                die()
-            return original_rename(self, target)
-
-        Path.rename = rename  # type: ignore[method-assign]
+        die_before(Path, "rename", lambda path: path.name.startswith(".staging-"))
     elif point == "cache-put":
         import numpy as np
 
@@ -48,14 +54,7 @@ def main() -> None:
 
         np.save = save
     elif point == "tag":
-        original_replace = Path.replace
-
-        def replace(self: Path, target: Any) -> Any:
-            if self.name.endswith(".tmp"):
-                die()
-            return original_replace(self, target)
-
-        Path.replace = replace  # type: ignore[method-assign]
+        die_before(Path, "replace", lambda path: path.name.endswith(".tmp"))
     else:
         raise SystemExit(f"unknown kill point {point!r}")
     from assay.runners.cli import main as cli
