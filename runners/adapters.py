@@ -182,25 +182,19 @@ def with_suite_paths(params: dict[str, Any], base_dir: Path) -> dict[str, Any]:
         >>> with_suite_paths({"n_classes": 2, "vocab": "no-such-file.txt"}, Path("."))
         {'n_classes': 2, 'vocab': 'no-such-file.txt'}
     """
+    files = _named_files(params, base_dir)
 
     def resolve(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: resolve(v) for k, v in value.items()}
         if isinstance(value, list):
             return [resolve(v) for v in value]
-        if isinstance(value, str) and value and len(value) < 4096:
-            try:
-                path = resolve_path(value, base_dir)
-                if not Path(value).is_absolute() and path.is_file():
-                    return str(path.resolve())
-            except (OSError, ValueError):  # not a path at all (NUL byte, too long)
-                pass
-        return value
+        return str(files[value].resolve()) if isinstance(value, str) and value in files else value
 
     return {key: resolve(value) for key, value in params.items()}
 
 
-def param_files(params: Any, base_dir: Path) -> dict[str, str]:
+def param_files(params: dict[str, Any], base_dir: Path) -> dict[str, str]:
     """sha256 of every file a model's params name (paths relative to the suite), so that
     a model that reads a vocabulary or weights file is recomputed when that file changes.
 
@@ -208,7 +202,13 @@ def param_files(params: Any, base_dir: Path) -> dict[str, str]:
         >>> param_files({"n_classes": 2, "names": ["x"]}, Path("."))
         {}
     """
-    found: dict[str, str] = {}
+    return {value: hash_file(path) for value, path in _named_files(params, base_dir).items()}
+
+
+def _named_files(params: Any, base_dir: Path) -> dict[str, Path]:
+    """Every string in ``params`` (nested in lists and dicts) that names an existing file,
+    absolute or relative to the suite's folder."""
+    found: dict[str, Path] = {}
     values = list(params.values()) if isinstance(params, dict) else list(params)
     while values:
         value = values.pop()
@@ -220,7 +220,7 @@ def param_files(params: Any, base_dir: Path) -> dict[str, str]:
             try:
                 path = resolve_path(value, base_dir)
                 if path.is_file():
-                    found[value] = hash_file(path)
+                    found[value] = path
             except (OSError, ValueError):  # not a path at all (NUL byte, too long)
                 continue
     return found
