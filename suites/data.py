@@ -70,17 +70,7 @@ def load_base_dataset(
         source = load_source(spec.source, context.base_dir)
     table, rows = _select_rows(source, spec)
     if table.num_rows == 0:
-        key = "partition" if spec.partition is not None and source.num_rows else "source"
-        raise context.error(
-            f"dataset {spec.name!r} has no rows"
-            + (
-                f" after the partition (the source has {source.num_rows})"
-                if key != "source"
-                else ""
-            ),
-            key,
-            getattr(spec, key).model_dump(exclude_defaults=True),
-        )
+        raise _no_rows(spec, source.num_rows, context)
     columns = list(table.column_names)
     _require_columns(spec, slices, columns, context)
     reserved = {spec.label, spec.id, *spec.sensitive, *slices} - {None}
@@ -162,6 +152,18 @@ def encode_labels(
             f"{origin}: labels {unknown[:5]} are not among the declared classes {list(classes)}"
         )
     return np.array([lookup[v] for v in as_text], dtype=np.int64), classes
+
+
+def _no_rows(spec: DatasetSpec, source_rows: int, context: DataContext) -> ConfigError:
+    """The error for a dataset left empty: by its partition, or by its source itself."""
+    if spec.partition is not None and source_rows:
+        return context.error(
+            f"dataset {spec.name!r} has no rows after the partition (the source has {source_rows})",
+            "partition",
+            spec.partition.model_dump(exclude_defaults=True),
+        )
+    assert spec.source is not None
+    return context.error(f"dataset {spec.name!r} has no rows", "source", spec.source.model_dump())
 
 
 def _select_rows(dataset: datasets.Dataset, spec: DatasetSpec) -> tuple[pa.Table, np.ndarray]:
