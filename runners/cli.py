@@ -9,35 +9,26 @@ import json
 import os
 import sys
 import time
-import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from assay._version import __version__
 from assay.atomic import write_text_atomically
 from assay.demo import DEMO_SUITES, demo_help
-from assay.errors import AssayError, UserError
+from assay.errors import UserError
 from assay.reports.escaping import terminal
 from assay.reports.tables import Stacked
-
-
-def _width(stream: Any) -> int | None:
-    """A terminal's own width; elsewhere (pipes, CI logs) $COLUMNS if set, else no limit to
-    speak of, so tables keep their natural width and no number is ever cut."""
-    if stream.isatty():
-        return None
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else UNLIMITED_WIDTH
-
-
-UNLIMITED_WIDTH = 100_000
+from assay.runners.cli_output import (
+    err,
+    exit_codes,
+    keep_out_of_git,
+    out,
+    prepare_output,
+    quiet_libraries,
+)
 
 app = typer.Typer(
     name="assay",
@@ -47,11 +38,6 @@ app = typer.Typer(
     rich_markup_mode=None,  # help texts hold literal brackets: [default: ...]
     help="Evaluate classifiers before they ship: suites in, versioned reports out.",
 )
-# No markup, emoji or highlighting anywhere: tables and messages show user-given strings such
-# as the slice cell `digits [site=a]` or a value `:warning:`, which must print as they are.
-out = Console(highlight=False, markup=False, emoji=False, width=_width(sys.stdout))
-err = Console(stderr=True, highlight=False, markup=False, emoji=False, width=_width(sys.stderr))
-
 StoreOption = Annotated[
     Path | None,
     typer.Option("--store", help="report store folder [default: $ASSAY_STORE or .assay/reports]"),
@@ -64,50 +50,6 @@ NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore and skip
 
 
 DEFAULT_CACHE = ".assay/cache"
-IGNORE_ALL = "# written by assay: reports and caches, not source\n*\n"
-
-
-def _keep_out_of_git(folder: Path) -> None:
-    """Create ``.assay/`` (the default home of reports and cache) with a ``.gitignore``
-    that ignores it, as pytest does for its cache; an existing folder is left as it is."""
-    if folder.exists():
-        return
-    folder.mkdir(parents=True)
-    (folder / ".gitignore").write_text(IGNORE_ALL)
-
-
-@contextmanager
-def _exit_codes() -> Iterator[None]:
-    """Print user errors as one line (exit 2) and failures with their cause (exit 3)."""
-    try:
-        yield
-    except AssayError as error:
-        _print_error("error:", str(error))
-        raise typer.Exit(error.exit_code) from None
-    except (typer.Exit, typer.Abort):
-        raise
-    except Exception as error:
-        if os.environ.get("ASSAY_DEBUG"):
-            traceback.print_exc()
-        _print_error("runtime failure:", f"{type(error).__name__}: {error}")
-        err.print("(set ASSAY_DEBUG=1 for the traceback)")
-        raise typer.Exit(3) from None
-
-
-def _print_error(label: str, message: str) -> None:
-    """One line: the label in red, the message as plain text with control characters
-    shown escaped (a newline in a value cannot split the line, nor markup be read)."""
-    err.print(Text.assemble((label, "bold red"), " ", terminal(message)), soft_wrap=True)
-
-
-def _quiet_libraries() -> None:
-    """No library progress bars or log lines: a file datasets cannot read is reported once,
-    as assay's own one-line error naming the file (ASSAY_DEBUG=1 keeps the logs)."""
-    import datasets
-
-    datasets.disable_progress_bars()
-    if not os.environ.get("ASSAY_DEBUG"):
-        datasets.logging.set_verbosity(datasets.logging.CRITICAL + 1)
 
 
 def _version(value: bool) -> None:
@@ -134,7 +76,7 @@ def run(
     shard_size: Annotated[int | None, typer.Option(min=1, help="rows per cell")] = None,
 ) -> None:
     """Run a suite and write a versioned report into the store."""
-    with _exit_codes():
+    with exit_codes():
         _run_and_store(suite, store, cache_dir, no_cache, shard_size)
 
 
@@ -147,7 +89,7 @@ def demo(
     cache_dir: CacheOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
-    with _exit_codes():
+    with exit_codes():
         from assay.demo import demo_suite_path
 
         path = demo_suite_path(name)
@@ -179,12 +121,12 @@ def _run_and_store(
     from assay.runners.run import run_suite
     from assay.suites.loading import load_suite
 
-    _quiet_libraries()
+    quiet_libraries()
     loaded = load_suite(_suite_path(suite))
     cache = None if no_cache else (cache_dir or Path(os.environ.get("ASSAY_CACHE", DEFAULT_CACHE)))
     store = store or default_store()
     if any(path is not None and path.parts[:1] == (".assay",) for path in (store, cache)):
-        _keep_out_of_git(Path(".assay"))
+        keep_out_of_git(Path(".assay"))
     with ConsoleObserver(err) as observer:
         output = run_suite(loaded, cache_dir=cache, observer=observer, shard_size=shard_size)
     folder = ReportStore(store).write(output.report, output.predictions)
@@ -213,7 +155,7 @@ def gate(
 
     Exit codes: 0 pass, 1 regression, 2 usage or input error, 3 runtime failure.
     """
-    with _exit_codes():
+    with exit_codes():
         from assay.reports import gate as gate_output
         from assay.reports.comparison_output import comparison_tables, write_comparison
         from assay.reports.store import ReportStore, default_store
@@ -221,7 +163,7 @@ def gate(
         from assay.runners.gating import gate_run
 
         for option, path in (("--junit", junit), ("--markdown", markdown), ("--json", json_path)):
-            _prepare_output(option, path, folder=option == "--json")
+            prepare_output(option, path, folder=option == "--json")
         reports = ReportStore(store or default_store())
         baseline_folder = reports.resolve(baseline)  # resolve before the run adds a report
         started = time.perf_counter()
@@ -257,24 +199,6 @@ def gate(
             raise typer.Exit(1)
 
 
-def _prepare_output(option: str, path: Path | None, *, folder: bool) -> None:
-    """Before any work: an output's folder exists (made if need be) and the path is not
-    taken by the wrong kind of entry, so a bad path cannot fail after the run is stored."""
-    if path is None:
-        return
-    parent = path if folder else path.parent
-    if not folder and path.is_dir():
-        raise UserError(f"{option} {path}: is a folder; give a file path")
-    if folder and path.exists() and not path.is_dir():
-        raise UserError(f"{option} {path}: is a file; give a folder")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UserError(f"{option} {path}: cannot create {parent} ({error.strerror})") from None
-    if not os.access(parent, os.W_OK):
-        raise UserError(f"{option} {path}: {parent} is not writable")
-
-
 @app.command()
 def validate(
     suite: Annotated[Path, typer.Argument(help="suite YAML file")],
@@ -285,11 +209,11 @@ def validate(
     """Check a suite: its schema and references, then (unless --no-data) load every
     dataset and model and run each model on a few rows of each dataset, so that `validate`
     refuses whatever `run` would."""
-    with _exit_codes():
+    with exit_codes():
         from assay.runners.run import PROBE_ROWS, SuiteRun
         from assay.suites.loading import load_suite
 
-        _quiet_libraries()
+        quiet_libraries()
         loaded = load_suite(_suite_path(suite))
         if data:
             probe = SuiteRun(loaded, cache=None)
@@ -340,7 +264,7 @@ def compare(
 ) -> None:
     """Compare two reports example by example and flag (silent) regressions; with more
     than two, show their overall results side by side."""
-    with _exit_codes():
+    with exit_codes():
         import pyarrow.parquet as pq
 
         from assay.errors import UserError as _UserError
@@ -394,7 +318,7 @@ def tag(
     store: StoreOption = None,
 ) -> None:
     """Point a tag (e.g. baseline) at a report; use the tag wherever a report is named."""
-    with _exit_codes():
+    with exit_codes():
         from assay.reports.store import ReportStore, default_store, tag_report
 
         folder = tag_report(ReportStore(store or default_store()), report, name)
@@ -407,7 +331,7 @@ def history(
     store: StoreOption = None,
 ) -> None:
     """List the stored runs of a suite with their headline numbers, gate verdicts and tags."""
-    with _exit_codes():
+    with exit_codes():
         from assay.errors import UnknownNameError
         from assay.reports.history import history_table, readable_reports
         from assay.reports.store import ReportStore, default_store
@@ -473,7 +397,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="print the report JSON")] = False,
 ) -> None:
     """Print a readable summary of a stored report."""
-    with _exit_codes():
+    with exit_codes():
         from assay.reports.render import report_summary
         from assay.reports.store import ReportStore, default_store, load_report
 

@@ -222,10 +222,10 @@ def test_no_number_is_cut_at_any_width(width: int) -> None:
 
 
 def test_pipes_use_columns_or_no_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assay.runners.cli import UNLIMITED_WIDTH, _width
+    from assay.runners.cli_output import UNLIMITED_WIDTH, console_width
 
     pipe = io.StringIO()
     monkeypatch.setenv("COLUMNS", "93")
-    assert _width(pipe) == 93
+    assert console_width(pipe) == 93
     monkeypatch.delenv("COLUMNS")
-    assert _width(pipe) == UNLIMITED_WIDTH
+    assert console_width(pipe) == UNLIMITED_WIDTH
