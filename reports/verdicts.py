@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assay.atomic import write_text_atomically
-from assay.reports.gate import GateOutcome
+from assay.reports.gate_rules import GateOutcome
 from assay.reports.store import ReportStore
 
 VERDICTS_FOLDER = "verdicts"

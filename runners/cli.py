@@ -156,11 +156,11 @@ def gate(
     Exit codes: 0 pass, 1 regression, 2 usage or input error, 3 runtime failure.
     """
     with exit_codes():
-        from assay.reports import gate as gate_output
+        from assay.reports import gate_outputs
         from assay.reports.comparison_output import comparison_tables, write_comparison
         from assay.reports.store import ReportStore, default_store
         from assay.reports.verdicts import record_verdict
-        from assay.runners.gating import gate_run
+        from assay.runners.gate_policy import gate_run
 
         for option, path in (("--junit", junit), ("--markdown", markdown), ("--json", json_path)):
             prepare_output(option, path, folder=option == "--json")
@@ -175,11 +175,11 @@ def gate(
             reports, outcome, result.report_folder, result.baseline_folder
         )
         out.print(comparison_tables(outcome.comparison))
-        summary = gate_output.markdown(outcome)
+        summary = gate_outputs.markdown(outcome)
         if junit:
             seconds = time.perf_counter() - started
             write_text_atomically(
-                junit, gate_output.junit_xml(outcome, seconds=seconds, timestamp=timestamp)
+                junit, gate_outputs.junit_xml(outcome, seconds=seconds, timestamp=timestamp)
             )
         if markdown:
             write_text_atomically(markdown, summary)
@@ -187,9 +187,9 @@ def gate(
             write_comparison(
                 outcome.comparison, json_path, gate=json.loads(verdict_file.read_text())
             )
-        gate_output.append_step_summary(summary)
+        gate_outputs.append_step_summary(summary)
         if os.environ.get("GITHUB_ACTIONS") == "true":
-            for line in gate_output.github_annotations(outcome):
+            for line in gate_outputs.github_annotations(outcome):
                 out.print(line, soft_wrap=True)
         verdict = "PASSED" if outcome.passed else f"FAILED ({len(outcome.failures)} failures)"
         out.print(f"gate {verdict} against {result.baseline_folder.name}")

@@ -106,17 +106,7 @@ def attacked_block(
             gradient=attacker.loss_gradient,
             **dataset.transform.params,
         )
-    return take_rows(dataset.features, rows).with_numeric(crafted)
-
-
-def take_rows(block: FeatureBlock, rows: slice) -> FeatureBlock:
-    """A view of some rows of a feature block."""
-    return FeatureBlock(
-        numeric=block.numeric[rows],
-        numeric_columns=block.numeric_columns,
-        other=block.other.iloc[rows],
-        order=block.order,
-    )
+    return dataset.features.rows(rows).with_numeric(crafted)
 
 
 def align_classes(
@@ -139,7 +129,7 @@ def align_classes(
     return probabilities[:, order]
 
 
-def check_probabilities(probabilities: np.ndarray, n_classes: int, owner: str) -> None:
+def check_model_output(probabilities: np.ndarray, n_classes: int, owner: str) -> None:
     """Refuse NaN, out-of-range or unnormalised outputs with a message naming the cell."""
     if probabilities.shape[1] != n_classes:
         raise InvalidInputError(

@@ -37,15 +37,14 @@ from assay.runners.executors import Executor, LocalExecutor
 from assay.runners.inference import (
     align_classes,
     attacked_block,
-    check_probabilities,
+    check_model_output,
     model_inputs,
     predict_batched,
-    take_rows,
 )
 from assay.runners.ood_scoring import ood_results
 from assay.runners.plan import Cell, plan_cells
 from assay.runners.progress import RunObserver, SilentObserver
-from assay.runners.robustness import robustness_results
+from assay.runners.robustness_scoring import robustness_results
 from assay.runners.scoring import score_predictions
 from assay.suites.data import LoadedDataset, load_datasets
 from assay.suites.loading import LoadedSuite
@@ -167,7 +166,7 @@ class SuiteRun:
             attacker = self.models[self._attack_model(cell.model, dataset)]
             block = attacked_block(dataset, rows, attacker, batch_size)
         else:
-            block = take_rows(dataset.features, rows)
+            block = dataset.features.rows(rows)
         raw = predict_batched(
             adapter,
             model_inputs(adapter, block),
@@ -176,7 +175,7 @@ class SuiteRun:
         )
         owner = f"model {cell.model!r} on dataset {cell.dataset!r}"
         probabilities = align_classes(raw, adapter.classes, dataset.classes, owner)
-        check_probabilities(probabilities, len(dataset.classes), owner)
+        check_model_output(probabilities, len(dataset.classes), owner)
         return np.clip(probabilities, 0.0, 1.0)
 
     def _ood(

@@ -30,6 +30,10 @@ class FeatureBlock:
     def n_examples(self) -> int:
         return int(self.numeric.shape[0])
 
+    def rows(self, rows: slice) -> FeatureBlock:
+        """A view of some rows (a cell's shard)."""
+        return replace(self, numeric=self.numeric[rows], other=self.other.iloc[rows])
+
     def with_numeric(self, numeric: np.ndarray) -> FeatureBlock:
         """The same features with the numeric matrix replaced (after a shift or attack)."""
         return replace(self, numeric=np.ascontiguousarray(numeric, dtype=np.float32))

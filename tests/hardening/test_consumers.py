@@ -19,14 +19,8 @@ from assay.reports.comparison import CellComparison, Comparison
 from assay.reports.comparison_output import comparison_tables, where
 from assay.reports.comparison_types import Churn
 from assay.reports.escaping import terminal
-from assay.reports.gate import (
-    GateOutcome,
-    GateRules,
-    evaluate_gate,
-    github_annotations,
-    junit_xml,
-    markdown,
-)
+from assay.reports.gate_outputs import github_annotations, junit_xml, markdown
+from assay.reports.gate_rules import GateOutcome, GateRules, evaluate_gate
 from assay.runners.cli import main
 
 SCHEMA = xmlschema.XMLSchema(Path(__file__).parents[1] / "data" / "junit-jenkins.xsd")

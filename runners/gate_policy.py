@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from assay.reports.comparison import ComparePolicy, compare_reports
-from assay.reports.gate import GateOutcome, GateRules, evaluate_gate
+from assay.reports.gate_rules import GateOutcome, GateRules, evaluate_gate
 from assay.reports.store import ReportStore, load_report
 from assay.runners.run import RunOutput
 from assay.suites.schema import GateSpec, RelativeTolerance, Suite
