@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
+
+import pandas as pd
 
 from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS
@@ -130,3 +132,39 @@ class Comparison:
     @property
     def regressions(self) -> list[CellComparison]:
         return [c for c in self.cells if c.verdict == "regression"]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per compared cell: dataset, metric, slice, group, n, both values, the
+        delta with its interval, p-values, verdict and whether it is a silent regression."""
+        from assay.reports.frames import records_frame
+
+        return records_frame(self.cells, [f.name for f in fields(CellComparison)])
+
+    def churn_frame(self) -> pd.DataFrame:
+        """One row per dataset (and slice group): flip rates with their intervals and the
+        number of regressed examples."""
+        rows = [
+            {
+                "dataset": c.dataset,
+                "slice": c.slice,
+                "group": c.group,
+                "n": c.n,
+                "negative_flip_rate": c.negative_flip_rate,
+                "positive_flip_rate": c.positive_flip_rate,
+                "churn": c.churn,
+                **{
+                    f"{name}_{side}": bound
+                    for name, bounds in c.intervals.items()
+                    for side, bound in zip(("low", "high"), bounds, strict=True)
+                },
+                "regressed": len(c.regressed_ids),
+            }
+            for c in self.churn
+        ]
+        return pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        from assay.reports.frames import frame_html
+
+        silent = len(self.silent_regressions)
+        return frame_html(self.to_pandas(), f"comparison: {silent} silent regression(s)")

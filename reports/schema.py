@@ -9,6 +9,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from assay.errors import InvalidInputError
@@ -157,6 +158,21 @@ class Report(_Record):
             if found == wanted and kind in (None, result.kind):
                 return result
         raise KeyError((*wanted, kind))
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per result, intervals as columns (``ci_low``, ``ci_high``, ...): the
+        ``results`` list of report.json as a tidy frame."""
+        from assay.reports.frames import records_frame
+
+        return records_frame(self.results, list(Result.model_fields))
+
+    def _repr_html_(self) -> str:
+        from assay.reports.frames import frame_html
+
+        overall = self.to_pandas()
+        overall = overall[overall["slice"].isna()]
+        title = f"{self.suite.name} v{self.suite.version} · run {self.run_id[:8]}"
+        return frame_html(overall, title)
 
 
 def parse_report(data: dict[str, Any], origin: str) -> Report:

@@ -11,9 +11,12 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from assay.runners.api import RunResult
 
 from assay._version import __version__
 from assay.atomic import write_text_atomically
@@ -47,9 +50,6 @@ CacheOption = Annotated[
     typer.Option("--cache-dir", help="prediction cache [default: $ASSAY_CACHE or .assay/cache]"),
 ]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore and skip the cache")]
-
-
-DEFAULT_CACHE = ".assay/cache"
 
 
 def _version(value: bool) -> None:
@@ -97,47 +97,53 @@ def demo(
         _run_and_store(path, store, cache_dir, no_cache, None)
 
 
-def _suite_path(reference: str | Path) -> Path:
-    """A suite file, or ``demo:NAME`` for one shipped with assay."""
-    text = str(reference)
-    if text.startswith("demo:"):
-        from assay.demo import demo_suite_path
-
-        return demo_suite_path(text.removeprefix("demo:"))
-    return Path(text)
-
-
 def _run_and_store(
     suite: Path,
     store: Path | None,
     cache_dir: Path | None,
     no_cache: bool,
     shard_size: int | None,
-) -> tuple[Any, Path, Any]:
-    """Run a suite, store its report, print the summary; return (run, folder, loaded)."""
-    from assay.reports.render import report_summary
-    from assay.reports.store import ReportStore, default_store
+) -> RunResult:
+    """Run a suite with a progress display, store its report, print the summary."""
+    from assay.runners.api import run, suite_path
     from assay.runners.console_progress import ConsoleObserver
-    from assay.runners.run import run_suite
     from assay.suites.loading import load_suite
 
-    quiet_libraries()
-    loaded = load_suite(_suite_path(suite))
-    cache = None if no_cache else (cache_dir or Path(os.environ.get("ASSAY_CACHE", DEFAULT_CACHE)))
-    store = store or default_store()
-    if any(path is not None and path.parts[:1] == (".assay",) for path in (store, cache)):
-        keep_out_of_git(Path(".assay"))
+    chosen_store, cache = _prepare_run(store, cache_dir, no_cache)
+    loaded = load_suite(suite_path(suite))  # a broken suite fails before any progress display
     with ConsoleObserver(err) as observer:
-        output = run_suite(loaded, cache_dir=cache, observer=observer, shard_size=shard_size)
-    folder = ReportStore(store).write(output.report, output.predictions)
-    cells = len(output.report.cells)
-    if output.inferred_cells == 0:
+        result = run(
+            loaded, store=chosen_store, cache_dir=cache, shard_size=shard_size, observer=observer
+        )
+    _print_run(result)
+    return result
+
+
+def _prepare_run(
+    store: Path | None, cache_dir: Path | None, no_cache: bool
+) -> tuple[Path, Path | None]:
+    """Quiet libraries; the store and cache folders (keeping the default .assay/ out of git)."""
+    from assay.reports.store import default_store
+    from assay.runners.api import default_cache
+
+    quiet_libraries()
+    chosen_store = store or default_store()
+    cache = None if no_cache else (cache_dir or default_cache())
+    if any(path is not None and path.parts[:1] == (".assay",) for path in (chosen_store, cache)):
+        keep_out_of_git(Path(".assay"))
+    return chosen_store, cache
+
+
+def _print_run(result: RunResult) -> None:
+    from assay.reports.render import report_summary
+
+    cells = len(result.report.cells)
+    if result.inferred_cells == 0:
         out.print(f"no inference: all {cells} cells came from the prediction cache")
     else:
-        out.print(f"inference ran for {output.inferred_cells} of {cells} cells")
-    out.print(report_summary(output.report, grouped=False))
-    out.print(f"report: {folder}")
-    return output, folder, loaded
+        out.print(f"inference ran for {result.inferred_cells} of {cells} cells")
+    out.print(report_summary(result.report, grouped=False))
+    out.print(f"report: {result.folder}")
 
 
 @app.command()
@@ -158,22 +164,26 @@ def gate(
     with exit_codes():
         from assay.reports import gate_outputs
         from assay.reports.comparison_output import comparison_tables, write_comparison
-        from assay.reports.store import ReportStore, default_store
-        from assay.reports.verdicts import record_verdict
-        from assay.runners.gate_policy import gate_run
+        from assay.reports.store import ReportStore
+        from assay.runners.api import gate as run_gate
+        from assay.runners.api import suite_path
+        from assay.runners.console_progress import ConsoleObserver
+        from assay.suites.loading import load_suite
 
         for option, path in (("--junit", junit), ("--markdown", markdown), ("--json", json_path)):
             prepare_output(option, path, folder=option == "--json")
-        reports = ReportStore(store or default_store())
-        baseline_folder = reports.resolve(baseline)  # resolve before the run adds a report
+        chosen_store, cache = _prepare_run(store, cache_dir, no_cache)
         started = time.perf_counter()
         timestamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        output, folder, loaded = _run_and_store(suite, store, cache_dir, no_cache, None)
-        result = gate_run(output, folder, reports, str(baseline_folder), loaded.suite)
-        outcome = result.outcome
-        verdict_file = record_verdict(
-            reports, outcome, result.report_folder, result.baseline_folder
-        )
+        loaded = load_suite(suite_path(suite))
+        baseline_folder = ReportStore(chosen_store).resolve(baseline)  # before any progress
+        with ConsoleObserver(err) as observer:
+            result = run_gate(
+                loaded, str(baseline_folder), store=chosen_store, cache_dir=cache, observer=observer
+            )
+        _print_run(result.run)
+        outcome, verdict_file = result.outcome, result.verdict_file
+        assert verdict_file is not None
         out.print(comparison_tables(outcome.comparison))
         summary = gate_outputs.markdown(outcome)
         if junit:
@@ -210,11 +220,12 @@ def validate(
     dataset and model and run each model on a few rows of each dataset, so that `validate`
     refuses whatever `run` would."""
     with exit_codes():
+        from assay.runners.api import suite_path
         from assay.runners.run import PROBE_ROWS, SuiteRun
         from assay.suites.loading import load_suite
 
         quiet_libraries()
-        loaded = load_suite(_suite_path(suite))
+        loaded = load_suite(suite_path(suite))
         if data:
             probe = SuiteRun(loaded, cache=None)
             probe.probe()
@@ -265,45 +276,38 @@ def compare(
     """Compare two reports example by example and flag (silent) regressions; with more
     than two, show their overall results side by side."""
     with exit_codes():
-        import pyarrow.parquet as pq
-
-        from assay.errors import UserError as _UserError
-        from assay.reports.comparison import ComparePolicy, compare_reports
+        from assay.reports.comparison import ComparePolicy
         from assay.reports.comparison_output import comparison_tables, write_comparison
-        from assay.reports.store import ReportStore, default_store, load_report
+        from assay.reports.store import default_store
+        from assay.runners.api import compare as compare_stored
+        from assay.runners.api import load_report
 
         if correction not in ("holm", "bh"):
-            raise _UserError(f"--correction must be holm or bh, not {correction!r}")
+            raise UserError(f"--correction must be holm or bh, not {correction!r}")
         if len(reports) < 2:
-            raise _UserError("compare needs a baseline and a candidate report")
-        store_ = ReportStore(store or default_store())
+            raise UserError("compare needs a baseline and a candidate report")
+        chosen_store = store or default_store()
         if len(reports) > 2:
             from assay.reports.trend import trend_table
 
             chosen = candidate_model or baseline_model
-            trend = trend_table([load_report(store_.resolve(r)) for r in reports], chosen)
-            out.print(Stacked(trend, keys=2))
+            loaded = [load_report(r, store=chosen_store) for r in reports]
+            out.print(Stacked(trend_table(loaded, chosen), keys=2))
             return
-        loaded = []
-        for reference in reports:
-            folder = store_.resolve(reference)
-            report = load_report(folder, verify_predictions=True)
-            loaded.append((report, pq.read_table(folder / report.predictions.file)))
         policy = ComparePolicy(
             alpha=alpha,
             correction=correction,  # type: ignore[arg-type]
             default_tolerance=tolerance if tolerance is not None else 0.01,
             registry_defaults=tolerance is None,
         )
-        result = compare_reports(
-            loaded[0][0],
-            loaded[0][1],
-            loaded[1][0],
-            loaded[1][1],
+        result = compare_stored(
+            reports[0],
+            reports[1],
+            store=chosen_store,
             policy=policy,
             baseline_model=baseline_model,
             candidate_model=candidate_model,
-            allow_unpaired=unpaired,
+            unpaired=unpaired,
         )
         out.print(comparison_tables(result))
         if output is not None:

@@ -38,3 +38,11 @@ def test_no_import_against_the_flow(folder: str) -> None:
             if any(module == f or module.startswith(f + ".") for f in FORBIDDEN[folder]):
                 offenders.append(f"{path.relative_to(ROOT)} imports {module}")
     assert offenders == []
+
+
+def test_the_root_package_reexports_the_api_lazily() -> None:
+    """``assay/__init__.py`` imports no subsystem (``import assay`` stays light) and names
+    exactly one module to re-export from: the Python API."""
+    init = ROOT / "assay" / "__init__.py"
+    assert not any(m.startswith("assay.") and m != "assay._version" for m in imported_modules(init))
+    assert '_API = "assay.runners.api"' in init.read_text()
