@@ -1,4 +1,4 @@
-"""What the command line prints and writes besides results: its two consoles, one-line
+"""What every command shares: the two consoles, the store and cache options, one-line
 errors with exit codes, quiet libraries, and output paths checked before any work."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -36,6 +36,16 @@ out = Console(highlight=False, markup=False, emoji=False, width=console_width(sy
 err = Console(
     stderr=True, highlight=False, markup=False, emoji=False, width=console_width(sys.stderr)
 )
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="report store folder [default: $ASSAY_STORE or .assay/reports]"),
+]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option("--cache-dir", help="prediction cache [default: $ASSAY_CACHE or .assay/cache]"),
+]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore and skip the cache")]
 
 IGNORE_ALL = "# written by assay: reports and caches, not source\n*\n"
 

@@ -1,0 +1,178 @@
+"""Commands over stored reports: ``compare``, ``tag``, ``history``, ``show``, and
+``metrics`` (the registry)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assay.errors import UserError
+from assay.reports.escaping import terminal
+from assay.reports.tables import Stacked
+from assay.runners.cli_output import StoreOption, exit_codes, out
+
+
+def compare(
+    reports: Annotated[
+        list[str],
+        typer.Argument(
+            help="baseline then candidate (folder, run id, tag or 'latest'); "
+            "three or more: a trend table"
+        ),
+    ],
+    store: StoreOption = None,
+    baseline_model: Annotated[str | None, typer.Option(help="model in the baseline report")] = None,
+    candidate_model: Annotated[
+        str | None, typer.Option(help="model in the candidate report")
+    ] = None,
+    alpha: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.05,
+    correction: Annotated[str, typer.Option(help="holm (family-wise) or bh (FDR)")] = "holm",
+    tolerance: Annotated[
+        float | None,
+        typer.Option(help="absolute tolerance for every metric [default: each metric's own]"),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="write comparison.json and regressed ids")
+    ] = None,
+    unpaired: Annotated[
+        bool, typer.Option(help="compare datasets that differ with unpaired intervals")
+    ] = False,
+) -> None:
+    """Compare two reports example by example and flag (silent) regressions; with more
+    than two, show their overall results side by side."""
+    with exit_codes():
+        from assay.reports.comparison import ComparePolicy
+        from assay.reports.comparison_output import comparison_tables, write_comparison
+        from assay.reports.store import default_store
+        from assay.runners.api import compare as compare_stored
+        from assay.runners.api import load_report
+
+        if correction not in ("holm", "bh"):
+            raise UserError(f"--correction must be holm or bh, not {correction!r}")
+        if len(reports) < 2:
+            raise UserError("compare needs a baseline and a candidate report")
+        chosen_store = store or default_store()
+        if len(reports) > 2:
+            from assay.reports.trend import trend_table
+
+            chosen = candidate_model or baseline_model
+            loaded = [load_report(r, store=chosen_store) for r in reports]
+            out.print(Stacked(trend_table(loaded, chosen), keys=2))
+            return
+        policy = ComparePolicy(
+            alpha=alpha,
+            correction=correction,  # type: ignore[arg-type]
+            default_tolerance=tolerance if tolerance is not None else 0.01,
+            registry_defaults=tolerance is None,
+        )
+        result = compare_stored(
+            reports[0],
+            reports[1],
+            store=chosen_store,
+            policy=policy,
+            baseline_model=baseline_model,
+            candidate_model=candidate_model,
+            unpaired=unpaired,
+        )
+        out.print(comparison_tables(result))
+        if output is not None:
+            write_comparison(result, output)
+            out.print(f"comparison: {output}")
+
+
+def tag(
+    report: Annotated[str, typer.Argument(help="report folder, run id, tag or 'latest'")],
+    name: Annotated[str, typer.Argument(help="the tag, e.g. baseline")],
+    store: StoreOption = None,
+) -> None:
+    """Point a tag, such as baseline, at a report; use it wherever a report is named."""
+    with exit_codes():
+        from assay.reports.store import ReportStore, default_store, tag_report
+
+        folder = tag_report(ReportStore(store or default_store()), report, name)
+        out.print(f"{name} → {folder.name}")
+
+
+def history(
+    suite: Annotated[str, typer.Argument(help="suite name (as in its YAML)")],
+    store: StoreOption = None,
+) -> None:
+    """List the stored runs of a suite with their headline numbers, gate verdicts and tags."""
+    with exit_codes():
+        from assay.errors import UnknownNameError
+        from assay.reports.history import history_table, readable_reports
+        from assay.reports.store import ReportStore, default_store
+
+        reports = ReportStore(store or default_store())
+        readable, unreadable = readable_reports(reports)
+        known = sorted({report.suite.name for _, report in readable})
+        if suite not in known:
+            raise UnknownNameError(f"suite (stored in {reports.root})", suite, known)
+        out.print(Stacked(history_table(reports, suite, readable), keys=2, wrap=("gate", "tags")))
+        if unreadable:
+            names = ", ".join(terminal(p.name) for p in unreadable)
+            out.print(
+                f"skipped {len(unreadable)} unreadable report folder(s): {names}", soft_wrap=True
+            )
+
+
+def metrics() -> None:
+    """List the registered metrics with their direction and range."""
+    from rich import box
+    from rich.table import Table
+
+    from assay.metrics.registry import METRICS
+
+    table = Table(box=box.SIMPLE_HEAD)
+    headers = (
+        "name",
+        "better",
+        "range",
+        "input",
+        "output",
+        "gate tolerance",
+        "aliases",
+        "description",
+    )
+    for header in headers:
+        table.add_column(header)
+    for name, info in METRICS.items():
+        low, high = info.value_range
+        output = "per group" if info.per_group else "per class" if info.per_class else "scalar"
+        if info.needs_groups and not info.per_group:
+            output = "gap over groups" if "difference" in name else "over groups"
+        table.add_row(
+            name,
+            "higher" if info.higher_is_better else "lower",
+            f"[{low:g}, {high:g}]",
+            info.input,
+            output,
+            f"{info.tolerance:.0%} relative"
+            if info.tolerance_is_relative
+            else f"{info.tolerance:g}",
+            ", ".join(info.aliases),
+            info.description,
+        )
+    out.print(Stacked(table, keys=1, wrap=("description", "aliases")))
+
+
+def show(
+    report: Annotated[str, typer.Argument(help="report folder, report.json, run id or 'latest'")],
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report JSON")] = False,
+) -> None:
+    """Print a readable summary of a stored report."""
+    with exit_codes():
+        from assay.reports.render import report_summary
+        from assay.reports.store import ReportStore, default_store, load_report
+
+        folder = ReportStore(store or default_store()).resolve(report)
+        loaded = load_report(folder)
+        if as_json:
+            sys.stdout.write(loaded.model_dump_json(indent=2) + "\n")
+            return
+        out.print(report_summary(loaded))
+        out.print(f"report: {folder}")
