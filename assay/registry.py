@@ -57,3 +57,7 @@ class Registry(Generic[T]):
 
     def items(self) -> list[tuple[str, T]]:
         return sorted(self._entries.items())
+
+    def registered(self) -> list[tuple[str, T]]:
+        """Names and entries in the order they were registered."""
+        return list(self._entries.items())

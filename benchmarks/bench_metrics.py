@@ -33,9 +33,8 @@ from assay.metrics import (
 )
 from assay.metrics.calibration import expected_calibration_error
 from assay.metrics.intervals import bootstrap_intervals
-from assay.metrics.registry import METRICS
+from assay.metrics.registry import METRICS, decompose
 from assay.metrics.resampling import strata_codes
-from assay.metrics.sufficient import decompose
 
 
 def timed(function: Callable[[], object], repeats: int) -> float:

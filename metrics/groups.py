@@ -17,16 +17,13 @@ import numpy as np
 from scipy import sparse
 
 from assay.metrics._checks import check_int_param, encode_groups
-from assay.metrics.registry import METRICS, compute_metric
-from assay.metrics.sufficient import Decomposition, decompose
+from assay.metrics.registry import METRICS, compute_metric, decompose
+from assay.metrics.sufficient import Decomposition
 
 INTERSECTION_SEPARATOR = " & "
 # the named group metrics reported for every sensitive column when a suite lists none
-NAMED_GROUP_METRICS = (
-    "worst_group_accuracy",
-    "demographic_parity_difference",
-    "equalized_odds_difference",
-)
+# the group metrics every sensitive column gets by default, in registration order
+NAMED_GROUP_METRICS = tuple(name for name, info in METRICS.registered() if info.default_for_groups)
 
 
 @dataclass(frozen=True)

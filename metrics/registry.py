@@ -5,13 +5,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
 
 from assay.errors import InvalidInputError
-from assay.metrics import calibration, classification, fairness, smooth_calibration
+from assay.metrics import calibration, classification, fairness, smooth_calibration, sufficient
 from assay.metrics._checks import GroupCodes
+from assay.metrics.sufficient import Decomposition
 from assay.registry import Registry
 
 MetricInput = Literal["labels", "probabilities"]
@@ -34,6 +36,13 @@ class MetricInfo:
     # the change a release gate tolerates by default: absolute, or relative to the baseline
     tolerance: float = 0.01
     tolerance_is_relative: bool = False
+    # per-example statistics and the map from their sums to the value (sufficient.py):
+    # intervals, paired comparison cells and slices all come from it
+    decomposition: Callable[..., Decomposition] | None = None
+    # the value is the rate of correct top-1 predictions: paired changes get McNemar's test
+    top1_rate: bool = False
+    # computed for every sensitive column even when the suite's bias section names none
+    default_for_groups: bool = False
 
     def parameters(self) -> dict[str, inspect.Parameter]:
         """The keyword options a suite may set (everything after the inputs)."""
@@ -54,6 +63,8 @@ for _info in (
         True,
         _UNIT,
         description="fraction of correct top-1 predictions",
+        decomposition=sufficient.accuracy,
+        top1_rate=True,
     ),
     MetricInfo(
         "balanced_accuracy",
@@ -62,6 +73,7 @@ for _info in (
         True,
         _UNIT,
         description="mean recall over the classes present",
+        decomposition=sufficient.balanced_accuracy,
     ),
     MetricInfo(
         "f1_macro",
@@ -70,6 +82,7 @@ for _info in (
         True,
         _UNIT,
         description="unweighted mean of per-class F1",
+        decomposition=sufficient.macro_f1,
     ),
     MetricInfo(
         "f1_micro",
@@ -78,6 +91,8 @@ for _info in (
         True,
         _UNIT,
         description="F1 from global counts (equals accuracy for single-label tasks)",
+        decomposition=sufficient.accuracy,
+        top1_rate=True,
     ),
     MetricInfo(
         "top_k_accuracy",
@@ -86,6 +101,7 @@ for _info in (
         True,
         _UNIT,
         description="true class among the k most probable (k=5)",
+        decomposition=sufficient.top_k_accuracy,
     ),
     MetricInfo(
         "per_class_recall",
@@ -95,6 +111,7 @@ for _info in (
         _UNIT,
         per_class=True,
         description="recall of each class",
+        decomposition=sufficient.per_class_recall,
     ),
     MetricInfo(
         "ece",
@@ -104,6 +121,7 @@ for _info in (
         _UNIT,
         aliases=("expected_calibration_error",),
         description="top-label expected calibration error, 15 equal-width bins",
+        decomposition=sufficient.calibration_error,
     ),
     MetricInfo(
         "adaptive_ece",
@@ -112,6 +130,7 @@ for _info in (
         False,
         _UNIT,
         description="ECE with equal-mass bins",
+        decomposition=partial(sufficient.calibration_error, binning="quantile"),
     ),
     MetricInfo(
         "classwise_ece",
@@ -120,6 +139,7 @@ for _info in (
         False,
         _UNIT,
         description="mean one-vs-rest ECE over classes",
+        decomposition=partial(sufficient.calibration_error, mode="classwise"),
     ),
     MetricInfo(
         "mce",
@@ -130,6 +150,7 @@ for _info in (
         aliases=("maximum_calibration_error",),
         tolerance=0.05,
         description="largest calibration gap over bins",
+        decomposition=partial(sufficient.calibration_error, norm="max"),
     ),
     MetricInfo(
         "debiased_ece",
@@ -139,6 +160,7 @@ for _info in (
         _UNIT,
         aliases=("debiased_calibration_error",),
         description="debiased L2 calibration error (Kumar et al. 2019)",
+        decomposition=sufficient.debiased_calibration_error,
     ),
     MetricInfo(
         "smooth_ece",
@@ -148,6 +170,7 @@ for _info in (
         _UNIT,
         aliases=("smooth_expected_calibration_error",),
         description="kernel-smoothed ECE at its fixed-point bandwidth (Błasiok & Nakkiran 2023)",
+        decomposition=sufficient.smooth_ece,
     ),
     MetricInfo(
         "brier_score",
@@ -156,6 +179,7 @@ for _info in (
         False,
         (0.0, 2.0),
         description="mean squared error of the probabilities",
+        decomposition=sufficient.brier_score,
     ),
     MetricInfo(
         "nll",
@@ -167,6 +191,7 @@ for _info in (
         tolerance=0.05,
         tolerance_is_relative=True,
         description="mean negative log-likelihood of the true class",
+        decomposition=sufficient.nll,
     ),
     MetricInfo(
         "group_accuracy",
@@ -177,6 +202,7 @@ for _info in (
         needs_groups=True,
         per_group=True,
         description="accuracy within each group",
+        decomposition=sufficient.group_accuracy,
     ),
     MetricInfo(
         "worst_group_accuracy",
@@ -186,6 +212,8 @@ for _info in (
         _UNIT,
         needs_groups=True,
         description="lowest per-group accuracy",
+        decomposition=sufficient.worst_group_accuracy,
+        default_for_groups=True,
     ),
     MetricInfo(
         "demographic_parity_difference",
@@ -195,6 +223,8 @@ for _info in (
         _UNIT,
         needs_groups=True,
         description="largest between-group gap in prediction rates",
+        decomposition=sufficient.demographic_parity_difference,
+        default_for_groups=True,
     ),
     MetricInfo(
         "demographic_parity_ratio",
@@ -204,6 +234,7 @@ for _info in (
         _UNIT,
         needs_groups=True,
         description="smallest between-group ratio of prediction rates",
+        decomposition=sufficient.demographic_parity_ratio,
     ),
     MetricInfo(
         "equal_opportunity_difference",
@@ -213,6 +244,7 @@ for _info in (
         _UNIT,
         needs_groups=True,
         description="largest between-group gap in true-positive rate",
+        decomposition=sufficient.equal_opportunity_difference,
     ),
     MetricInfo(
         "equalized_odds_difference",
@@ -222,17 +254,39 @@ for _info in (
         _UNIT,
         needs_groups=True,
         description="largest between-group gap in TPR or FPR",
+        decomposition=sufficient.equalized_odds_difference,
+        default_for_groups=True,
     ),
 ):
     METRICS.add(_info.name, _info, aliases=_info.aliases)
 
 DEFAULT_METRICS: tuple[str, ...] = ("accuracy", "ece", "brier_score", "nll")
-DEFAULT_GROUP_METRICS: tuple[str, ...] = (
-    "group_accuracy",
-    "worst_group_accuracy",
-    "demographic_parity_difference",
-    "equalized_odds_difference",
-)
+
+
+def decompose(
+    name: str,
+    y_true: object,
+    y_prob: object,
+    *,
+    sensitive_features: object = None,
+    params: Mapping[str, Any] | None = None,
+) -> Decomposition | None:
+    """The decomposition of registered metric ``name`` (None for a name the registry does
+    not hold, such as an evaluate module, or a metric without one).
+
+    Example:
+        >>> decompose("accuracy", np.array([0, 1]), np.array([[0.9, 0.1], [0.8, 0.2]])).value()
+        array([0.5])
+    """
+    if name not in METRICS:
+        return None
+    builder = METRICS.get(name).decomposition
+    if builder is None:
+        return None
+    kwargs = dict(params or {})
+    if sensitive_features is not None:
+        kwargs["sensitive_features"] = sensitive_features
+    return builder(y_true, y_prob, **kwargs)
 
 
 def compute_metric(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -461,45 +460,3 @@ def equalized_odds_difference(
         return np.max(np.maximum(_spread(tpr), _spread(fpr)), axis=1)[:, None]
 
     return Decomposition(statistics, finish)
-
-
-DECOMPOSITIONS: dict[str, Callable[..., Decomposition]] = {
-    "accuracy": accuracy,
-    "f1_micro": accuracy,
-    "top_k_accuracy": top_k_accuracy,
-    "balanced_accuracy": balanced_accuracy,
-    "f1_macro": macro_f1,
-    "per_class_recall": per_class_recall,
-    "ece": calibration_error,
-    "adaptive_ece": lambda y, p, **kw: calibration_error(y, p, binning="quantile", **kw),
-    "classwise_ece": lambda y, p, **kw: calibration_error(y, p, mode="classwise", **kw),
-    "mce": lambda y, p, **kw: calibration_error(y, p, norm="max", **kw),
-    "debiased_ece": debiased_calibration_error,
-    "smooth_ece": smooth_ece,
-    "brier_score": brier_score,
-    "nll": nll,
-    "group_accuracy": group_accuracy,
-    "worst_group_accuracy": worst_group_accuracy,
-    "demographic_parity_difference": demographic_parity_difference,
-    "equalized_odds_difference": equalized_odds_difference,
-    "demographic_parity_ratio": demographic_parity_ratio,
-    "equal_opportunity_difference": equal_opportunity_difference,
-}
-
-
-def decompose(
-    name: str,
-    y_true: object,
-    y_prob: object,
-    *,
-    sensitive_features: object = None,
-    params: dict[str, Any] | None = None,
-) -> Decomposition | None:
-    """The decomposition of registered metric ``name``, or None if it has none."""
-    builder = DECOMPOSITIONS.get(name)
-    if builder is None:
-        return None
-    kwargs = dict(params or {})
-    if sensitive_features is not None:
-        kwargs["sensitive_features"] = sensitive_features
-    return builder(y_true, y_prob, **kwargs)

@@ -25,8 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay.errors import InvalidInputError, UnknownNameError
-from assay.metrics.registry import METRICS
-from assay.metrics.sufficient import decompose
+from assay.metrics.registry import METRICS, decompose
 from assay.reports.comparison_types import (
     CellComparison,
     Churn,

@@ -11,7 +11,6 @@ from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS
 
 Verdict = Literal["regression", "improvement", "no_change", "inconclusive"]
-PROPORTIONS = {"accuracy", "f1_micro"}
 DEFAULT_TOLERANCE = 0.01
 
 

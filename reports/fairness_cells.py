@@ -24,8 +24,7 @@ from assay.metrics.groups import (
     by_group_decomposition,
     intersect_groups,
 )
-from assay.metrics.registry import METRICS
-from assay.metrics.sufficient import decompose
+from assay.metrics.registry import METRICS, decompose
 from assay.reports.paired_cells import BlockData, PairedMetric, paired_metric
 from assay.reports.pairing import PairedPredictions, SliceRows, group_members
 from assay.reports.schema import Report

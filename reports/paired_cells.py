@@ -18,9 +18,10 @@ from scipy import sparse
 from scipy.special import bdtr, ndtr
 
 from assay.hashing import seed_from
+from assay.metrics.registry import METRICS
 from assay.metrics.resampled_sums import resampled_sums
 from assay.metrics.sufficient import Decomposition, Finish, hstack_csr
-from assay.reports.comparison_types import PROPORTIONS, CellComparison, Churn, ComparePolicy
+from assay.reports.comparison_types import CellComparison, Churn, ComparePolicy
 from assay.reports.pairing import PairedPredictions, SliceRows
 
 
@@ -149,7 +150,7 @@ def _cell(
     delta, baseline = values  # (candidate − baseline, baseline)
     low, high, p_value = bootstrap_test(delta, draws, policy.alpha)
     method = "paired bootstrap"
-    if name in PROPORTIONS:
+    if name in METRICS and METRICS.get(name).top1_rate:
         p_value, method = mcnemar(data), "exact McNemar"
     return CellComparison(
         dataset=dataset,

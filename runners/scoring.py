@@ -29,9 +29,9 @@ from assay.metrics.groups import (
     intersect_groups,
 )
 from assay.metrics.intervals import Interval, bootstrap_intervals
-from assay.metrics.registry import METRICS, compute_metric
+from assay.metrics.registry import METRICS, compute_metric, decompose
 from assay.metrics.resampling import strata_codes
-from assay.metrics.sufficient import Decomposition, decompose
+from assay.metrics.sufficient import Decomposition
 from assay.reports.schema import Result
 from assay.runners.evaluate_metrics import compute_evaluate_metric
 from assay.suites.data import LoadedDataset

@@ -8,8 +8,9 @@ import pytest
 from scipy import stats
 
 from assay.metrics.intervals import bootstrap_intervals, wilson_interval
+from assay.metrics.registry import decompose
 from assay.metrics.resampling import resample_counts, strata_codes
-from assay.metrics.sufficient import accuracy, brier_score, decompose, nll
+from assay.metrics.sufficient import accuracy, brier_score, nll
 
 
 @pytest.mark.parametrize(("successes", "trials"), [(0, 10), (3, 10), (10, 10), (517, 1000)])

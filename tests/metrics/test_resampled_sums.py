@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from assay.metrics.registry import decompose
 from assay.metrics.resampled_sums import _gram, moments_of, resampled_sums, split_rows
-from assay.metrics.sufficient import decompose
 from assay.reports.paired_cells import paired_metric
 
 METRICS = ("accuracy", "ece", "brier_score", "nll", "balanced_accuracy")
