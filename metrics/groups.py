@@ -17,8 +17,8 @@ import numpy as np
 from scipy import sparse
 
 from assay.metrics._checks import check_int_param, encode_groups
+from assay.metrics.decomposition import Decomposition
 from assay.metrics.registry import METRICS, compute_metric, decompose
-from assay.metrics.sufficient import Decomposition
 
 INTERSECTION_SEPARATOR = " & "
 # the named group metrics reported for every sensitive column when a suite lists none

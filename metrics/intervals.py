@@ -17,8 +17,8 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from assay.metrics._checks import param_error
+from assay.metrics.decomposition import Decomposition
 from assay.metrics.resampling import chunk_plan, draw_counts
-from assay.metrics.sufficient import Decomposition
 
 Method = Literal["percentile", "bca"]
 METHODS = ("percentile", "bca")

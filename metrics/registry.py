@@ -13,7 +13,7 @@ import numpy as np
 from assay.errors import InvalidInputError
 from assay.metrics import calibration, classification, fairness, smooth_calibration, sufficient
 from assay.metrics._checks import GroupCodes
-from assay.metrics.sufficient import Decomposition
+from assay.metrics.decomposition import Decomposition
 from assay.registry import Registry
 
 MetricInput = Literal["labels", "probabilities"]

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from assay.metrics.sufficient import row_width
+from assay.metrics.decomposition import row_width
 
 EXACT_BELOW = 20_000
 LINDEBERG = 100

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import sparse
 
 from assay.metrics._checks import check_labels, check_same_length
-from assay.metrics.sufficient import Decomposition
+from assay.metrics.decomposition import Decomposition
 
 
 def accuracy_drop(clean_correct: object, shifted_correct: object) -> float:

@@ -18,9 +18,9 @@ from scipy import sparse
 from scipy.special import bdtr, ndtr
 
 from assay.hashing import seed_from
+from assay.metrics.decomposition import Decomposition, Finish, hstack_csr
 from assay.metrics.registry import METRICS
 from assay.metrics.resampled_sums import resampled_sums
-from assay.metrics.sufficient import Decomposition, Finish, hstack_csr
 from assay.reports.comparison_types import CellComparison, Churn, ComparePolicy
 from assay.reports.pairing import PairedPredictions, SliceRows
 

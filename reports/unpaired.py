@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from assay.hashing import seed_from
+from assay.metrics.decomposition import Decomposition
 from assay.metrics.registry import decompose
 from assay.metrics.resampled_sums import resampled_sums
-from assay.metrics.sufficient import Decomposition
 from assay.reports.comparison_types import CellComparison, ComparePolicy
 from assay.reports.paired_cells import bootstrap_test
 from assay.reports.pairing import group_members

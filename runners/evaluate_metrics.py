@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from assay.errors import UserError
-from assay.suites.schema import MetricSpec
+from assay.suites.policy_schema import MetricSpec
 
 
 @lru_cache(maxsize=32)

@@ -11,7 +11,8 @@ from assay.reports.comparison import ComparePolicy, compare_reports
 from assay.reports.gate_rules import GateOutcome, GateRules, evaluate_gate
 from assay.reports.store import ReportStore, load_report
 from assay.runners.run import RunOutput
-from assay.suites.schema import GateSpec, RelativeTolerance, Suite
+from assay.suites.policy_schema import GateSpec, RelativeTolerance
+from assay.suites.schema import Suite
 
 
 @dataclass(frozen=True)

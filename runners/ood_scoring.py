@@ -15,7 +15,7 @@ from assay.metrics.intervals import Interval
 from assay.reports.schema import Result
 from assay.runners.scoring import interval_fields
 from assay.suites.data import LoadedDataset
-from assay.suites.schema import IntervalSpec
+from assay.suites.policy_schema import IntervalSpec
 
 RANK_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
     "aupr_in": ood.aupr_in,

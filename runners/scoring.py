@@ -21,6 +21,7 @@ import numpy as np
 
 from assay.hashing import seed_from
 from assay.metrics import GroupCodes, group_codes
+from assay.metrics.decomposition import Decomposition
 from assay.metrics.groups import (
     AGGREGATES,
     NAMED_GROUP_METRICS,
@@ -31,11 +32,10 @@ from assay.metrics.groups import (
 from assay.metrics.intervals import Interval, bootstrap_intervals
 from assay.metrics.registry import METRICS, compute_metric, decompose
 from assay.metrics.resampling import strata_codes
-from assay.metrics.sufficient import Decomposition
 from assay.reports.schema import Result
 from assay.runners.evaluate_metrics import compute_evaluate_metric
 from assay.suites.data import LoadedDataset
-from assay.suites.schema import BiasSpec, IntervalSpec, MetricSpec
+from assay.suites.policy_schema import BiasSpec, IntervalSpec, MetricSpec
 
 
 @dataclass(frozen=True)

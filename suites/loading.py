@@ -16,10 +16,10 @@ from assay.hashing import canonical_json
 from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS, check_metric_params
 from assay.suites.attacks import ATTACKS
+from assay.suites.policy_schema import MetricSpec
 from assay.suites.schema import (
     DatasetSpec,
     FileSource,
-    MetricSpec,
     SklearnModelSpec,
     SklearnSource,
     Suite,

@@ -8,24 +8,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from assay.suites.policy_schema import (
+    BiasSpec,
+    GateSpec,
+    IntervalSpec,
+    MetricSpec,
+    RobustnessSpec,
+    metric_shorthand,
+)
+from assay.suites.spec_base import Params, Spec
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=100)]
 ImportPath = Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")]
-Params = dict[str, Any]
-MAX_RESAMPLES = 100_000
 DatasetKind = Literal["in_distribution", "shifted", "adversarial", "ood"]
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
 
 # --- data sources -------------------------------------------------------------------------
 
 
-class HubSource(_Spec):
+class HubSource(Spec):
     """A dataset on the Hugging Face Hub (needs network unless already cached)."""
 
     type: Literal["hub"]
@@ -35,7 +39,7 @@ class HubSource(_Spec):
     revision: str | None = Field(None, description="git revision; pin it for reproducibility")
 
 
-class FileSource(_Spec):
+class FileSource(Spec):
     """A local CSV, JSON (lines) or Parquet file; relative paths start at the suite file."""
 
     type: Literal["file"]
@@ -45,7 +49,7 @@ class FileSource(_Spec):
     )
 
 
-class SklearnSource(_Spec):
+class SklearnSource(Spec):
     """One of scikit-learn's bundled datasets (offline), e.g. ``load_digits``."""
 
     type: Literal["sklearn"]
@@ -53,7 +57,7 @@ class SklearnSource(_Spec):
     params: Params = Field(default_factory=dict)
 
 
-class PythonSource(_Spec):
+class PythonSource(Spec):
     """``module:function`` returning a ``datasets.Dataset`` or a ``pandas.DataFrame``."""
 
     type: Literal["python"]
@@ -66,7 +70,7 @@ Source = Annotated[
 ]
 
 
-class Partition(_Spec):
+class Partition(Spec):
     """Keep one side of a seeded random split (the other side is for training)."""
 
     test_fraction: float = Field(gt=0.0, lt=1.0)
@@ -74,7 +78,7 @@ class Partition(_Spec):
     use: Literal["train", "test"] = "test"
 
 
-class Transform(_Spec):
+class Transform(Spec):
     """A registered shift or attack with its parameters."""
 
     name: str
@@ -87,7 +91,7 @@ class Attack(Transform):
     surrogate: str | None = None
 
 
-class DatasetSpec(_Spec):
+class DatasetSpec(Spec):
     """One evaluation set: loaded from a source, or derived ``from`` another by a transform."""
 
     name: Name
@@ -198,7 +202,7 @@ class DatasetSpec(_Spec):
 # --- models ---------------------------------------------------------------------------------
 
 
-class _ModelBase(_Spec):
+class _ModelBase(Spec):
     name: Name
     batch_size: int | None = Field(None, ge=1, description="default: the suite's batch_size")
 
@@ -240,144 +244,11 @@ ModelSpec = Annotated[
 ]
 
 
-class MetricSpec(_Spec):
-    """A registered metric and its keyword options, or an ``evaluate`` module."""
-
-    name: str
-    params: Params = Field(default_factory=dict)
-    evaluate: str | None = Field(
-        None, description="an evaluate module: a local folder (relative to the suite) or a Hub id"
-    )
-    input: Literal["labels", "probabilities"] = Field(
-        "labels", description="what an evaluate module takes as predictions"
-    )
-    higher_is_better: bool | None = Field(None, description="direction of an evaluate module")
-
-
-class IntervalSpec(_Spec):
-    """Confidence intervals for every scalar result."""
-
-    method: Literal["bca", "percentile", "none"] = "bca"
-    n_resamples: int = Field(
-        1000,
-        ge=100,
-        le=MAX_RESAMPLES,
-        description="bootstrap resamples; at most 100,000, which keeps each resampled "
-        "statistic under 1 MB and the count chunks at 32 MB",
-    )
-    level: float = Field(0.95, gt=0.0, lt=1.0)
-    closed_form: bool = Field(True, description="Wilson intervals for accuracy-like proportions")
-
-
-def _metric_shorthand(value: Any) -> Any:
-    """Allow ``metrics: [accuracy, {name: ece, params: {n_bins: 10}}]``."""
-    if isinstance(value, list):
-        return [{"name": v} if isinstance(v, str) else v for v in value]
-    return value
-
-
-class BiasSpec(_Spec):
-    """How results are disaggregated by each sensitive column (and intersections of them)."""
-
-    metrics: list[MetricSpec] = Field(
-        default_factory=lambda: [MetricSpec(name="accuracy"), MetricSpec(name="ece")],
-        description="scalar metrics per group, with their difference, ratio and worst group",
-    )
-    min_group_size: int = Field(
-        30, ge=1, description="smaller groups are reported as too small and left out of gaps"
-    )
-    intersections: list[list[str]] = Field(
-        default_factory=list, description="lists of two or more sensitive columns to cross"
-    )
-
-    _shorthand = field_validator("metrics", mode="before")(
-        classmethod(lambda cls, value: _metric_shorthand(value))
-    )
-
-    @field_validator("intersections")
-    @classmethod
-    def _at_least_two(cls, value: list[list[str]]) -> list[list[str]]:
-        for columns in value:
-            if len(columns) < 2 or len(set(columns)) != len(columns):
-                raise ValueError("each intersection names two or more different columns")
-        return value
-
-
-class BaselineFit(_Spec):
-    """A declared fit of shifted accuracy on clean accuracy (Taori et al. 2020)."""
-
-    slope: float
-    intercept: float
-    scale: Literal["logit", "linear"] = "logit"
-
-
-class RobustnessSpec(_Spec):
-    """Summaries of clean → shifted/adversarial loss, paired by example id."""
-
-    reference_model: str | None = Field(
-        None, description="model whose corruption errors normalise the mCE (unnormalised if unset)"
-    )
-    baseline_fit: BaselineFit | None = Field(
-        None, description="fit for effective robustness; off when unset"
-    )
-
-
-class RelativeTolerance(_Spec):
-    """A tolerance as a share of the baseline value."""
-
-    relative: float = Field(gt=0.0)
-
-
-class CellFilter(_Spec):
-    """Which cells fail the gate when they regress (unset: all)."""
-
-    datasets: list[str] | None = None
-    metrics: list[str] | None = None
-    slices: list[str] | None = Field(None, description="slice columns; 'overall' for no slice")
-
-
-class HeadlineSpec(_Spec):
-    dataset: str
-    metric: str = "accuracy"
-
-
-class GateSpec(_Spec):
-    """The release gate: how a candidate run is judged against a baseline report."""
-
-    model: str | None = Field(None, description="the candidate model (default: the first)")
-    baseline_model: str | None = Field(None, description="its name in the baseline report")
-    headline: HeadlineSpec | None = Field(
-        None, description="default: accuracy on the first in_distribution dataset"
-    )
-    alpha: float = Field(0.05, gt=0.0, lt=1.0)
-    correction: Literal["holm", "bh"] = "holm"
-    default_tolerance: float = Field(
-        0.01, ge=0.0, description="for every metric not listed; unset: each metric's own default"
-    )
-    tolerance: dict[str, float | RelativeTolerance] = Field(
-        default_factory=dict, description="per metric: absolute, or {relative: share}"
-    )
-    min_examples: int = Field(30, ge=1, description="smaller slices are reported, not tested")
-    negative_flip_budget: float | None = Field(
-        None,
-        ge=0.0,
-        le=1.0,
-        description="most share of a dataset's examples the baseline got right and the "
-        "candidate gets wrong",
-    )
-    must_not_regress: CellFilter = Field(default_factory=CellFilter)
-    strict: bool = Field(False, description="inconclusive cells fail the gate too")
-    unpaired: bool = Field(
-        False, description="compare datasets that differ from the baseline with unpaired intervals"
-    )
-    n_resamples: int = Field(1000, ge=100, le=MAX_RESAMPLES)
-
-
 def _default_metrics() -> list[MetricSpec]:
     return [MetricSpec(name=n) for n in ("accuracy", "ece", "brier_score", "nll")]
 
 
-class Suite(_Spec):
+class Suite(Spec):
     """A whole evaluation: models × datasets → metrics."""
 
     name: Name
@@ -404,7 +275,7 @@ class Suite(_Spec):
     @field_validator("metrics", mode="before")
     @classmethod
     def _metrics_shorthand(cls, value: Any) -> Any:
-        return _metric_shorthand(value)
+        return metric_shorthand(value)
 
     def dataset(self, name: str) -> DatasetSpec:
         return next(d for d in self.datasets if d.name == name)
