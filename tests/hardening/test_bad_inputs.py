@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from assay.runners.cli import main
-from tests.hardening.cases import ALL_CASES, Case, make_workspace, write_suite
+from tests.hardening.cases import ALL_CASES
+from tests.hardening.workspace import Case, make_workspace, write_suite
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import pandas as pd
 from assay.runners.run import run_suite
 from assay.runners.scoring import EXCLUDED_ESTIMATE_NOTE
 from assay.suites.loading import load_suite
-from tests.hardening.cases import write_suite
 from tests.hardening.hostile_models import RandomConfidence
+from tests.hardening.workspace import write_suite
 
 
 def _twin_groups(folder: Path, n_per_group: int = 600) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from assay.reports.store import ReportStore, load_report
 from assay.runners.cli import main
-from tests.hardening.cases import make_workspace, write_suite
+from tests.hardening.workspace import make_workspace, write_suite
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
