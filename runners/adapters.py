@@ -7,6 +7,7 @@ fingerprint: a hash of its weights or file bytes plus its configuration.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -25,7 +26,13 @@ PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 
 @runtime_checkable
 class ModelAdapter(Protocol):
-    """What the runner needs from a model."""
+    """Everything the runner needs from every model.
+
+    ``fingerprint`` covers whatever can change the model's outputs (it keys the prediction
+    cache); ``classes`` names the output columns when the model knows them (they are matched
+    to the dataset's classes by name), else None. A model may also offer the optional
+    capabilities below; the runner asks for them by these protocols and nothing else.
+    """
 
     name: str
     fingerprint: str
@@ -38,8 +45,28 @@ class ModelAdapter(Protocol):
 
 
 @runtime_checkable
+class BatchedModel(Protocol):
+    """Optional: predicts a whole N×D array in batches itself, into one preallocated
+    output (faster than the runner's generic loop over ``predict_proba``)."""
+
+    def predict_batches(
+        self, inputs: np.ndarray, batch_size: int, on_batch: Callable[[int], None]
+    ) -> np.ndarray: ...
+
+
+@runtime_checkable
+class LogitModel(Protocol):
+    """Optional: gives raw logits (for energy-based OOD scores) when ``gives_logits``."""
+
+    @property
+    def gives_logits(self) -> bool: ...
+
+    def predict_logits(self, inputs: np.ndarray, batch_size: int) -> np.ndarray: ...
+
+
+@runtime_checkable
 class GradientModel(Protocol):
-    """A model that can give d loss / d input, which white-box attacks need."""
+    """Optional: gives d loss / d input, which white-box attacks need."""
 
     def loss_gradient(self, features: np.ndarray, labels: np.ndarray) -> np.ndarray: ...
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from assay.errors import InvalidInputError, UserError
-from assay.runners.adapters import GradientModel, ModelAdapter
+from assay.runners.adapters import BatchedModel, GradientModel, ModelAdapter
 from assay.suites.attacks import ATTACKS
 from assay.suites.data import LoadedDataset
 from assay.suites.features import FeatureBlock
@@ -31,7 +31,7 @@ def predict_batched(
         >>> predict_batched(model, np.zeros((5, 2), np.float32), batch_size=2).shape
         (5, 4)
     """
-    if isinstance(inputs, np.ndarray) and hasattr(adapter, "predict_batches"):
+    if isinstance(inputs, np.ndarray) and isinstance(adapter, BatchedModel):
         return _as_probabilities(
             adapter, adapter.predict_batches(inputs, batch_size, on_batch), len(inputs)
         )

@@ -31,7 +31,7 @@ from assay.reports.schema import (
     Result,
     SuiteRecord,
 )
-from assay.runners.adapters import ModelAdapter, load_model
+from assay.runners.adapters import LogitModel, ModelAdapter, load_model
 from assay.runners.cache import PredictionCache, cell_cache_key
 from assay.runners.executors import Executor, LocalExecutor
 from assay.runners.inference import (
@@ -189,7 +189,8 @@ class SuiteRun:
                 max_softmax_score(merged[(model, dataset.name)]),
             )
         }
-        if getattr(self.models[model], "gives_logits", False):
+        adapter = self.models[model]
+        if isinstance(adapter, LogitModel) and adapter.gives_logits:
             scores["energy"] = (
                 negative_energy_score(self._logits(model, reference)),
                 negative_energy_score(self._logits(model, dataset)),
@@ -211,7 +212,8 @@ class SuiteRun:
         if cached is not None:
             return cached
         inputs = model_inputs(adapter, dataset.features)
-        logits = adapter.predict_logits(inputs, self._batch_size(model))  # type: ignore[attr-defined]
+        assert isinstance(adapter, LogitModel)
+        logits = adapter.predict_logits(inputs, self._batch_size(model))
         if self.cache:
             self.cache.put(key, logits)
         return logits
