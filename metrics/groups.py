@@ -21,9 +21,17 @@ from assay.metrics.decomposition import Decomposition
 from assay.metrics.registry import METRICS, compute_metric, decompose
 
 INTERSECTION_SEPARATOR = " & "
-# the named group metrics reported for every sensitive column when a suite lists none
-# the group metrics every sensitive column gets by default, in registration order
-NAMED_GROUP_METRICS = tuple(name for name, info in METRICS.registered() if info.default_for_groups)
+
+
+def named_group_metrics() -> tuple[str, ...]:
+    """The group metrics every sensitive column gets when a suite names none, in
+    registration order (read at call time, so plugins load only when needed).
+
+    Example:
+        >>> named_group_metrics()[0]
+        'worst_group_accuracy'
+    """
+    return tuple(name for name, info in METRICS.registered() if info.default_for_groups)
 
 
 @dataclass(frozen=True)

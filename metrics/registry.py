@@ -51,7 +51,7 @@ class MetricInfo:
         return {n: p for n, p in signature.parameters.items() if n not in fixed}
 
 
-METRICS: Registry[MetricInfo] = Registry("metric")
+METRICS: Registry[MetricInfo] = Registry("metric", entry_points="assay.metrics")
 
 
 _UNIT = (0.0, 1.0)

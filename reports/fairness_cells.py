@@ -20,9 +20,9 @@ import pandas as pd
 from assay.metrics._checks import GroupCodes
 from assay.metrics.groups import (
     AGGREGATES,
-    NAMED_GROUP_METRICS,
     by_group_decomposition,
     intersect_groups,
+    named_group_metrics,
 )
 from assay.metrics.registry import METRICS, decompose
 from assay.reports.paired_cells import BlockData, PairedMetric, paired_metric
@@ -62,7 +62,7 @@ def fairness_plan(report: Report, dataset: str) -> FairnessPlan:
         (m["name"], m.get("params") or {})
         for m in report.metrics
         if m["name"] in METRICS and _named_group_metric(m["name"])
-    ] or [(name, {}) for name in NAMED_GROUP_METRICS]
+    ] or [(name, {}) for name in named_group_metrics()]
     return FairnessPlan(
         columns=columns,
         bias_metrics=[

@@ -54,6 +54,7 @@ app.command()(cli_reports.tag)
 app.command()(cli_reports.history)
 app.command()(cli_reports.metrics)
 app.command()(cli_reports.show)
+app.command()(cli_reports.plugins)
 
 
 def main() -> None:

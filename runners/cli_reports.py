@@ -176,3 +176,30 @@ def show(
             return
         out.print(report_summary(loaded))
         out.print(f"report: {folder}")
+
+
+def plugins() -> None:
+    """List the metrics, shifts and attacks that installed plugins add (entry points in
+    the groups assay.metrics, assay.shifts and assay.attacks)."""
+    with exit_codes():
+        from rich import box
+        from rich.table import Table
+
+        from assay.metrics.registry import METRICS
+        from assay.suites.attacks import ATTACKS
+        from assay.suites.shifts import SHIFTS
+
+        table = Table(box=box.SIMPLE_HEAD)
+        for header in ("kind", "name", "from"):
+            table.add_column(header)
+        for registry in (METRICS, SHIFTS, ATTACKS):
+            registry.load_plugins()
+            for name, source in sorted(registry.plugins.items()):
+                table.add_row(registry.kind, name, source)
+        if not table.row_count:
+            out.print(
+                "no plugins installed (entry-point groups: assay.metrics, assay.shifts, "
+                "assay.attacks)"
+            )
+            return
+        out.print(Stacked(table, keys=2))

@@ -22,6 +22,7 @@ from assay.reports.schema import MEAN_CORRUPTION_ERROR, Result
 from assay.runners.scoring import interval_fields
 from assay.suites.data import LoadedDataset
 from assay.suites.schema import Suite, Transform
+from assay.suites.shifts import SHIFTS
 
 SUMMARY_KIND = "robustness"
 
@@ -96,22 +97,24 @@ def _corruptions(
     for name, dataset in datasets.items():
         transform = dataset.transform
         if dataset.kind == "shifted" and dataset.derived_from == parent and transform is not None:
-            severity = int(transform.params.get("severity", 1))
+            severity = SHIFTS.get(transform.name).severity_of(transform.params)
             errors[corruption_name(transform)][severity] = float(1.0 - correct[name].mean())
     return [CorruptionErrors(c, e) for c, e in sorted(errors.items())]
 
 
 def corruption_name(transform: Transform) -> str:
-    """A shift without its severity: sets that differ in other params are different
-    corruptions, so no two shifted sets can fall on one (corruption, severity) slot.
+    """A shift without its severity parameter (the one its registry entry declares): sets
+    that differ in other params are different corruptions, so no two shifted sets can fall
+    on one (corruption, severity) slot.
 
     Example:
         >>> corruption_name(Transform(name="gaussian_noise", params={"severity": 3}))
         'gaussian_noise'
-        >>> corruption_name(Transform(name="blur", params={"severity": 1, "radius": 2}))
-        'blur(radius=2)'
+        >>> corruption_name(Transform(name="gaussian_noise", params={"scale": "global"}))
+        "gaussian_noise(scale='global')"
     """
-    rest = {k: v for k, v in sorted(transform.params.items()) if k != "severity"}
+    severity = SHIFTS.get(transform.name).severity
+    rest = {k: v for k, v in sorted(transform.params.items()) if k != severity}
     if not rest:
         return transform.name
     return f"{transform.name}({', '.join(f'{k}={v!r}' for k, v in rest.items())})"

@@ -24,10 +24,10 @@ from assay.metrics import GroupCodes, group_codes
 from assay.metrics.decomposition import Decomposition
 from assay.metrics.groups import (
     AGGREGATES,
-    NAMED_GROUP_METRICS,
     by_group,
     by_group_decomposition,
     intersect_groups,
+    named_group_metrics,
 )
 from assay.metrics.intervals import Interval, bootstrap_intervals
 from assay.metrics.registry import METRICS, compute_metric, decompose
@@ -73,7 +73,7 @@ def score_predictions(
     scalar = [m for m in metrics if _kind(m) == "scalar"]
     per_class = [m for m in metrics if _kind(m) == "per_class"]
     named = [m for m in metrics if _kind(m) == "groups"] or [
-        MetricSpec(name=n) for n in NAMED_GROUP_METRICS
+        MetricSpec(name=n) for n in named_group_metrics()
     ]
     scorer = _Scorer(model, dataset, probabilities, intervals or IntervalSpec(), seed)
     results = scorer.scalar_block([*scalar, *per_class], rows=None, column=None, group=None)

@@ -7,12 +7,15 @@ deep-learning framework.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import wraps
+from typing import Any
 
 import numpy as np
 
 from assay.errors import InvalidInputError
+from assay.params import Param, check_params
 from assay.registry import Registry
 
 GradientFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -20,14 +23,61 @@ GradientFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 @dataclass(frozen=True)
 class AttackInfo:
+    """A registered attack: the function, its declared parameters and the feature column
+    kinds it perturbs. Every attack here needs the model's input gradient."""
+
     name: str
     function: Callable[..., np.ndarray]
     description: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+    column_kinds: frozenset[str] = frozenset({"numeric"})
+
+    def check(self, params: Mapping[str, Any]) -> None:
+        """Refuse params this attack does not declare, or values outside their range."""
+        check_params(f"attack {self.name!r}", self.params, params)
 
 
-ATTACKS: Registry[AttackInfo] = Registry("attack")
+AttackFunction = Callable[..., np.ndarray]
 
 
+def register_attack(
+    name: str,
+    *,
+    description: str,
+    params: Mapping[str, Param],
+    column_kinds: frozenset[str] = frozenset({"numeric"}),
+) -> Callable[[AttackFunction], AttackFunction]:
+    """Declare and register an attack: the decorated function checks its params on every
+    call and is entered in :data:`ATTACKS` under ``name``."""
+
+    def decorate(function: AttackFunction) -> AttackFunction:
+        info = AttackInfo(name, function, description, params, column_kinds)
+
+        @wraps(function)
+        def checked(
+            features: np.ndarray, labels: np.ndarray, *, gradient: GradientFunction, **given: Any
+        ) -> np.ndarray:
+            info.check(given)
+            return function(features, labels, gradient=gradient, **given)
+
+        ATTACKS.add(name, replace(info, function=checked))
+        return checked
+
+    return decorate
+
+
+ATTACKS: Registry[AttackInfo] = Registry("attack", entry_points="assay.attacks")
+
+
+@register_attack(
+    "fgsm",
+    description="fast gradient sign method (white-box, L∞)",
+    params={
+        "eps": Param("number", low=0, low_open=True, description="step, in feature units"),
+        "clip_min": Param("number", default=None, nullable=True),
+        "clip_max": Param("number", default=None, nullable=True),
+    },
+)
 def fgsm(
     features: np.ndarray,
     labels: np.ndarray,
@@ -47,10 +97,6 @@ def fgsm(
         >>> fgsm(np.array([[0.5, 0.5]]), np.array([0]), gradient=grad, eps=0.1).tolist()
         [[0.6, 0.4]]
     """
-    if isinstance(eps, bool) or not isinstance(eps, int | float) or eps <= 0:
-        raise InvalidInputError(
-            f"The 'eps' parameter of fgsm must be a number > 0. Got {eps!r} instead."
-        )
     if clip_min is not None and clip_max is not None and clip_min >= clip_max:
         raise InvalidInputError(
             f"The 'clip_min' parameter of fgsm must be below clip_max. Got {clip_min!r} instead."
@@ -61,6 +107,3 @@ def fgsm(
     if clip_min is not None or clip_max is not None:
         adversarial = np.clip(adversarial, clip_min, clip_max)
     return adversarial
-
-
-ATTACKS.add("fgsm", AttackInfo("fgsm", fgsm, "fast gradient sign method (white-box, L∞)"))

@@ -15,7 +15,8 @@ from assay.errors import ConfigError, InvalidInputError, UnknownNameError, UserE
 from assay.hashing import canonical_json
 from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS, check_metric_params
-from assay.suites.attacks import ATTACKS
+from assay.registry import Registry
+from assay.suites.attacks import ATTACKS, AttackInfo
 from assay.suites.policy_schema import MetricSpec
 from assay.suites.schema import (
     DatasetSpec,
@@ -25,9 +26,8 @@ from assay.suites.schema import (
     Suite,
     TorchModelSpec,
 )
-from assay.suites.shifts import SHIFTS
+from assay.suites.shifts import SHIFTS, ShiftInfo
 from assay.suites.sources import SKLEARN_LOADERS, resolve_path
-from assay.suites.validation_probe import check_transform_params
 from assay.suites.yaml_reading import load_suite_yaml
 
 
@@ -360,10 +360,11 @@ def _check_parent(suite: Suite, spec: DatasetSpec, key: tuple[str, int]) -> None
 
 
 def _check_transform(kind: str, name: str, params: dict[str, Any], key: tuple) -> None:
-    registry = SHIFTS if kind == "shift" else ATTACKS
+    """A registered shift or attack, and params its entry declares."""
+    registry: Registry[ShiftInfo] | Registry[AttackInfo] = SHIFTS if kind == "shift" else ATTACKS
     if name not in registry:
         raise UnknownNameError(kind, name, registry.names(), key_path=(*key, "name"))
     try:
-        check_transform_params(kind, name, params)
+        registry.get(name).check(params)
     except InvalidInputError as error:
         raise ConfigError(str(error), key_path=(*key, "params"), value=params) from None

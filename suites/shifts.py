@@ -2,18 +2,21 @@
 
 Each shift is ``f(features, *, example_keys, seed, **params) -> features`` over an N×D float
 matrix; ``example_keys`` are the uint64 hashes of the example ids, so shifted example i is
-always derived from clean example i the same way.
+always derived from clean example i the same way. Its registry entry declares its
+parameters (checked when a suite loads), which one is the severity (for the mean
+corruption error), and the kinds of feature column it acts on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import wraps
+from typing import Any, Literal
 
 import numpy as np
 
-from assay.errors import InvalidInputError
+from assay.params import Param, check_params
 from assay.registry import Registry
 from assay.suites.randomness import per_example_normal
 
@@ -22,18 +25,70 @@ ShiftFunction = Callable[..., np.ndarray]
 
 @dataclass(frozen=True)
 class ShiftInfo:
+    """A registered shift: the function and what the rest of assay needs to know of it."""
+
     name: str
     function: ShiftFunction
     description: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+    severity: str | None = None  # the parameter that orders severity levels, if any
+    column_kinds: frozenset[str] = frozenset({"numeric"})
+
+    def check(self, params: Mapping[str, Any]) -> None:
+        """Refuse params this shift does not declare, or values outside their range."""
+        check_params(f"shift {self.name!r}", self.params, params)
+
+    def severity_of(self, params: Mapping[str, Any]) -> int:
+        """The severity level ``params`` ask for (1 for a shift without levels)."""
+        if self.severity is None:
+            return 1
+        return int(params.get(self.severity, self.params[self.severity].default))
 
 
-SHIFTS: Registry[ShiftInfo] = Registry("shift")
+def register_shift(
+    name: str,
+    *,
+    description: str,
+    params: Mapping[str, Param],
+    severity: str | None = None,
+    column_kinds: frozenset[str] = frozenset({"numeric"}),
+) -> Callable[[ShiftFunction], ShiftFunction]:
+    """Declare and register a shift: the decorated function checks its params on every
+    call (from a suite or from Python) and is entered in :data:`SHIFTS` under ``name``."""
+
+    def decorate(function: ShiftFunction) -> ShiftFunction:
+        info = ShiftInfo(name, function, description, params, severity, column_kinds)
+
+        @wraps(function)
+        def checked(
+            features: np.ndarray, *, example_keys: np.ndarray, seed: int, **given: Any
+        ) -> np.ndarray:
+            info.check(given)
+            return function(features, example_keys=example_keys, seed=seed, **given)
+
+        SHIFTS.add(name, replace(info, function=checked))
+        return checked
+
+    return decorate
+
+
+SHIFTS: Registry[ShiftInfo] = Registry("shift", entry_points="assay.shifts")
 
 # Noise standard deviation per severity, as a multiple of the feature's standard deviation
 # (the ladder of Hendrycks & Dietterich 2019, rescaled from [0, 1] pixels to feature spread).
 GAUSSIAN_NOISE_SCALES = (0.2, 0.35, 0.5, 0.7, 1.0)
 
 
+@register_shift(
+    "gaussian_noise",
+    description="additive Gaussian noise, severity 1-5",
+    params={
+        "severity": Param("int", default=1, low=1, high=5, description="1 (mild) to 5"),
+        "scale": Param("str", default="column", choices=("column", "global")),
+        "clip": Param("bool", default=True, description="stay in the clean data's range"),
+    },
+    severity="severity",
+)
 def gaussian_noise(
     features: np.ndarray,
     *,
@@ -56,16 +111,6 @@ def gaussian_noise(
         >>> y.shape, bool(np.all((y >= 0) & (y <= 3)))
         ((2, 2), True)
     """
-    if isinstance(severity, bool) or not isinstance(severity, int) or not 1 <= severity <= 5:
-        raise InvalidInputError(
-            f"The 'severity' parameter of gaussian_noise must be an int in [1, 5]. "
-            f"Got {severity!r} instead."
-        )
-    if scale not in ("column", "global"):
-        raise InvalidInputError(
-            f"The 'scale' parameter of gaussian_noise must be 'column' or 'global'. "
-            f"Got {scale!r} instead."
-        )
     clean = np.asarray(features, dtype=np.float64)
     axis = 0 if scale == "column" else None
     spread = clean.std(axis=axis)
@@ -74,9 +119,3 @@ def gaussian_noise(
     if clip:
         noisy = np.clip(noisy, clean.min(axis=axis), clean.max(axis=axis))
     return noisy
-
-
-SHIFTS.add(
-    "gaussian_noise",
-    ShiftInfo("gaussian_noise", gaussian_noise, "additive Gaussian noise, severity 1-5"),
-)

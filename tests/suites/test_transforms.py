@@ -53,7 +53,7 @@ def test_noise_clips_to_the_observed_range() -> None:
 
 
 def test_bad_severity_uses_the_template() -> None:
-    with pytest.raises(InvalidInputError, match="'severity' parameter of gaussian_noise"):
+    with pytest.raises(InvalidInputError, match="'severity' parameter of shift 'gaussian_noise'"):
         gaussian_noise(
             np.zeros((2, 2)), example_keys=np.arange(2, dtype=np.uint64), seed=0, severity=0
         )

@@ -1,0 +1,93 @@
+"""Declared parameters: what a shift, attack (and later any registered object) accepts,
+checked before any work with one message template, as scikit-learn's
+``_parameter_constraints`` are.
+
+Example:
+    >>> severity = Param("int", default=1, low=1, high=5)
+    >>> try:
+    ...     check_params("gaussian_noise", {"severity": severity}, {"severity": 7})
+    ... except InvalidInputError as error:
+    ...     print(error)
+    The 'severity' parameter of gaussian_noise must be an int in [1, 5]. Got 7 instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from assay.errors import InvalidInputError
+
+REQUIRED: Any = object()
+Kind = Literal["int", "number", "bool", "str"]
+_ARTICLE = {"int": "an int", "number": "a number", "bool": "true or false", "str": "a string"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its kind, bounds (``low``/``high``, ``low_open`` to exclude the low
+    end) or ``choices``, its default (``REQUIRED`` if none), whether None is allowed, and
+    what it means."""
+
+    kind: Kind
+    default: Any = REQUIRED
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    choices: tuple[Any, ...] = field(default=())
+    nullable: bool = False
+    description: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def expectation(self) -> str:
+        """``an int in [1, 5]``, ``a number > 0``, ``one of 'column', 'global'``."""
+        if self.choices:
+            text = "one of " + ", ".join(repr(c) for c in self.choices)
+        else:
+            text = _ARTICLE[self.kind]
+            if self.low is not None and self.high is not None:
+                text += f" in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+            elif self.low is not None:
+                text += f" {'>' if self.low_open else '>='} {self.low:g}"
+            elif self.high is not None:
+                text += f" <= {self.high:g}"
+        return text + (" or null" if self.nullable else "")
+
+    def accepts(self, value: Any) -> bool:
+        if value is None:
+            return self.nullable
+        if self.choices:
+            return value in self.choices
+        kinds = {"int": (int,), "number": (int, float), "bool": (bool,), "str": (str,)}
+        if isinstance(value, bool) and self.kind != "bool":
+            return False
+        if not isinstance(value, kinds[self.kind]):
+            return False
+        if self.kind in ("str", "bool"):
+            return True
+        number = float(value)
+        if self.low is not None and (number <= self.low if self.low_open else number < self.low):
+            return False
+        return self.high is None or number <= self.high
+
+
+def check_params(owner: str, declared: Mapping[str, Param], given: Mapping[str, Any]) -> None:
+    """Refuse unknown, missing or out-of-range ``given`` params of ``owner``."""
+    for name in given:
+        if name not in declared:
+            known = ", ".join(declared) or "none"
+            raise InvalidInputError(f"{owner} has no parameter {name!r} (its parameters: {known})")
+    missing = [name for name, param in declared.items() if param.required and name not in given]
+    if missing:
+        raise InvalidInputError(f"{owner} needs parameter(s) {', '.join(missing)}")
+    for name, value in given.items():
+        param = declared[name]
+        if not param.accepts(value):
+            raise InvalidInputError(
+                f"The {name!r} parameter of {owner} must be {param.expectation()}. "
+                f"Got {value!r} instead."
+            )

@@ -1,0 +1,53 @@
+"""A plugin package for the tests: adds a metric and a shift to assay through entry points,
+without touching assay's source (see ``../assay_example_plugin-0.1.dist-info``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from assay.metrics.decomposition import Decomposition, mean_of
+from assay.metrics.registry import METRICS, MetricInfo
+from assay.params import Param
+from assay.suites.shifts import register_shift
+
+
+def _true_class_probability(y_true: Any, y_prob: Any) -> np.ndarray:
+    labels = np.asarray(y_true, dtype=np.int64)
+    probs = np.asarray(y_prob, dtype=np.float64)
+    return probs[np.arange(len(labels)), labels]
+
+
+def true_class_probability(y_true: Any, y_prob: Any) -> float:
+    """Mean probability the model gives the true class."""
+    return float(np.mean(_true_class_probability(y_true, y_prob)))
+
+
+def true_class_probability_statistics(y_true: Any, y_prob: Any) -> Decomposition:
+    return mean_of(_true_class_probability(y_true, y_prob))
+
+
+METRICS.add(
+    "true_class_probability",
+    MetricInfo(
+        "true_class_probability",
+        true_class_probability,
+        "probabilities",
+        True,
+        (0.0, 1.0),
+        description="mean probability of the true class (example plugin)",
+        decomposition=true_class_probability_statistics,
+    ),
+)
+
+
+@register_shift(
+    "feature_scale",
+    description="multiply every feature by a factor (example plugin)",
+    params={"factor": Param("number", default=2.0, low=0, low_open=True)},
+)
+def feature_scale(
+    features: np.ndarray, *, example_keys: np.ndarray, seed: int, factor: float = 2.0
+) -> np.ndarray:
+    return np.asarray(features, dtype=np.float64) * factor
