@@ -28,11 +28,11 @@ from assay.errors import InvalidInputError, UnknownNameError
 from assay.metrics.registry import METRICS, decompose
 from assay.reports.comparison_types import (
     CellComparison,
+    CellMetric,
     Churn,
     ComparePolicy,
     Comparison,
     Verdict,
-    higher_is_better,
 )
 from assay.reports.fairness_cells import (
     FairnessBlock,
@@ -182,9 +182,9 @@ def _restricted(
 ) -> list[PairedMetric]:
     """A slice's paired metrics: rows of the dataset's where statistics are per example,
     else decomposed again (bins fitted to the slice, classes present in it)."""
-    local = {m.names[0]: m.take(rows) for m in overall if m.delta.row_local}
+    local = {m.measures[0].name: m.take(rows) for m in overall if m.delta.row_local}
     refit = [(name, params) for name, params in metrics if name not in local]
-    again = {m.names[0]: m for m in _paired_metrics(refit, data)}
+    again = {m.measures[0].name: m for m in _paired_metrics(refit, data)}
     return [found for name, _ in metrics if (found := local.get(name) or again.get(name))]
 
 
@@ -245,10 +245,11 @@ def _judge(cells: list[CellComparison], policy: ComparePolicy) -> list[CellCompa
     adjusted = adjust_p_values(np.array([c.p_value for c in cells]), policy.correction)
     judged = []
     for cell, p_adjusted in zip(cells, adjusted, strict=True):
-        sign = -1.0 if higher_is_better(cell.metric) else 1.0
+        measure = cell.measure or CellMetric.registered(cell.metric)
+        sign = -1.0 if measure.higher_is_better else 1.0
         harm = sign * cell.delta
         harm_low, harm_high = sorted([sign * cell.ci_low, sign * cell.ci_high])
-        tolerance = policy.tolerance_for(cell.metric, cell.baseline)
+        tolerance = policy.tolerance_for(measure, cell.baseline)
         verdict: Verdict
         if p_adjusted < policy.alpha and harm > tolerance:
             verdict = "regression"

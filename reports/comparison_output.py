@@ -93,6 +93,8 @@ def write_comparison(
     data = asdict(comparison)
     if gate is not None:
         data = {"gate": gate, **data}
+    for cell in data["cells"]:
+        cell.pop("measure")  # how the cell was judged; its verdict is in the cell
     for item in data["churn"]:
         item.pop("regressed_ids")
     (folder / "comparison.json").write_text(json.dumps(data, indent=2) + "\n")

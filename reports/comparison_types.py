@@ -7,43 +7,53 @@ from typing import Literal
 
 import pandas as pd
 
-from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS
 
 Verdict = Literal["regression", "improvement", "no_change", "inconclusive"]
 DEFAULT_TOLERANCE = 0.01
 
 
-def split_aggregate(name: str) -> tuple[str, str | None]:
-    """``accuracy_difference`` → (``accuracy``, ``difference``); other names → (name, None).
+@dataclass(frozen=True)
+class CellMetric:
+    """What a compared cell measures and how to judge it, decided where the cell is made
+    (no rule reads a metric's name): its direction and its default tolerance (None: the
+    policy's default; relative: a share of the baseline value)."""
 
-    Example:
-        >>> split_aggregate("ece_worst_group"), split_aggregate("ece")
-        (('ece', 'worst_group'), ('ece', None))
-    """
-    for aggregate in AGGREGATES:
-        base = name.removesuffix(f"_{aggregate}")
-        if base != name and base in METRICS:
-            return base, aggregate
-    return name, None
+    name: str
+    higher_is_better: bool
+    tolerance: float | None = None
+    tolerance_is_relative: bool = False
+    top1_rate: bool = False  # a rate of correct top-1 predictions: McNemar's exact test
 
+    @classmethod
+    def registered(cls, name: str) -> CellMetric:
+        """A registered metric as its registry entry describes it.
 
-def higher_is_better(name: str) -> bool:
-    """A cell metric's direction: the registry's, or for a bias aggregate, lower gaps,
-    higher ratios and the metric's own direction for the worst group.
+        Example:
+            >>> CellMetric.registered("nll").tolerance_is_relative
+            True
+        """
+        info = METRICS.get(name)
+        return cls(
+            name, info.higher_is_better, info.tolerance, info.tolerance_is_relative, info.top1_rate
+        )
 
-    Example:
-        >>> higher_is_better("accuracy_difference"), higher_is_better("accuracy_worst_group")
-        (False, True)
-    """
-    if name.startswith("ood_"):  # OOD detection: AUROC and AUPR up, FPR@95%TPR down
-        return not name.startswith("ood_fpr")
-    base, aggregate = split_aggregate(name)
-    if aggregate == "difference":
-        return False
-    if aggregate == "ratio":
-        return True
-    return METRICS.get(base).higher_is_better
+    @classmethod
+    def aggregate(cls, metric: str, aggregate: str) -> CellMetric:
+        """A bias aggregate of a registered metric: gaps lower is better (in the metric's
+        own units), ratios higher, the worst group in the metric's own direction.
+
+        Example:
+            >>> gap = CellMetric.aggregate("accuracy", "difference")
+            >>> gap.name, gap.higher_is_better, gap.tolerance
+            ('accuracy_difference', False, 0.01)
+        """
+        info = METRICS.get(metric)
+        name = f"{metric}_{aggregate}"
+        if aggregate == "ratio":
+            return cls(name, True)
+        own_units = None if info.tolerance_is_relative else info.tolerance
+        return cls(name, aggregate == "worst_group" and info.higher_is_better, own_units)
 
 
 @dataclass(frozen=True)
@@ -61,21 +71,22 @@ class ComparePolicy:
     headline: tuple[str, str] | None = None
     registry_defaults: bool = True  # False: default_tolerance for every unlisted metric
 
-    def tolerance_for(self, metric: str, baseline: float) -> float:
-        """Absolute tolerance for ``metric``: the policy's own for it, else the metric's
-        registered default (absolute, or relative to the baseline value), else the policy
+    def tolerance_for(self, metric: CellMetric | str, baseline: float) -> float:
+        """Absolute tolerance for a cell's metric: the policy's own for its name, else the
+        metric's default (absolute, or relative to the baseline value), else the policy
         default. A relative tolerance scales the baseline value."""
-        if metric in self.relative_tolerance:
-            return self.relative_tolerance[metric] * abs(baseline)
-        if metric in self.tolerance:
-            return self.tolerance[metric]
-        if self.registry_defaults and metric in METRICS:
-            info = METRICS.get(metric)
-            return info.tolerance * abs(baseline) if info.tolerance_is_relative else info.tolerance
-        base, aggregate = split_aggregate(metric)
-        if self.registry_defaults and aggregate in ("difference", "worst_group"):
-            info = METRICS.get(base)  # a gap is in the metric's own units
-            return self.default_tolerance if info.tolerance_is_relative else info.tolerance
+        name = metric.name if isinstance(metric, CellMetric) else metric
+        if name in self.relative_tolerance:
+            return self.relative_tolerance[name] * abs(baseline)
+        if name in self.tolerance:
+            return self.tolerance[name]
+        measure = metric if isinstance(metric, CellMetric) else None
+        if measure is None and name in METRICS:
+            measure = CellMetric.registered(name)
+        if self.registry_defaults and measure is not None and measure.tolerance is not None:
+            if measure.tolerance_is_relative:
+                return measure.tolerance * abs(baseline)
+            return measure.tolerance
         return self.default_tolerance
 
 
@@ -98,6 +109,8 @@ class CellComparison:
     verdict: Verdict = "inconclusive"
     silent: bool = False
     method: str = "paired bootstrap"
+    # what the cell measures (direction, default tolerance); left out of JSON and frames
+    measure: CellMetric | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -137,7 +150,8 @@ class Comparison:
         delta with its interval, p-values, verdict and whether it is a silent regression."""
         from assay.reports.frames import records_frame
 
-        return records_frame(self.cells, [f.name for f in fields(CellComparison)])
+        columns = [f.name for f in fields(CellComparison) if f.name != "measure"]
+        return records_frame(self.cells, columns)
 
     def churn_frame(self) -> pd.DataFrame:
         """One row per dataset (and slice group): flip rates with their intervals and the

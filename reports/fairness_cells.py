@@ -25,6 +25,7 @@ from assay.metrics.groups import (
     named_group_metrics,
 )
 from assay.metrics.registry import METRICS, decompose
+from assay.reports.comparison_types import CellMetric
 from assay.reports.paired_cells import BlockData, PairedMetric, paired_metric
 from assay.reports.pairing import PairedPredictions, SliceRows, group_members
 from assay.reports.schema import Report
@@ -131,9 +132,9 @@ def fairness_metrics(plan: FairnessPlan, data: BlockData, groups: GroupCodes) ->
             for probs in (data.baseline, data.candidate)
         ]
         if sides[0] is not None and sides[1] is not None:
-            names = [f"{name}_{aggregate}" for aggregate in AGGREGATES]
+            measures = [CellMetric.aggregate(name, aggregate) for aggregate in AGGREGATES]
             columns = range(count, count + len(AGGREGATES))
-            found.append(paired_metric(names, sides[0], sides[1], columns))
+            found.append(paired_metric(measures, sides[0], sides[1], columns))
     for name, params in plan.named_metrics:
         base, cand = (
             decompose(name, data.labels, probs, sensitive_features=groups, params=params)

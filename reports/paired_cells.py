@@ -19,9 +19,8 @@ from scipy.special import bdtr, ndtr
 
 from assay.hashing import seed_from
 from assay.metrics.decomposition import Decomposition, Finish, hstack_csr
-from assay.metrics.registry import METRICS
 from assay.metrics.resampled_sums import resampled_sums
-from assay.reports.comparison_types import CellComparison, Churn, ComparePolicy
+from assay.reports.comparison_types import CellComparison, CellMetric, Churn, ComparePolicy
 from assay.reports.pairing import PairedPredictions, SliceRows
 
 
@@ -39,17 +38,17 @@ class PairedMetric:
     """The deltas of one metric's outputs as one decomposition over both models' statistics
     side by side (the baseline's first ``width`` columns); each output is one cell."""
 
-    names: tuple[str, ...]
+    measures: tuple[CellMetric, ...]
     delta: Decomposition
     width: int
     baseline_finish: Finish
-    columns: tuple[int, ...] = ()  # which outputs the names label (default: the first ones)
+    columns: tuple[int, ...] = ()  # which outputs the measures label (default: the first)
 
     @property
-    def cells(self) -> list[tuple[str, int]]:
-        """(cell metric name, output column) pairs."""
-        columns = self.columns or tuple(range(len(self.names)))
-        return list(zip(self.names, columns, strict=True))
+    def cells(self) -> list[tuple[CellMetric, int]]:
+        """(what the cell measures, output column) pairs."""
+        columns = self.columns or tuple(range(len(self.measures)))
+        return list(zip(self.measures, columns, strict=True))
 
     def values(self) -> tuple[np.ndarray, np.ndarray]:
         """The deltas and the baseline's values of the outputs, from one pass over the
@@ -63,12 +62,13 @@ class PairedMetric:
 
 
 def paired_metric(
-    names: Sequence[str],
+    measures: Sequence[CellMetric | str],
     baseline: Decomposition,
     candidate: Decomposition,
     columns: Sequence[int] = (),
 ) -> PairedMetric:
-    """Candidate minus baseline over both decompositions' statistics side by side.
+    """Candidate minus baseline over both decompositions' statistics side by side (a plain
+    name stands for the registered metric of that name).
 
     Example:
         >>> from assay.metrics.sufficient import accuracy
@@ -89,7 +89,10 @@ def paired_metric(
         finish,
         row_local=baseline.row_local and candidate.row_local,
     )
-    return PairedMetric(tuple(names), delta, width, baseline.finish, tuple(columns))
+    described = tuple(
+        m if isinstance(m, CellMetric) else CellMetric.registered(m) for m in measures
+    )
+    return PairedMetric(described, delta, width, baseline.finish, tuple(columns))
 
 
 def block_data(pair: PairedPredictions, block: SliceRows) -> BlockData:
@@ -127,12 +130,12 @@ def compare_block(
                 pair.dataset,
                 block,
                 data,
-                name,
+                measure,
                 (float(deltas[column]), float(baselines[column])),
                 replicates[:, column],
                 policy,
             )
-            for name, column in metric.cells
+            for measure, column in metric.cells
         ]
     ids = pair.ids if block.rows is None else pair.ids[block.rows]
     return cells, _churn(pair.dataset, block, flips, flips.finish(sums[-1]), ids[lost], policy)
@@ -142,7 +145,7 @@ def _cell(
     dataset: str,
     block: SliceRows,
     data: BlockData,
-    name: str,
+    measure: CellMetric,
     values: tuple[float, float],
     draws: np.ndarray,
     policy: ComparePolicy,
@@ -150,11 +153,11 @@ def _cell(
     delta, baseline = values  # (candidate − baseline, baseline)
     low, high, p_value = bootstrap_test(delta, draws, policy.alpha)
     method = "paired bootstrap"
-    if name in METRICS and METRICS.get(name).top1_rate:
+    if measure.top1_rate:
         p_value, method = mcnemar(data), "exact McNemar"
     return CellComparison(
         dataset=dataset,
-        metric=name,
+        metric=measure.name,
         slice=block.column,
         group=block.group,
         n=len(data.labels),
@@ -165,6 +168,7 @@ def _cell(
         ci_high=high,
         p_value=p_value,
         method=method,
+        measure=measure,
     )
 
 

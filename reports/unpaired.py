@@ -15,7 +15,7 @@ from assay.hashing import seed_from
 from assay.metrics.decomposition import Decomposition
 from assay.metrics.registry import decompose
 from assay.metrics.resampled_sums import resampled_sums
-from assay.reports.comparison_types import CellComparison, ComparePolicy
+from assay.reports.comparison_types import CellComparison, CellMetric, ComparePolicy
 from assay.reports.paired_cells import bootstrap_test
 from assay.reports.pairing import group_members
 from assay.reports.predictions import PredictionBlock
@@ -110,4 +110,5 @@ def _cell(
         ci_high=high,
         p_value=p_value,
         method="unpaired bootstrap",
+        measure=CellMetric.registered(metric),
     )
