@@ -37,8 +37,11 @@ class BinnedStatistics:
         return np.concatenate([[0.0], self.upper_edges[:-1]])
 
 
+BINNINGS = ("uniform", "quantile")
+
+
 def check_binning(function: str, binning: str) -> None:
-    if binning not in ("uniform", "quantile"):
+    if binning not in BINNINGS:
         raise param_error(function, "binning", "'uniform' or 'quantile'", binning)
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Literal
 
@@ -13,7 +12,11 @@ import numpy as np
 from assay.errors import InvalidInputError
 from assay.metrics import calibration, classification, fairness, smooth_calibration, sufficient
 from assay.metrics._checks import GroupCodes
+from assay.metrics.binning import BINNINGS
+from assay.metrics.calibration import MODES, NORMS
 from assay.metrics.decomposition import Decomposition
+from assay.metrics.smooth_calibration import DEFAULT_GRID
+from assay.params import Param, check_params
 from assay.registry import Registry
 
 MetricInput = Literal["labels", "probabilities"]
@@ -43,15 +46,16 @@ class MetricInfo:
     top1_rate: bool = False
     # computed for every sensitive column even when the suite's bias section names none
     default_for_groups: bool = False
-
-    def parameters(self) -> dict[str, inspect.Parameter]:
-        """The keyword options a suite may set (everything after the inputs)."""
-        fixed = {"y_true", "y_pred", "y_prob", "sensitive_features"}
-        signature = inspect.signature(self.function)
-        return {n: p for n, p in signature.parameters.items() if n not in fixed}
+    # the keyword options a suite may set, with their constraints (checked at load time)
+    params: Mapping[str, Param] = field(default_factory=dict)
 
 
 METRICS: Registry[MetricInfo] = Registry("metric", entry_points="assay.metrics")
+
+N_BINS = Param("int", default=15, low=1, description="number of bins")
+BINNING = Param("str", default="uniform", choices=BINNINGS, description="bin edges")
+NORM = Param("str", default="l1", choices=NORMS, description="how bin gaps combine")
+MODE = Param("str", default="top_label", choices=MODES, description="which probabilities")
 
 
 _UNIT = (0.0, 1.0)
@@ -102,6 +106,7 @@ for _info in (
         _UNIT,
         description="true class among the k most probable (k=5)",
         decomposition=sufficient.top_k_accuracy,
+        params={"k": Param("int", default=5, low=1, description="how many top classes")},
     ),
     MetricInfo(
         "per_class_recall",
@@ -112,6 +117,7 @@ for _info in (
         per_class=True,
         description="recall of each class",
         decomposition=sufficient.per_class_recall,
+        params={"n_classes": Param("int", default=None, low=1, nullable=True)},
     ),
     MetricInfo(
         "ece",
@@ -122,6 +128,7 @@ for _info in (
         aliases=("expected_calibration_error",),
         description="top-label expected calibration error, 15 equal-width bins",
         decomposition=sufficient.calibration_error,
+        params={"n_bins": N_BINS, "binning": BINNING, "norm": NORM, "mode": MODE},
     ),
     MetricInfo(
         "adaptive_ece",
@@ -131,6 +138,7 @@ for _info in (
         _UNIT,
         description="ECE with equal-mass bins",
         decomposition=partial(sufficient.calibration_error, binning="quantile"),
+        params={"n_bins": N_BINS, "mode": MODE},
     ),
     MetricInfo(
         "classwise_ece",
@@ -140,6 +148,7 @@ for _info in (
         _UNIT,
         description="mean one-vs-rest ECE over classes",
         decomposition=partial(sufficient.calibration_error, mode="classwise"),
+        params={"n_bins": N_BINS, "binning": BINNING},
     ),
     MetricInfo(
         "mce",
@@ -151,6 +160,7 @@ for _info in (
         tolerance=0.05,
         description="largest calibration gap over bins",
         decomposition=partial(sufficient.calibration_error, norm="max"),
+        params={"n_bins": N_BINS, "binning": BINNING, "mode": MODE},
     ),
     MetricInfo(
         "debiased_ece",
@@ -161,6 +171,7 @@ for _info in (
         aliases=("debiased_calibration_error",),
         description="debiased L2 calibration error (Kumar et al. 2019)",
         decomposition=sufficient.debiased_calibration_error,
+        params={"n_bins": N_BINS, "binning": replace(BINNING, default="quantile"), "mode": MODE},
     ),
     MetricInfo(
         "smooth_ece",
@@ -171,6 +182,7 @@ for _info in (
         aliases=("smooth_expected_calibration_error",),
         description="kernel-smoothed ECE at its fixed-point bandwidth (Błasiok & Nakkiran 2023)",
         decomposition=sufficient.smooth_ece,
+        params={"grid": Param("int", default=DEFAULT_GRID, low=64, description="grid cells")},
     ),
     MetricInfo(
         "brier_score",
@@ -315,19 +327,15 @@ def compute_metric(
 
 
 def check_metric_params(name: str, params: Mapping[str, Any]) -> None:
-    """Raise if ``params`` do not fit metric ``name`` (unknown option or bad value).
+    """Raise if ``params`` do not fit metric ``name``: an option it does not declare, or a
+    value outside its declared constraints (the house message names both).
 
-    The metric runs once on a tiny valid input, so its own checks speak.
+    Example:
+        >>> try:
+        ...     check_metric_params("ece", {"n_bins": 0})
+        ... except InvalidInputError as error:
+        ...     print(error)
+        The 'n_bins' parameter of metric 'ece' must be an int >= 1. Got 0 instead.
     """
     info = METRICS.get(name)
-    allowed = info.parameters()
-    for key in params:
-        if key not in allowed:
-            options = ", ".join(allowed) or "none"
-            raise InvalidInputError(
-                f"metric {info.name!r} has no parameter {key!r} (its parameters: {options})"
-            )
-    probe_true = np.array([0, 1, 1, 0])
-    probe_prob = np.array([[0.7, 0.3], [0.4, 0.6], [0.2, 0.8], [0.5, 0.5]])
-    groups = np.array(["a", "a", "b", "b"]) if info.needs_groups else None
-    compute_metric(name, probe_true, probe_prob, sensitive_features=groups, params=params)
+    check_params(f"metric {info.name!r}", info.params, params)

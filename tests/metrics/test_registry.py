@@ -57,3 +57,33 @@ def test_group_metric_needs_groups() -> None:
     labels, probs, _ = sample()
     with pytest.raises(InvalidInputError, match="sensitive_features"):
         compute_metric("worst_group_accuracy", labels, probs)
+
+
+@pytest.mark.parametrize("name", list(METRICS))
+def test_declared_params_are_the_functions_options(name: str) -> None:
+    """What a suite may set is declared on the entry; it must match what the function takes,
+    defaults included."""
+    import inspect
+
+    info = METRICS.get(name)
+    fixed = {"y_true", "y_pred", "y_prob", "sensitive_features"}
+    options = {
+        n: p.default
+        for n, p in inspect.signature(info.function).parameters.items()
+        if n not in fixed
+    }
+    assert {n: p.default for n, p in info.params.items()} == options
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "message"),
+    [
+        ("ece", {"n_bins": 0}, "The 'n_bins' parameter of metric 'ece' must be an int >= 1"),
+        ("ece", {"norm": "l3"}, "The 'norm' parameter of metric 'ece' must be one of 'l1'"),
+        ("top_k_accuracy", {"k": 1.5}, "The 'k' parameter of metric 'top_k_accuracy' must be"),
+        ("smooth_ece", {"grid": 8}, "must be an int >= 64"),
+    ],
+)
+def test_bad_values_get_the_template(name: str, params: dict, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        check_metric_params(name, params)

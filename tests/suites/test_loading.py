@@ -87,7 +87,7 @@ BROKEN = [
         ("metrics",),
         [{"name": "ece", "params": {"n_bins": 0}}],
         "metrics[0].params",
-        "'n_bins' parameter of expected_calibration_error must be an int >= 1",
+        "'n_bins' parameter of metric 'ece' must be an int >= 1",
         "{'n_bins': 0}",
     ),
     (
