@@ -17,7 +17,14 @@ import numpy as np
 from assay.errors import ConfigError, UnsafeArtifactError, UserError, located
 from assay.hashing import hash_file, hash_value, source_hash
 from assay.suites.imports import call_with_params, import_object
-from assay.suites.schema import PythonModelSpec, SklearnModelSpec, TorchModelSpec
+from assay.suites.model_types import MODEL_TYPES
+from assay.suites.schema import (
+    AnyModelSpec,
+    PluginModelSpec,
+    PythonModelSpec,
+    SklearnModelSpec,
+    TorchModelSpec,
+)
 from assay.suites.sources import resolve_path
 
 InputKind = Literal["array", "dataframe"]
@@ -71,9 +78,7 @@ class GradientModel(Protocol):
     def loss_gradient(self, features: np.ndarray, labels: np.ndarray) -> np.ndarray: ...
 
 
-def load_model(
-    spec: TorchModelSpec | SklearnModelSpec | PythonModelSpec, base_dir: Path
-) -> ModelAdapter:
+def load_model(spec: AnyModelSpec, base_dir: Path) -> ModelAdapter:
     """Build the adapter for a suite's model entry.
 
     Example:
@@ -89,7 +94,23 @@ def load_model(
         return TorchAdapter(spec, base_dir)
     if isinstance(spec, SklearnModelSpec):
         return SklearnAdapter(spec, base_dir)
+    if isinstance(spec, PluginModelSpec):
+        return _plugin_adapter(spec, base_dir)
     return PythonAdapter(spec, base_dir)
+
+
+def _plugin_adapter(spec: PluginModelSpec, base_dir: Path) -> ModelAdapter:
+    """Build a plugin model type's adapter and check it offers what the runner uses."""
+    model_type = MODEL_TYPES.get(spec.type)
+    adapter = model_type.build(spec, base_dir)
+    if not isinstance(adapter, ModelAdapter):
+        raise ConfigError(
+            f"model type {spec.type!r} built a {type(adapter).__name__}, which lacks what "
+            "ModelAdapter declares (name, fingerprint, input_kind, classes, predict_proba)",
+            key_path=("type",),
+            value=spec.type,
+        )
+    return adapter
 
 
 class SklearnAdapter:

@@ -179,20 +179,21 @@ def show(
 
 
 def plugins() -> None:
-    """List the metrics, shifts and attacks that installed plugins add (entry points in
-    the groups assay.metrics, assay.shifts and assay.attacks)."""
+    """List the metrics, shifts, attacks and model types that installed plugins add (entry
+    points in the groups assay.metrics, assay.shifts, assay.attacks and assay.models)."""
     with exit_codes():
         from rich import box
         from rich.table import Table
 
         from assay.metrics.registry import METRICS
         from assay.suites.attacks import ATTACKS
+        from assay.suites.model_types import MODEL_TYPES
         from assay.suites.shifts import SHIFTS
 
         table = Table(box=box.SIMPLE_HEAD)
         for header in ("kind", "name", "from"):
             table.add_column(header)
-        for registry in (METRICS, SHIFTS, ATTACKS):
+        for registry in (METRICS, SHIFTS, ATTACKS, MODEL_TYPES):
             registry.load_plugins()
             for name, source in sorted(registry.plugins.items()):
                 table.add_row(registry.kind, name, source)

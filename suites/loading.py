@@ -17,10 +17,12 @@ from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS, check_metric_params
 from assay.registry import Registry
 from assay.suites.attacks import ATTACKS, AttackInfo
+from assay.suites.model_types import MODEL_TYPES
 from assay.suites.policy_schema import MetricSpec
 from assay.suites.schema import (
     DatasetSpec,
     FileSource,
+    PluginModelSpec,
     SklearnModelSpec,
     SklearnSource,
     Suite,
@@ -131,7 +133,7 @@ def _walk(data: Any, loc: Sequence[str | int]) -> tuple[list[str | int], Any]:
     path: list[str | int] = []
     current = data
     for part in loc:
-        if isinstance(current, dict) and part not in current and current.get("type") == part:
+        if isinstance(current, dict) and part not in current and part in _tags(current):
             continue
         if isinstance(current, dict) and isinstance(part, str) and part.startswith("function-"):
             continue
@@ -142,6 +144,12 @@ def _walk(data: Any, loc: Sequence[str | int]) -> tuple[list[str | int], Any]:
             except (KeyError, IndexError, TypeError):
                 current = None
     return path, current
+
+
+def _tags(entry: dict) -> tuple[Any, ...]:
+    """The union tags pydantic may put in an error location for this entry: its ``type``,
+    or ``plugin`` for a model type a plugin registers."""
+    return (entry.get("type"), "plugin")
 
 
 def check_references(suite: Suite, base_dir: Path) -> None:
@@ -292,6 +300,12 @@ def _check_unique(key: str, names: list[str]) -> None:
 
 def _check_model(model: Any, index: int, base_dir: Path) -> None:
     key = ("models", index)
+    if isinstance(model, PluginModelSpec):
+        try:
+            MODEL_TYPES.get(model.type).check(model.params)
+        except InvalidInputError as error:
+            raise ConfigError(str(error), key_path=(*key, "params"), value=model.params) from None
+        return
     file_key = "checkpoint" if isinstance(model, TorchModelSpec) else "path"
     if isinstance(model, TorchModelSpec | SklearnModelSpec):
         path = resolve_path(getattr(model, file_key), base_dir)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
+from assay.suites.model_types import BUILT_IN_MODEL_TYPES, MODEL_TYPES
 from assay.suites.policy_schema import (
     BiasSpec,
     GateSpec,
@@ -239,9 +240,36 @@ class PythonModelSpec(_ModelBase):
     input: Literal["array", "dataframe"] = "array"
 
 
+class PluginModelSpec(_ModelBase):
+    """A model of a type a plugin registers (``assay plugins`` lists them)."""
+
+    type: str
+    params: Params = Field(default_factory=dict)
+    input: Literal["array", "dataframe"] = "array"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _registered_type(cls, value: Any) -> Any:
+        kind = value.get("type") if isinstance(value, dict) else None
+        if isinstance(kind, str) and kind not in MODEL_TYPES:
+            known = sorted([*BUILT_IN_MODEL_TYPES, *MODEL_TYPES.names()])
+            raise ValueError(f"unknown model type {kind!r}; known: {', '.join(known)}")
+        return value
+
+
+def _model_tag(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if kind in BUILT_IN_MODEL_TYPES else "plugin"
+
+
 ModelSpec = Annotated[
-    TorchModelSpec | SklearnModelSpec | PythonModelSpec, Field(discriminator="type")
+    Annotated[TorchModelSpec, Tag("torch")]
+    | Annotated[SklearnModelSpec, Tag("sklearn")]
+    | Annotated[PythonModelSpec, Tag("python")]
+    | Annotated[PluginModelSpec, Tag("plugin")],
+    Discriminator(_model_tag),
 ]
+AnyModelSpec = TorchModelSpec | SklearnModelSpec | PythonModelSpec | PluginModelSpec
 
 
 def _default_metrics() -> list[MetricSpec]:
@@ -280,5 +308,5 @@ class Suite(Spec):
     def dataset(self, name: str) -> DatasetSpec:
         return next(d for d in self.datasets if d.name == name)
 
-    def model(self, name: str) -> TorchModelSpec | SklearnModelSpec | PythonModelSpec:
+    def model(self, name: str) -> AnyModelSpec:
         return next(m for m in self.models if m.name == name)

@@ -1,6 +1,6 @@
-"""A plugin package (tests/plugin_package, found through its entry points) adds a metric
-and a shift without touching assay's source; a suite uses both, and intervals, compare
-cells, the gate and `assay plugins` pick them up."""
+"""A plugin package (tests/plugin_package, found through its entry points) adds a metric,
+a shift and a model type without touching assay's source; a suite uses all three, and
+intervals, compare cells, the gate and `assay plugins` pick them up."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "name": "m",
                 "type": "python",
                 "object": "tests.hardening.hostile_models:RandomConfidence",
-            }
+            },
+            {"name": "flat", "type": "constant", "params": {"first_class": 0.3}},
         ],
         "datasets": [
             {"name": "d", "source": {"type": "file", "path": "data.csv"}, "label": "label"},
@@ -63,6 +64,7 @@ def test_plugins_are_listed(project: Path) -> None:
     shown = assay("plugins", cwd=project)
     assert shown.returncode == 0, shown.stderr
     assert "true_class_probability" in shown.stdout and "feature_scale" in shown.stdout
+    assert "model type" in shown.stdout and "constant" in shown.stdout
     assert "assay-example-plugin" in shown.stdout
     assert "true_class_probability" in assay("metrics", cwd=project).stdout
 
@@ -74,11 +76,18 @@ def test_a_suite_uses_the_plugin_metric_and_shift(project: Path) -> None:
     (folder, *_) = sorted((project / "store").iterdir())
     report = json.loads((folder / "report.json").read_text())
     found = [r for r in report["results"] if r["metric"] == "true_class_probability"]
-    assert {r["dataset"] for r in found} == {"d", "scaled"}
+    assert {(r["model"], r["dataset"]) for r in found} == {
+        (m, d) for m in ("m", "flat") for d in ("d", "scaled")
+    }
+    flat = next(r for r in found if r["model"] == "flat" and r["dataset"] == "d")
+    labels = pd.read_csv(project / "data.csv")["label"]
+    expected = ((labels == "a") * 0.3 + (labels == "b") * 0.7).mean()
+    assert abs(flat["value"] - expected) < 1e-7  # predictions are stored as float32
     assert all(r["ci_method"] == "bca" and r["ci_low"] <= r["value"] for r in found)
     compared = assay(
-        "compare", folder.name, "latest", "--store", "store", "--output", "cmp", cwd=project
-    )
+        "compare", folder.name, "latest", "--store", "store", "--output", "cmp",
+        "--baseline-model", "flat", "--candidate-model", "flat", cwd=project,
+    )  # fmt: skip
     assert compared.returncode == 0, compared.stderr
     cells = json.loads((project / "cmp" / "comparison.json").read_text())["cells"]
     plugged = [c for c in cells if c["metric"] == "true_class_probability"]
@@ -87,6 +96,15 @@ def test_a_suite_uses_the_plugin_metric_and_shift(project: Path) -> None:
                   "--no-cache", cwd=project)  # fmt: skip
     assert gated.returncode == 0, gated.stdout + gated.stderr
     assert "true_class_probability" in gated.stdout
+
+
+def test_plugin_model_params_are_checked_at_load(project: Path) -> None:
+    suite = yaml.safe_load((project / "suite.yaml").read_text())
+    suite["models"][1]["params"] = {"first_class": 2}
+    (project / "bad_model.yaml").write_text(yaml.safe_dump(suite))
+    done = assay("validate", "bad_model.yaml", "--no-data", cwd=project)
+    assert done.returncode == 2
+    assert "models[1].params" in done.stderr and "'first_class'" in done.stderr
 
 
 def test_the_plugin_shift_declares_its_params(project: Path) -> None:

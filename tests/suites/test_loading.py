@@ -78,7 +78,7 @@ BROKEN = [
         ("models", 0, "type"),
         "keras",
         "models[0]",
-        "does not match any of the expected tags",
+        "unknown model type 'keras'; known: ",
         "keras",
     ),
     (("datasets", 0, "kind"), "weird", "datasets[0].kind", "in_distribution", "weird"),

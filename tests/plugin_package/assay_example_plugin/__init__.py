@@ -1,5 +1,5 @@
-"""A plugin package for the tests: adds a metric and a shift to assay through entry points,
-without touching assay's source (see ``../assay_example_plugin-0.1.dist-info``)."""
+"""A plugin package for the tests: adds a metric, a shift and a model type to assay through
+entry points, without touching assay's source (see ``../assay_example_plugin-0.1.dist-info``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 from assay.metrics.decomposition import Decomposition, mean_of
 from assay.metrics.registry import METRICS, MetricInfo
 from assay.params import Param
+from assay.suites.model_types import register_model_type
 from assay.suites.shifts import register_shift
 
 
@@ -51,3 +52,30 @@ def feature_scale(
     features: np.ndarray, *, example_keys: np.ndarray, seed: int, factor: float = 2.0
 ) -> np.ndarray:
     return np.asarray(features, dtype=np.float64) * factor
+
+
+class ConstantModel:
+    """Always predicts the same distribution: the smallest possible model type."""
+
+    input_kind = "array"
+    classes = None
+
+    def __init__(self, name: str, first_class: float) -> None:
+        self.name = name
+        self.first_class = first_class
+        self.fingerprint = f"constant-{first_class!r}"
+
+    def predict_proba(self, batch: Any) -> np.ndarray:
+        rows = len(batch)
+        return np.column_stack(
+            [np.full(rows, self.first_class), np.full(rows, 1 - self.first_class)]
+        )
+
+
+@register_model_type(
+    "constant",
+    description="predicts one fixed binary distribution (example plugin)",
+    params={"first_class": Param("number", default=0.5, low=0, high=1)},
+)
+def build_constant(spec: Any, base_dir: Any) -> ConstantModel:
+    return ConstantModel(spec.name, float(spec.params.get("first_class", 0.5)))

@@ -1,0 +1,61 @@
+"""Model types beyond the built-in ``torch``, ``sklearn`` and ``python``: a registry that
+plugins extend (entry-point group ``assay.models``).
+
+A model type declares its parameters (checked when a suite loads) and a ``build`` function
+from the suite entry to an object satisfying :class:`assay.runners.adapters.ModelAdapter`
+(name, fingerprint, input kind, classes, ``predict_proba``; optionally the batched, logit
+and gradient capabilities). Its fingerprint must cover everything that can change its
+outputs: it keys the prediction cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assay.params import Param, check_params
+from assay.registry import Registry
+
+BUILT_IN_MODEL_TYPES = ("torch", "sklearn", "python")
+Builder = Callable[[Any, Path], Any]
+
+
+@dataclass(frozen=True)
+class ModelType:
+    """A registered model type: how to build its adapter and the params it takes."""
+
+    name: str
+    build: Builder
+    description: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+    def check(self, params: Mapping[str, Any]) -> None:
+        """Refuse params this model type does not declare, or values outside their range."""
+        check_params(f"model type {self.name!r}", self.params, params)
+
+
+MODEL_TYPES: Registry[ModelType] = Registry("model type", entry_points="assay.models")
+
+
+def register_model_type(
+    name: str, *, description: str, params: Mapping[str, Param]
+) -> Callable[[Builder], Builder]:
+    """Register ``build(spec, base_dir) -> adapter`` as model type ``name`` (see
+    ``tests/plugin_package`` for a complete plugin).
+
+    Example:
+        >>> register_model_type("torch", description="", params={})
+        Traceback (most recent call last):
+        ...
+        ValueError: model type 'torch' is built in
+    """
+    if name in BUILT_IN_MODEL_TYPES:
+        raise ValueError(f"model type {name!r} is built in")
+
+    def decorate(build: Builder) -> Builder:
+        MODEL_TYPES.add(name, ModelType(name, build, description, params))
+        return build
+
+    return decorate
