@@ -8,24 +8,35 @@ group metrics a ``sensitive_features`` keyword, as the assay functions do.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from assay.atomic import write_text_atomically
 from assay.metrics.registry import METRICS, MetricInfo
 
 MODULES_ROOT = Path(__file__).parent
 
 
 def module_path(name: str) -> str:
-    """The folder of the evaluate module for metric ``name`` (for ``evaluate.load``).
+    """The folder of the evaluate module for metric ``name`` (for ``evaluate.load``): the
+    shipped folder of a built-in metric, or for a plugin's metric one written on first use
+    under ``$ASSAY_EVALUATE_MODULES`` (default: the temporary folder).
 
     Example:
         >>> Path(module_path("ece")).name
         'ece'
     """
-    return str(MODULES_ROOT / METRICS.canonical(name))
+    canonical = METRICS.canonical(name)
+    if canonical not in METRICS.plugins:
+        return str(MODULES_ROOT / canonical)
+    default = Path(tempfile.gettempdir()) / "assay-evaluate-modules"
+    folder = Path(os.environ.get("ASSAY_EVALUATE_MODULES", str(default))) / canonical
+    write_module(METRICS.get(canonical), folder)
+    return str(folder)
 
 
 def metric_module(name: str) -> type:
@@ -99,15 +110,22 @@ def _dedent(text: str) -> str:
     return textwrap.dedent("\n".join(text.splitlines()[1:])).strip() if text else ""
 
 
+def write_module(info: MetricInfo, folder: Path) -> None:
+    """Write one metric's evaluate module folder (script and metric card)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(folder / f"{info.name}.py", module_script(info))
+    write_text_atomically(folder / "README.md", metric_card(info))
+
+
 def write_modules(root: Path = MODULES_ROOT) -> list[Path]:
-    """(Re)write every metric's folder; ``python -m assay.metrics.evaluate_module``."""
+    """(Re)write every built-in metric's folder; ``python -m assay.metrics.evaluate_module``
+    (plugins' metrics are written on demand by :func:`module_path`, never into assay)."""
     written = []
     for name, info in METRICS.items():
-        folder = root / name
-        folder.mkdir(exist_ok=True)
-        (folder / f"{name}.py").write_text(module_script(info))
-        (folder / "README.md").write_text(metric_card(info))
-        written.append(folder)
+        if name in METRICS.plugins:
+            continue
+        write_module(info, root / name)
+        written.append(root / name)
     return written
 
 

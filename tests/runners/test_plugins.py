@@ -114,3 +114,23 @@ def test_the_plugin_shift_declares_its_params(project: Path) -> None:
     done = assay("validate", "bad.yaml", cwd=project)
     assert done.returncode == 2
     assert "The 'factor' parameter of shift 'feature_scale' must be a number > 0" in done.stderr
+
+
+def test_the_plugin_metric_is_an_evaluate_module(project: Path, tmp_path: Path) -> None:
+    code = (
+        "import evaluate\n"
+        "from assay.metrics.evaluate_module import module_path\n"
+        "metric = evaluate.load(module_path('true_class_probability'))\n"
+        "print(metric.compute(predictions=[[0.2, 0.8], [0.9, 0.1]], references=[1, 0]))\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(PLUGIN), str(REPOSITORY)]),
+        "ASSAY_EVALUATE_MODULES": str(tmp_path / "modules"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "'true_class_probability': 0.85" in done.stdout
+    assert (tmp_path / "modules" / "true_class_probability" / "README.md").is_file()
