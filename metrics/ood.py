@@ -14,11 +14,16 @@ Gimpel 2017) or the negative energy, logsumexp of the logits (Liu et al. 2020).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
 from scipy.special import logsumexp, ndtri
 from scipy.stats import rankdata
 
 from assay.errors import InvalidInputError
+from assay.registry import Registry
 
 
 def max_softmax_score(y_prob: np.ndarray) -> np.ndarray:
@@ -157,3 +162,29 @@ def fpr_at_95_tpr(score_in: object, score_out: object, *, tpr: float = 0.95) -> 
     needed = int(np.ceil(tpr * len(inside) - 1e-12))
     threshold = ordered[max(needed, 1) - 1]
     return float(np.mean(outside >= threshold))
+
+
+@dataclass(frozen=True)
+class SeparationMetric:
+    """How well a score separates in-distribution from ood examples: the function of the
+    two score arrays, its direction, and how its interval is made (``delong`` for AUROC;
+    ``resample``: a percentile bootstrap that resamples each set's indices, for rank
+    statistics that do not decompose into per-example sums)."""
+
+    name: str
+    function: Callable[[np.ndarray, np.ndarray], float]
+    higher_is_better: bool
+    interval: Literal["delong", "resample"]
+    description: str = ""
+
+
+SEPARATION_METRICS: Registry[SeparationMetric] = Registry("ood separation metric")
+for _metric in (
+    SeparationMetric("auroc", auroc, True, "delong", "area under the ROC curve, in vs ood"),
+    SeparationMetric("aupr_in", aupr_in, True, "resample", "average precision, in positive"),
+    SeparationMetric("aupr_out", aupr_out, True, "resample", "average precision, ood positive"),
+    SeparationMetric(
+        "fpr_at_95_tpr", fpr_at_95_tpr, False, "resample", "ood accepted at 95% in kept"
+    ),
+):
+    SEPARATION_METRICS.add(_metric.name, _metric)

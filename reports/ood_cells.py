@@ -14,7 +14,7 @@ import re
 from scipy.special import ndtri
 
 from assay.errors import InvalidInputError
-from assay.metrics.ood import auroc, paired_auroc_difference
+from assay.metrics.ood import SEPARATION_METRICS, auroc, paired_auroc_difference
 from assay.reports.comparison_types import CellComparison, CellMetric, ComparePolicy
 from assay.reports.paired_cells import wald_p_value
 from assay.reports.pairing import PairedPredictions
@@ -82,5 +82,5 @@ def ood_cell(
         ci_high=min(delta + half, 1.0),
         p_value=p_value,
         method="paired DeLong",
-        measure=CellMetric(OOD_METRIC, higher_is_better=True),
+        measure=CellMetric(OOD_METRIC, SEPARATION_METRICS.get("auroc").higher_is_better),
     )

@@ -5,7 +5,7 @@ resamples both sets (ranks do not decompose into per-example sums)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -17,11 +17,10 @@ from assay.runners.scoring import interval_fields
 from assay.suites.data import LoadedDataset
 from assay.suites.policy_schema import IntervalSpec
 
-RANK_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
-    "aupr_in": ood.aupr_in,
-    "aupr_out": ood.aupr_out,
-    "fpr_at_95_tpr": ood.fpr_at_95_tpr,
-}
+
+def _resampled() -> list[ood.SeparationMetric]:
+    """The separation metrics whose interval resamples indices (rank statistics)."""
+    return [m for _, m in ood.SEPARATION_METRICS.registered() if m.interval == "resample"]
 
 
 def ood_results(
@@ -51,13 +50,13 @@ def ood_results(
             Result(metric=f"ood_auroc_{score_name}", value=area, **base, **interval_fields(delong))
         )
         bounds = _bootstrap(inside, outside, intervals, seed_from(seed, dataset.name, score_name))
-        for name, function in RANK_METRICS.items():
+        for metric in _resampled():
             results.append(
                 Result(
-                    metric=f"ood_{name}_{score_name}",
-                    value=function(inside, outside),
+                    metric=f"ood_{metric.name}_{score_name}",
+                    value=metric.function(inside, outside),
                     **base,
-                    **interval_fields(bounds.get(name)),
+                    **interval_fields(bounds.get(metric.name)),
                 )
             )
     return results
@@ -69,12 +68,13 @@ def _bootstrap(
     if intervals.method == "none":
         return {}
     rng = np.random.default_rng(seed)
-    replicates: dict[str, list[float]] = {name: [] for name in RANK_METRICS}
+    metrics = _resampled()
+    replicates: dict[str, list[float]] = {m.name: [] for m in metrics}
     for _ in range(intervals.n_resamples):
         a = inside[rng.integers(0, len(inside), len(inside))]
         b = outside[rng.integers(0, len(outside), len(outside))]
-        for name, function in RANK_METRICS.items():
-            replicates[name].append(function(a, b))
+        for metric in metrics:
+            replicates[metric.name].append(metric.function(a, b))
     alpha = (1 - intervals.level) / 2
     found = {}
     for name, values in replicates.items():
