@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from assay.errors import InvalidInputError
 
@@ -91,3 +91,16 @@ def check_params(owner: str, declared: Mapping[str, Param], given: Mapping[str, 
                 f"The {name!r} parameter of {owner} must be {param.expectation()}. "
                 f"Got {value!r} instead."
             )
+
+
+class DeclaresParams:
+    """A registry entry with declared parameters (a metric, shift, attack or model type):
+    ``check`` refuses params it does not declare, or values outside their constraints."""
+
+    kind: ClassVar[str]
+    name: str
+    params: Mapping[str, Param]
+
+    def check(self, params: Mapping[str, Any]) -> None:
+        """Raise :class:`InvalidInputError` naming the parameter, the entry and the value."""
+        check_params(f"{self.kind} {self.name!r}", self.params, params)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -16,15 +16,17 @@ from assay.metrics.binning import BINNINGS
 from assay.metrics.calibration import MODES, NORMS
 from assay.metrics.decomposition import Decomposition
 from assay.metrics.smooth_calibration import DEFAULT_GRID
-from assay.params import Param, check_params
+from assay.params import DeclaresParams, Param
 from assay.registry import Registry
 
 MetricInput = Literal["labels", "probabilities"]
 
 
 @dataclass(frozen=True)
-class MetricInfo:
+class MetricInfo(DeclaresParams):
     """What the runner and the report need to know about one metric."""
+
+    kind: ClassVar[str] = "metric"
 
     name: str
     function: Callable[..., Any]
@@ -337,5 +339,4 @@ def check_metric_params(name: str, params: Mapping[str, Any]) -> None:
         ...     print(error)
         The 'n_bins' parameter of metric 'ece' must be an int >= 1. Got 0 instead.
     """
-    info = METRICS.get(name)
-    check_params(f"metric {info.name!r}", info.params, params)
+    METRICS.get(name).check(params)

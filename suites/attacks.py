@@ -10,31 +10,29 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import wraps
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from assay.errors import InvalidInputError
-from assay.params import Param, check_params
+from assay.params import DeclaresParams, Param
 from assay.registry import Registry
 
 GradientFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
-class AttackInfo:
+class AttackInfo(DeclaresParams):
     """A registered attack: the function, its declared parameters and the feature column
     kinds it perturbs. Every attack here needs the model's input gradient."""
+
+    kind: ClassVar[str] = "attack"
 
     name: str
     function: Callable[..., np.ndarray]
     description: str
     params: Mapping[str, Param] = field(default_factory=dict)
     column_kinds: frozenset[str] = frozenset({"numeric"})
-
-    def check(self, params: Mapping[str, Any]) -> None:
-        """Refuse params this attack does not declare, or values outside their range."""
-        check_params(f"attack {self.name!r}", self.params, params)
 
 
 AttackFunction = Callable[..., np.ndarray]

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from assay.params import Param, check_params
+from assay.params import DeclaresParams, Param
 from assay.registry import Registry
 
 BUILT_IN_MODEL_TYPES = ("torch", "sklearn", "python")
@@ -23,17 +23,15 @@ Builder = Callable[[Any, Path], Any]
 
 
 @dataclass(frozen=True)
-class ModelType:
+class ModelType(DeclaresParams):
     """A registered model type: how to build its adapter and the params it takes."""
+
+    kind: ClassVar[str] = "model type"
 
     name: str
     build: Builder
     description: str
     params: Mapping[str, Param] = field(default_factory=dict)
-
-    def check(self, params: Mapping[str, Any]) -> None:
-        """Refuse params this model type does not declare, or values outside their range."""
-        check_params(f"model type {self.name!r}", self.params, params)
 
 
 MODEL_TYPES: Registry[ModelType] = Registry("model type", entry_points="assay.models")

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import wraps
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from assay.params import Param, check_params
+from assay.params import DeclaresParams, Param
 from assay.registry import Registry
 from assay.suites.randomness import per_example_normal
 
@@ -24,8 +24,10 @@ ShiftFunction = Callable[..., np.ndarray]
 
 
 @dataclass(frozen=True)
-class ShiftInfo:
+class ShiftInfo(DeclaresParams):
     """A registered shift: the function and what the rest of assay needs to know of it."""
+
+    kind: ClassVar[str] = "shift"
 
     name: str
     function: ShiftFunction
@@ -33,10 +35,6 @@ class ShiftInfo:
     params: Mapping[str, Param] = field(default_factory=dict)
     severity: str | None = None  # the parameter that orders severity levels, if any
     column_kinds: frozenset[str] = frozenset({"numeric"})
-
-    def check(self, params: Mapping[str, Any]) -> None:
-        """Refuse params this shift does not declare, or values outside their range."""
-        check_params(f"shift {self.name!r}", self.params, params)
 
     def severity_of(self, params: Mapping[str, Any]) -> int:
         """The severity level ``params`` ask for (1 for a shift without levels)."""
