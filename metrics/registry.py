@@ -340,3 +340,12 @@ def check_metric_params(name: str, params: Mapping[str, Any]) -> None:
         The 'n_bins' parameter of metric 'ece' must be an int >= 1. Got 0 instead.
     """
     METRICS.get(name).check(params)
+
+
+# metric families defined in a module of their own, each entering its metrics through its
+# register() (imported last: they build on the registry defined above)
+from assay.metrics import confusion  # noqa: E402
+
+FAMILIES = (confusion,)
+for _family in FAMILIES:
+    _family.register(METRICS)

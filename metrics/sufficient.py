@@ -33,7 +33,7 @@ from assay.metrics.smooth_calibration import DEFAULT_GRID, fixed_point, residual
 # --- classification ------------------------------------------------------------------------
 
 
-def _labels_and_predictions(
+def labels_and_predictions(
     y_true: object, y_prob: object
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     labels = check_labels(y_true)
@@ -43,7 +43,7 @@ def _labels_and_predictions(
 
 
 def accuracy(y_true: object, y_prob: object) -> Decomposition:
-    labels, _, predicted = _labels_and_predictions(y_true, y_prob)
+    labels, _, predicted = labels_and_predictions(y_true, y_prob)
     return Decomposition(
         mean_of((predicted == labels).astype(float)).statistics,
         lambda s: (s[:, 0] / s[:, 1])[:, None],
@@ -53,7 +53,7 @@ def accuracy(y_true: object, y_prob: object) -> Decomposition:
 
 
 def top_k_accuracy(y_true: object, y_prob: object, *, k: int = 5) -> Decomposition:
-    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    labels, probs, _ = labels_and_predictions(y_true, y_prob)
     true_prob = probs[np.arange(len(labels)), labels]
     hit = (np.sum(probs > true_prob[:, None], axis=1) < k).astype(float)
     return Decomposition(
@@ -74,7 +74,7 @@ def _class_counts(labels: np.ndarray, predicted: np.ndarray, n_classes: int) -> 
 
 
 def balanced_accuracy(y_true: object, y_prob: object) -> Decomposition:
-    labels, probs, predicted = _labels_and_predictions(y_true, y_prob)
+    labels, probs, predicted = labels_and_predictions(y_true, y_prob)
     c = probs.shape[1]
 
     def finish(s: np.ndarray) -> np.ndarray:
@@ -85,7 +85,7 @@ def balanced_accuracy(y_true: object, y_prob: object) -> Decomposition:
 
 
 def macro_f1(y_true: object, y_prob: object) -> Decomposition:
-    labels, probs, predicted = _labels_and_predictions(y_true, y_prob)
+    labels, probs, predicted = labels_and_predictions(y_true, y_prob)
     c = probs.shape[1]
 
     def finish(s: np.ndarray) -> np.ndarray:
@@ -98,7 +98,7 @@ def macro_f1(y_true: object, y_prob: object) -> Decomposition:
 
 
 def per_class_recall(y_true: object, y_prob: object) -> Decomposition:
-    labels, probs, predicted = _labels_and_predictions(y_true, y_prob)
+    labels, probs, predicted = labels_and_predictions(y_true, y_prob)
     c = probs.shape[1]
     present = np.flatnonzero(np.bincount(labels, minlength=c))
 
@@ -150,7 +150,7 @@ def calibration_error(
     norm: str = "l1",
     mode: str = "top_label",
 ) -> Decomposition:
-    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    labels, probs, _ = labels_and_predictions(y_true, y_prob)
     statistics, sizes = _binned_views(labels, probs, n_bins, binning, mode)
 
     def finish(s: np.ndarray) -> np.ndarray:
@@ -168,7 +168,7 @@ def debiased_calibration_error(
     binning: str = "quantile",
     mode: str = "top_label",
 ) -> Decomposition:
-    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    labels, probs, _ = labels_and_predictions(y_true, y_prob)
     statistics, sizes = _binned_views(labels, probs, n_bins, binning, mode)
 
     def finish(s: np.ndarray) -> np.ndarray:
@@ -179,7 +179,7 @@ def debiased_calibration_error(
 
 
 def smooth_ece(y_true: object, y_prob: object, *, grid: int = DEFAULT_GRID) -> Decomposition:
-    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    labels, probs, _ = labels_and_predictions(y_true, y_prob)
     ((confidence, outcome),) = _one_vs_rest(labels, probs, "top_label")
     statistics = stack(residual_cells(confidence, outcome, grid), np.ones(len(labels)))
     return Decomposition(
@@ -188,7 +188,7 @@ def smooth_ece(y_true: object, y_prob: object, *, grid: int = DEFAULT_GRID) -> D
 
 
 def brier_score(y_true: object, y_prob: object) -> Decomposition:
-    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    labels, probs, _ = labels_and_predictions(y_true, y_prob)
     # Σ_k (p_k − 1[k = y])² = Σ_k p_k² − 2 p_y + 1, without a one-hot N × C copy
     true_prob = probs[np.arange(len(labels)), labels]
     per_example = np.einsum("ij,ij->i", probs, probs) - 2.0 * true_prob + 1.0
@@ -197,7 +197,7 @@ def brier_score(y_true: object, y_prob: object) -> Decomposition:
 
 
 def nll(y_true: object, y_prob: object) -> Decomposition:
-    labels, probs, _ = _labels_and_predictions(y_true, y_prob)
+    labels, probs, _ = labels_and_predictions(y_true, y_prob)
     eps = np.finfo(np.float64).eps
     true_prob = np.clip(probs[np.arange(len(labels)), labels], eps, 1.0 - eps)
     return mean_of(-np.log(true_prob))
@@ -209,7 +209,7 @@ def nll(y_true: object, y_prob: object) -> Decomposition:
 def _group_counts(
     y_true: object, y_prob: object, sensitive_features: object
 ) -> tuple[sparse.csr_matrix, int, int, list[str]]:
-    labels, _, predicted = _labels_and_predictions(y_true, y_prob)
+    labels, _, predicted = labels_and_predictions(y_true, y_prob)
     codes, names = _encode_groups(sensitive_features, len(labels))
     g, c = len(names), int(max(labels.max(), predicted.max())) + 1
     correct = (labels == predicted).astype(float)
