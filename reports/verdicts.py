@@ -41,12 +41,10 @@ class GateVerdict:
         return f"FAILED vs {baseline_name}: {count}{silent}{extra}"
 
 
-def record_verdict(
-    store: ReportStore, outcome: GateOutcome, candidate: Path, baseline: Path
-) -> Path:
-    """Write the verdict of a gate run; returns its file."""
+def gate_verdict(outcome: GateOutcome, candidate: Path, baseline: Path) -> GateVerdict:
+    """What a gate run decided about the report in ``candidate`` against ``baseline``."""
     failing = outcome.failing
-    verdict = GateVerdict(
+    return GateVerdict(
         candidate=candidate.name,
         baseline=baseline.name,
         passed=outcome.passed,
@@ -55,9 +53,13 @@ def record_verdict(
         failures=outcome.failures,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+
+
+def record_verdict(store: ReportStore, verdict: GateVerdict) -> Path:
+    """Write a gate verdict beside the reports it judges; returns its file."""
     folder = store.root / VERDICTS_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{candidate.name}__{baseline.name}.json"
+    path = folder / f"{verdict.candidate}__{verdict.baseline}.json"
     write_text_atomically(path, json.dumps(asdict(verdict), indent=2) + "\n")
     return path
 

@@ -21,7 +21,7 @@ from assay.reports.gate_rules import GateOutcome
 from assay.reports.schema import Report
 from assay.reports.store import ReportStore, default_store
 from assay.reports.store import load_report as load_stored_report
-from assay.reports.verdicts import record_verdict
+from assay.reports.verdicts import GateVerdict, gate_verdict, record_verdict
 from assay.runners.cache import PredictionCache
 from assay.runners.gate_policy import gate_run
 from assay.runners.progress import RunObserver
@@ -67,7 +67,8 @@ class GateResult:
     run: RunResult
     outcome: GateOutcome
     baseline_folder: Path
-    verdict_file: Path | None
+    verdict: GateVerdict
+    verdict_file: Path | None  # where the verdict was recorded (None: not recorded)
 
     @property
     def passed(self) -> bool:
@@ -172,10 +173,9 @@ def gate(
     judged = gate_run(
         result.output, result.folder, reports, str(baseline_folder), result.suite.suite
     )
-    verdict = None
-    if record:
-        verdict = record_verdict(reports, judged.outcome, result.folder, baseline_folder)
-    return GateResult(result, judged.outcome, baseline_folder, verdict)
+    verdict = gate_verdict(judged.outcome, result.folder, baseline_folder)
+    verdict_file = record_verdict(reports, verdict) if record else None
+    return GateResult(result, judged.outcome, baseline_folder, verdict, verdict_file)
 
 
 def suite_path(reference: PathLike) -> Path:

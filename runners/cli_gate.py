@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
@@ -60,8 +60,7 @@ def gate(
                 loaded, str(baseline_folder), store=chosen_store, cache_dir=cache, observer=observer
             )
         print_run(result.run)
-        outcome, verdict_file = result.outcome, result.verdict_file
-        assert verdict_file is not None
+        outcome = result.outcome
         out.print(comparison_tables(outcome.comparison))
         summary = gate_outputs.markdown(outcome)
         if junit:
@@ -72,9 +71,7 @@ def gate(
         if markdown:
             write_text_atomically(markdown, summary)
         if json_path:
-            write_comparison(
-                outcome.comparison, json_path, gate=json.loads(verdict_file.read_text())
-            )
+            write_comparison(outcome.comparison, json_path, gate=asdict(result.verdict))
         gate_outputs.append_step_summary(summary)
         if os.environ.get("GITHUB_ACTIONS") == "true":
             for line in gate_outputs.github_annotations(outcome):
