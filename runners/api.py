@@ -22,10 +22,9 @@ from assay.reports.schema import Report
 from assay.reports.store import ReportStore, default_store
 from assay.reports.store import load_report as load_stored_report
 from assay.reports.verdicts import GateVerdict, gate_verdict, record_verdict
-from assay.runners.cache import PredictionCache
 from assay.runners.gate_policy import gate_run
 from assay.runners.progress import RunObserver
-from assay.runners.run import RunOutput, SuiteRun
+from assay.runners.run import RunOutput, run_suite
 from assay.suites.loading import LoadedSuite, load_suite
 
 DEFAULT_CACHE = Path(".assay/cache")
@@ -109,9 +108,9 @@ def run(
     ``.assay/...``), or None (report not stored; no cache).
     """
     loaded = suite if isinstance(suite, LoadedSuite) else load_suite(suite_path(suite))
-    cache_root = _cache_root(cache_dir)
-    cache = PredictionCache(cache_root) if cache_root is not None else None
-    output = SuiteRun(loaded, cache=cache, observer=observer, shard_size=shard_size).execute()
+    output = run_suite(
+        loaded, cache_dir=_cache_root(cache_dir), observer=observer, shard_size=shard_size
+    )
     store_root = _store_root(store)
     folder = None
     if store_root is not None:
