@@ -11,7 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from assay.errors import ConfigError, InvalidInputError, UnsafeArtifactError, UserError, located
+from assay.errors import (
+    ConfigError,
+    InvalidInputError,
+    UnsafeArtifactError,
+    UserError,
+    located,
+    reason_of,
+)
 from assay.hashing import hash_file, hash_value, source_hash
 from assay.runners.adapters import InputKind
 from assay.suites.imports import call_with_params, import_object
@@ -148,24 +155,19 @@ def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
     except pickle.UnpicklingError as error:
         if "weights only load failed" not in str(error).lower():
             raise InvalidInputError(
-                f"{path} is not a torch checkpoint ({_first_line(error)})"
+                f"{path} is not a torch checkpoint ({reason_of(error)})"
             ) from None
         raise UnsafeArtifactError(
             f"{path} holds more than tensors, and loading it could run code; save a state_dict "
-            f"or safetensors instead ({_first_line(error)})"
+            f"or safetensors instead ({reason_of(error)})"
         ) from None
     except (EOFError, RuntimeError, zipfile.BadZipFile, IndexError, ValueError) as error:
         raise InvalidInputError(
-            f"{path} is not a torch checkpoint (truncated or another format: "
-            f"{_first_line(error) or type(error).__name__})"
+            f"{path} is not a torch checkpoint (truncated or another format: {reason_of(error)})"
         ) from None
     if not isinstance(loaded, dict):
         raise InvalidInputError(f"{path} is not a state_dict (got {type(loaded).__name__})")
     return loaded
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else ""
 
 
 def _resolve_device(device: str) -> torch.device:
