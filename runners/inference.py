@@ -32,9 +32,7 @@ def predict_batched(
         (5, 4)
     """
     if isinstance(inputs, np.ndarray) and isinstance(adapter, BatchedModel):
-        return _as_probabilities(
-            adapter, adapter.predict_batches(inputs, batch_size, on_batch), len(inputs)
-        )
+        return _as_probabilities(adapter.predict_batches(inputs, batch_size, on_batch), len(inputs))
     return _predict_batches(adapter, inputs, batch_size, on_batch)
 
 
@@ -49,7 +47,7 @@ def _predict_batches(
     for start in range(0, n_rows, batch_size):
         stop = min(start + batch_size, n_rows)
         batch = inputs[start:stop] if isinstance(inputs, np.ndarray) else inputs.iloc[start:stop]
-        probs = _as_probabilities(adapter, adapter.predict_proba(batch), stop - start)
+        probs = _as_probabilities(adapter.predict_proba(batch), stop - start)
         if output is None:
             output = np.empty((n_rows, probs.shape[1]), dtype=np.float32)
         elif probs.shape[1] != output.shape[1]:
@@ -59,7 +57,7 @@ def _predict_batches(
     return output if output is not None else np.zeros((0, 0), np.float32)
 
 
-def _as_probabilities(adapter: ModelAdapter, returned: Any, n_rows: int) -> np.ndarray:
+def _as_probabilities(returned: Any, n_rows: int) -> np.ndarray:
     """``returned`` as an N×C real array, or an error saying what the model gave instead."""
     try:
         probs = np.asarray(returned)
