@@ -12,13 +12,17 @@ from assay.metrics.calibration import (
 )
 from assay.metrics.classification import (
     accuracy_score,
-    balanced_accuracy_score,
     confusion_matrix,
-    f1_score,
-    macro_f1_score,
     micro_f1_score,
-    per_class_recall,
     top_k_accuracy_score,
+)
+from assay.metrics.confusion import (
+    balanced_accuracy_score,
+    macro_f1_score,
+    macro_precision,
+    macro_recall,
+    matthews_corrcoef,
+    per_class_recall,
 )
 from assay.metrics.fairness import (
     demographic_parity_difference,
@@ -31,6 +35,7 @@ from assay.metrics.fairness import (
 from assay.metrics.groups import GroupResult, by_group, intersect_groups
 from assay.metrics.registry import METRICS, MetricInfo, check_metric_params, compute_metric
 from assay.metrics.reliability import ReliabilityDiagram, reliability_diagram
+from assay.metrics.smooth_calibration import smooth_expected_calibration_error
 
 __all__ = [
     "METRICS",
@@ -53,16 +58,19 @@ __all__ = [
     "equal_opportunity_difference",
     "equalized_odds_difference",
     "expected_calibration_error",
-    "f1_score",
     "group_accuracy",
     "group_codes",
     "intersect_groups",
     "macro_f1_score",
+    "macro_precision",
+    "macro_recall",
+    "matthews_corrcoef",
     "maximum_calibration_error",
     "micro_f1_score",
     "negative_log_likelihood",
     "per_class_recall",
     "reliability_diagram",
+    "smooth_expected_calibration_error",
     "top_k_accuracy_score",
     "worst_group_accuracy",
 ]

@@ -80,6 +80,23 @@ def check_labels_within(labels: np.ndarray, n_classes: int, *, name: str = "y_tr
         )
 
 
+def labels_and_predictions(y_true: object, y_pred: object) -> tuple[np.ndarray, np.ndarray]:
+    """Checked true and predicted class indices of the same length."""
+    labels = check_labels(y_true)
+    predicted = check_labels(y_pred, name="y_pred")
+    check_same_length(labels, predicted)
+    return labels, predicted
+
+
+def labels_and_probabilities(y_true: object, y_prob: object) -> tuple[np.ndarray, np.ndarray]:
+    """Checked class indices and N×C probabilities (float32 stays float32), every label a
+    column of ``y_prob``."""
+    labels = check_labels(y_true)
+    probs = check_probabilities(y_prob, len(labels))
+    check_labels_within(labels, probs.shape[1])
+    return labels, probs
+
+
 def check_same_length(*arrays: np.ndarray) -> None:
     lengths = {len(a) for a in arrays}
     if len(lengths) != 1:

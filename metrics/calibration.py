@@ -1,43 +1,27 @@
-"""Calibration metrics over predicted class probabilities."""
+"""Calibration metrics over predicted class probabilities, each defined once: binned
+errors as per-bin sums (count, confidence, outcome) of one-hot blocks, Brier score and NLL as
+means of per-example terms (see :mod:`assay.metrics.info`)."""
 
 from __future__ import annotations
 
-import itertools
-import os
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from functools import partial
 from typing import Literal
 
 import numpy as np
 
-from assay.errors import InvalidInputError
-from assay.metrics._checks import (
-    check_int_param,
-    check_labels,
-    check_labels_within,
-    check_probabilities,
-    param_error,
-)
-from assay.metrics.binning import (
-    BinnedStatistics,
-    Binning,
-    bin_index,
-    bin_statistics,
-    check_binning,
-    upper_edges,
-)
-
-
-def _inputs(y_true: object, y_prob: object) -> tuple[np.ndarray, np.ndarray]:
-    labels = check_labels(y_true)
-    probs = check_probabilities(y_prob, len(labels))
-    check_labels_within(labels, probs.shape[1])
-    return labels, probs
-
+from assay.metrics._checks import labels_and_probabilities
+from assay.metrics.binning import BINNINGS, Binning, bin_index, upper_edges
+from assay.metrics.decomposition import Block, Decomposition, mean_of, onehot
+from assay.metrics.info import MetricInfo
+from assay.metrics.rowwise import by_rows
+from assay.params import Param
 
 Norm = Literal["l1", "l2", "max"]
 Mode = Literal["top_label", "classwise"]
 NORMS = ("l1", "l2", "max")
 MODES = ("top_label", "classwise")
+_UNIT = (0.0, 1.0)
 
 
 def uniform_bin_index(confidence: np.ndarray, n_bins: int) -> np.ndarray:
@@ -50,23 +34,21 @@ def uniform_bin_index(confidence: np.ndarray, n_bins: int) -> np.ndarray:
     return bin_index(confidence, upper_edges(confidence, n_bins, "uniform"), uniform=True)
 
 
-def _check_options(function: str, n_bins: int, norm: str, mode: str) -> int:
-    bins = check_int_param(function, "n_bins", n_bins, minimum=1)
-    if norm not in NORMS:
-        raise param_error(function, "norm", "'l1', 'l2' or 'max'", norm)
-    if mode not in MODES:
-        raise param_error(function, "mode", "'top_label' or 'classwise'", mode)
-    return bins
+def top_label(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's top-label probability (ties go to the lowest class index) and whether that
+    label is right, as float64."""
+    predicted = np.argmax(probs, axis=1)
+    confidence = probs.ravel()[np.arange(len(labels)) * probs.shape[1] + predicted]
+    return confidence.astype(np.float64), (predicted == labels).astype(np.float64)
 
 
-def _one_vs_rest(
+def one_vs_rest(
     labels: np.ndarray, probs: np.ndarray, mode: str
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(confidence, outcome) pairs: the top label, or every class one-vs-rest."""
     if mode == "top_label":
-        predicted = np.argmax(probs, axis=1)
-        confidence = probs.ravel()[np.arange(len(labels)) * probs.shape[1] + predicted]
-        return [(confidence.astype(np.float64), (predicted == labels).astype(np.float64))]
+        confidence, outcome = by_rows(top_label, labels, probs)
+        return [(confidence, outcome)]
     return [
         (probs[:, k].astype(np.float64), (labels == k).astype(np.float64))
         for k in range(probs.shape[1])
@@ -114,13 +96,106 @@ def debiased_squares(
     )
 
 
-def _view_statistics(
-    labels: np.ndarray, probs: np.ndarray, n_bins: int, binning: str, mode: str
-) -> list[BinnedStatistics]:
-    return [
-        bin_statistics(confidence, outcome, n_bins, binning)
-        for confidence, outcome in _one_vs_rest(labels, probs, mode)
-    ]
+# --- the statistics ----------------------------------------------------------------------
+
+
+def _binned_views(
+    y_true: object, y_prob: object, n_bins: int, binning: str, mode: str
+) -> tuple[tuple[Block, ...], list[int]]:
+    """Per view (top label, or each class), three one-hot blocks over its bins: count,
+    confidence and outcome; and each view's number of bins."""
+    labels, probs = labels_and_probabilities(y_true, y_prob)
+    blocks: list[Block] = []
+    sizes = []
+    for confidence, outcome in one_vs_rest(labels, probs, mode):
+        edges = upper_edges(confidence, n_bins, binning)
+        index = bin_index(confidence, edges, uniform=binning == "uniform")
+        blocks += [
+            onehot(index, len(edges)),
+            onehot(index, len(edges), confidence),
+            onehot(index, len(edges), outcome),
+        ]
+        sizes.append(len(edges))
+    return tuple(blocks), sizes
+
+
+def _split_views(
+    s: np.ndarray, sizes: list[int]
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    views: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    start = 0
+    for size in sizes:
+        count, conf, outcome = (s[:, start + i * size : start + (i + 1) * size] for i in range(3))
+        views.append((count, conf, outcome))
+        start += 3 * size
+    return views
+
+
+def binned_calibration(
+    y_true: object,
+    y_prob: object,
+    *,
+    n_bins: int = 15,
+    binning: str = "uniform",
+    norm: str = "l1",
+    mode: str = "top_label",
+) -> Decomposition:
+    """Per-bin sums of every view; the finish is :func:`binned_errors` combined over views.
+    Equal-width bins are row-local; equal-mass edges are fitted to the sample and kept."""
+    blocks, sizes = _binned_views(y_true, y_prob, n_bins, binning, mode)
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        errors = [binned_errors(*view, norm) for view in _split_views(s, sizes)]
+        return combine_errors(np.stack(errors, axis=1), norm)[:, None]
+
+    return Decomposition(blocks, finish, row_local=binning == "uniform")
+
+
+def debiased_calibration(
+    y_true: object,
+    y_prob: object,
+    *,
+    n_bins: int = 15,
+    binning: str = "quantile",
+    mode: str = "top_label",
+) -> Decomposition:
+    """Per-bin sums of every view; the finish is √(mean over views of the debiased squares)."""
+    blocks, sizes = _binned_views(y_true, y_prob, n_bins, binning, mode)
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        squares = [debiased_squares(*view) for view in _split_views(s, sizes)]
+        return np.sqrt(np.mean(np.stack(squares, axis=1), axis=1))[:, None]
+
+    return Decomposition(blocks, finish, row_local=binning == "uniform")
+
+
+def squared_residuals(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray]:
+    """Σ_k (p_k − 1[k = y])² of each row, in steps of 65,536 rows (no N × C float64 copy)."""
+    terms = np.empty(len(labels))
+    for start in range(0, len(labels), 65_536):
+        rows = slice(start, start + 65_536)
+        residual = probs[rows].astype(np.float64)
+        residual[np.arange(len(residual)), labels[rows]] -= 1.0
+        terms[rows] = np.sum(np.square(residual, out=residual), axis=1)
+    return (terms,)
+
+
+def brier_terms(y_true: object, y_prob: object) -> Decomposition:
+    """Mean of Σ_k (p_k − 1[k = y])² per example (halved for two classes)."""
+    labels, probs = labels_and_probabilities(y_true, y_prob)
+    (terms,) = by_rows(squared_residuals, labels, probs)
+    return mean_of(terms / 2.0 if probs.shape[1] == 2 else terms)
+
+
+def nll_terms(y_true: object, y_prob: object) -> Decomposition:
+    """Mean of −log p_y per example, p_y clipped to [ε, 1 − ε]."""
+    labels, probs = labels_and_probabilities(y_true, y_prob)
+    eps = np.finfo(np.float64).eps
+    true_prob = probs[np.arange(len(labels)), labels].astype(np.float64)
+    return mean_of(-np.log(np.clip(true_prob, eps, 1.0 - eps)))
+
+
+# --- the plain functions -------------------------------------------------------------------
 
 
 def expected_calibration_error(
@@ -161,46 +236,7 @@ def expected_calibration_error(
         >>> round(expected_calibration_error([0, 1, 1], y_prob, n_bins=10, norm="max"), 6)
         0.8
     """
-    bins = _check_options("expected_calibration_error", n_bins, norm, mode)
-    check_binning("expected_calibration_error", binning)
-    raw = np.asarray(y_prob)
-    if mode == "top_label" and binning == "uniform" and raw.ndim == 2 and len(raw) >= PARALLEL_ROWS:
-        view = _top_label_in_chunks(check_labels(y_true), raw, bins)
-        return float(
-            binned_errors(view.count.astype(float), view.confidence_sum, view.outcome_sum, norm)
-        )
-    labels, probs = _inputs(y_true, y_prob)
-    errors = [
-        binned_errors(v.count.astype(float), v.confidence_sum, v.outcome_sum, norm)
-        for v in _view_statistics(labels, probs, bins, binning, mode)
-    ]
-    return float(combine_errors(np.array(errors), norm))
-
-
-PARALLEL_ROWS = 262_144
-PARALLEL_CHUNKS = 4  # fixed, so the sums (and the result) do not depend on the core count
-
-
-def _top_label_in_chunks(labels: np.ndarray, probs: np.ndarray, n_bins: int) -> BinnedStatistics:
-    """Check, take the top label and bin row chunks in threads (numpy releases the GIL in
-    these loops); equal-width edges need no global pass, so the chunks are independent."""
-    if len(probs) != len(labels):
-        raise InvalidInputError(f"y_prob has {len(probs)} rows for {len(labels)} labels")
-
-    def chunk(rows: slice) -> BinnedStatistics:
-        part_labels, part_probs = _inputs(labels[rows], probs[rows])
-        ((confidence, outcome),) = _one_vs_rest(part_labels, part_probs, "top_label")
-        return bin_statistics(confidence, outcome, n_bins, "uniform")
-
-    bounds = np.linspace(0, len(labels), PARALLEL_CHUNKS + 1).astype(int)
-    with ThreadPoolExecutor(max_workers=min(PARALLEL_CHUNKS, os.cpu_count() or 1)) as pool:
-        parts = list(pool.map(chunk, [slice(a, b) for a, b in itertools.pairwise(bounds)]))
-    return BinnedStatistics(
-        upper_edges=parts[0].upper_edges,
-        count=np.sum([p.count for p in parts], axis=0),
-        confidence_sum=np.sum([p.confidence_sum for p in parts], axis=0),
-        outcome_sum=np.sum([p.outcome_sum for p in parts], axis=0),
-    )
+    return ECE.scalar(y_true, y_prob, n_bins=n_bins, binning=binning, norm=norm, mode=mode)
 
 
 def maximum_calibration_error(
@@ -218,9 +254,7 @@ def maximum_calibration_error(
         >>> round(maximum_calibration_error([0, 1], [[0.9, 0.1], [0.7, 0.3]], n_bins=10), 6)
         0.7
     """
-    return expected_calibration_error(
-        y_true, y_prob, n_bins=n_bins, binning=binning, norm="max", mode=mode
-    )
+    return MCE.scalar(y_true, y_prob, n_bins=n_bins, binning=binning, mode=mode)
 
 
 def debiased_calibration_error(
@@ -243,14 +277,7 @@ def debiased_calibration_error(
         >>> round(debiased_calibration_error([0, 1, 0, 0, 1, 1, 0, 1], y_prob, n_bins=2), 6)
         0.529224
     """
-    bins = _check_options("debiased_calibration_error", n_bins, "l2", mode)
-    check_binning("debiased_calibration_error", binning)
-    labels, probs = _inputs(y_true, y_prob)
-    squares = [
-        debiased_squares(v.count.astype(float), v.confidence_sum, v.outcome_sum)
-        for v in _view_statistics(labels, probs, bins, binning, mode)
-    ]
-    return float(np.sqrt(np.mean(squares)))
+    return DEBIASED_ECE.scalar(y_true, y_prob, n_bins=n_bins, binning=binning, mode=mode)
 
 
 def adaptive_calibration_error(
@@ -262,7 +289,7 @@ def adaptive_calibration_error(
         >>> round(adaptive_calibration_error([0, 1, 1, 0], [0.2, 0.7, 0.9, 0.6], n_bins=2), 6)
         0.15
     """
-    return expected_calibration_error(y_true, y_prob, n_bins=n_bins, binning="quantile", mode=mode)
+    return ADAPTIVE_ECE.scalar(y_true, y_prob, n_bins=n_bins, mode=mode)
 
 
 def classwise_calibration_error(
@@ -275,9 +302,7 @@ def classwise_calibration_error(
         >>> round(classwise_calibration_error([0, 1], [[0.8, 0.2], [0.3, 0.7]], n_bins=5), 6)
         0.25
     """
-    return expected_calibration_error(
-        y_true, y_prob, n_bins=n_bins, binning=binning, mode="classwise"
-    )
+    return CLASSWISE_ECE.scalar(y_true, y_prob, n_bins=n_bins, binning=binning)
 
 
 def brier_score_loss(y_true: object, y_prob: object) -> float:
@@ -291,12 +316,7 @@ def brier_score_loss(y_true: object, y_prob: object) -> float:
         >>> round(brier_score_loss([1, 0], [0.8, 0.4]), 6)
         0.1
     """
-    labels, probs = _inputs(y_true, y_prob)
-    probs = probs.astype(np.float64, copy=False)
-    one_hot = np.zeros_like(probs)
-    one_hot[np.arange(len(labels)), labels] = 1.0
-    total = float(np.mean(np.sum((probs - one_hot) ** 2, axis=1)))
-    return total / 2.0 if probs.shape[1] == 2 else total
+    return BRIER_SCORE.scalar(y_true, y_prob)
 
 
 def negative_log_likelihood(y_true: object, y_prob: object) -> float:
@@ -309,8 +329,87 @@ def negative_log_likelihood(y_true: object, y_prob: object) -> float:
         >>> round(negative_log_likelihood([0, 1], [[0.5, 0.5], [0.2, 0.8]]), 6)
         0.458145
     """
-    labels, probs = _inputs(y_true, y_prob)
-    probs = probs.astype(np.float64, copy=False)
-    eps = np.finfo(np.float64).eps
-    true_prob = np.clip(probs[np.arange(len(labels)), labels], eps, 1.0 - eps)
-    return float(-np.mean(np.log(true_prob)))
+    return NLL.scalar(y_true, y_prob)
+
+
+# --- the definitions -----------------------------------------------------------------------
+
+N_BINS = Param("int", default=15, low=1, description="number of bins")
+BINNING = Param("str", default="uniform", choices=BINNINGS, description="bin edges")
+NORM = Param("str", default="l1", choices=NORMS, description="how bin gaps combine")
+MODE = Param("str", default="top_label", choices=MODES, description="which probabilities")
+_CALIBRATION = {"input": "probabilities", "higher_is_better": False, "value_range": _UNIT}
+
+ECE = MetricInfo(
+    "ece",
+    binned_calibration,
+    **_CALIBRATION,  # type: ignore[arg-type]
+    aliases=("expected_calibration_error",),
+    description="top-label expected calibration error, 15 equal-width bins",
+    citation="Naeini et al. 2015; Guo et al. 2017",
+    params={"n_bins": N_BINS, "binning": BINNING, "norm": NORM, "mode": MODE},
+    function=expected_calibration_error,
+)
+ADAPTIVE_ECE = MetricInfo(
+    "adaptive_ece",
+    partial(binned_calibration, binning="quantile"),
+    **_CALIBRATION,  # type: ignore[arg-type]
+    description="ECE with equal-mass bins",
+    citation="Nixon et al. 2019",
+    params={"n_bins": N_BINS, "mode": MODE},
+    function=adaptive_calibration_error,
+)
+CLASSWISE_ECE = MetricInfo(
+    "classwise_ece",
+    partial(binned_calibration, mode="classwise"),
+    **_CALIBRATION,  # type: ignore[arg-type]
+    description="mean one-vs-rest ECE over classes",
+    citation="Kull et al. 2019",
+    params={"n_bins": N_BINS, "binning": BINNING},
+    function=classwise_calibration_error,
+)
+MCE = MetricInfo(
+    "mce",
+    partial(binned_calibration, norm="max"),
+    **_CALIBRATION,  # type: ignore[arg-type]
+    aliases=("maximum_calibration_error",),
+    tolerance=0.05,
+    description="largest calibration gap over bins",
+    citation="Naeini et al. 2015",
+    params={"n_bins": N_BINS, "binning": BINNING, "mode": MODE},
+    function=maximum_calibration_error,
+)
+DEBIASED_ECE = MetricInfo(
+    "debiased_ece",
+    debiased_calibration,
+    **_CALIBRATION,  # type: ignore[arg-type]
+    aliases=("debiased_calibration_error",),
+    description="debiased L2 calibration error (Kumar et al. 2019)",
+    citation="Kumar, Liang & Ma 2019",
+    params={"n_bins": N_BINS, "binning": replace(BINNING, default="quantile"), "mode": MODE},
+    function=debiased_calibration_error,
+)
+BRIER_SCORE = MetricInfo(
+    "brier_score",
+    brier_terms,
+    "probabilities",
+    higher_is_better=False,
+    value_range=(0.0, 2.0),
+    description="mean squared error of the probabilities",
+    citation="Brier 1950",
+    function=brier_score_loss,
+)
+NLL = MetricInfo(
+    "nll",
+    nll_terms,
+    "probabilities",
+    higher_is_better=False,
+    value_range=(0.0, float("inf")),
+    aliases=("negative_log_likelihood", "log_loss"),
+    tolerance=0.05,
+    tolerance_is_relative=True,
+    description="mean negative log-likelihood of the true class",
+    function=negative_log_likelihood,
+)
+
+DEFINITIONS = (ECE, ADAPTIVE_ECE, CLASSWISE_ECE, MCE, DEBIASED_ECE, BRIER_SCORE, NLL)

@@ -1,17 +1,40 @@
-"""Classification metrics over class indices."""
+"""Classification metrics of each example's own outcome (top-1 and top-k hits), each defined
+once as a mean of per-example hits (see :mod:`assay.metrics.info`); metrics of the confusion
+matrix live in :mod:`assay.metrics.confusion`."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from assay.metrics._checks import (
-    check_int_param,
-    check_labels,
-    check_labels_within,
-    check_probabilities,
-    check_same_length,
+    labels_and_predictions,
+    labels_and_probabilities,
     param_error,
 )
+from assay.metrics.decomposition import Decomposition, mean_of
+from assay.metrics.info import MetricInfo
+from assay.params import Param
+
+_UNIT = (0.0, 1.0)
+
+
+def _rate(hits: np.ndarray) -> Decomposition:
+    """A proportion: hits and 1 per example (a Wilson interval applies)."""
+    return mean_of(hits.astype(np.float64), proportion=True)
+
+
+def top1_hits(y_true: object, y_pred: object) -> Decomposition:
+    """1 where the predicted class is the true class."""
+    labels, predicted = labels_and_predictions(y_true, y_pred)
+    return _rate(labels == predicted)
+
+
+def top_k_hits(y_true: object, y_prob: object, *, k: int = 5) -> Decomposition:
+    """1 where fewer than ``k`` classes are strictly more probable than the true class, so
+    ties at the k-th place count in the example's favour."""
+    labels, probs = labels_and_probabilities(y_true, y_prob)
+    true_prob = probs[np.arange(len(labels)), labels]
+    return _rate(np.sum(probs > true_prob[:, None], axis=1) < k)
 
 
 def accuracy_score(y_true: object, y_pred: object) -> float:
@@ -30,107 +53,18 @@ def accuracy_score(y_true: object, y_pred: object) -> float:
         >>> accuracy_score([0, 1, 2, 1], [0, 2, 2, 1])
         0.75
     """
-    labels = check_labels(y_true)
-    predicted = check_labels(y_pred, name="y_pred")
-    check_same_length(labels, predicted)
-    return float(np.mean(labels == predicted))
-
-
-def _class_count(labels: np.ndarray, predicted: np.ndarray, n_classes: int | None) -> int:
-    seen = int(max(labels.max(), predicted.max())) + 1
-    if n_classes is None:
-        return seen
-    if n_classes < seen:
-        raise param_error("classification metrics", "n_classes", f"an int >= {seen}", n_classes)
-    return n_classes
-
-
-def confusion_matrix(y_true: object, y_pred: object, *, n_classes: int | None = None) -> np.ndarray:
-    """Counts C[i, j] of examples of true class i predicted as class j.
-
-    Example:
-        >>> confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2]).tolist()
-        [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
-    """
-    labels = check_labels(y_true)
-    predicted = check_labels(y_pred, name="y_pred")
-    check_same_length(labels, predicted)
-    size = _class_count(labels, predicted, n_classes)
-    return np.bincount(labels * size + predicted, minlength=size * size).reshape(size, size)
-
-
-def per_class_recall(
-    y_true: object, y_pred: object, *, n_classes: int | None = None
-) -> dict[str, float]:
-    """Recall of each class, TP_k / (TP_k + FN_k), keyed by class index; absent classes are
-    left out (their recall is undefined).
-
-    Example:
-        >>> per_class_recall([0, 0, 1, 1], [0, 1, 1, 1])
-        {'0': 0.5, '1': 1.0}
-    """
-    matrix = confusion_matrix(y_true, y_pred, n_classes=n_classes)
-    support = matrix.sum(axis=1)
-    return {str(k): float(matrix[k, k] / support[k]) for k in range(len(matrix)) if support[k]}
-
-
-def balanced_accuracy_score(y_true: object, y_pred: object) -> float:
-    """Mean per-class recall over the classes present in ``y_true`` (Brodersen et al. 2010).
-
-    Example:
-        >>> balanced_accuracy_score([0, 0, 0, 1], [0, 0, 0, 0])
-        0.5
-    """
-    return float(np.mean(list(per_class_recall(y_true, y_pred).values())))
-
-
-def f1_score(y_true: object, y_pred: object, *, average: str = "macro") -> float:
-    """F1 = 2·TP / (2·TP + FP + FN), averaged over classes.
-
-    ``average="macro"``: unweighted mean of per-class F1 over the classes that occur in
-    ``y_true`` or ``y_pred`` (scikit-learn's convention; a class with no true or predicted
-    example has F1 0 there and is not counted here since it never occurs).
-    ``average="micro"``: global counts, which equals accuracy for single-label tasks.
-
-    Example:
-        >>> round(f1_score([0, 0, 1, 1], [0, 1, 1, 1]), 6)
-        0.733333
-    """
-    if average not in ("macro", "micro"):
-        raise param_error("f1_score", "average", "'macro' or 'micro'", average)
-    matrix = confusion_matrix(y_true, y_pred)
-    true_positive = np.diag(matrix).astype(np.float64)
-    false_positive = matrix.sum(axis=0) - true_positive
-    false_negative = matrix.sum(axis=1) - true_positive
-    if average == "micro":
-        return float(
-            2
-            * true_positive.sum()
-            / (2 * true_positive.sum() + false_positive.sum() + false_negative.sum())
-        )
-    denominator = 2 * true_positive + false_positive + false_negative
-    occurs = denominator > 0
-    return float(np.mean(2 * true_positive[occurs] / denominator[occurs]))
-
-
-def macro_f1_score(y_true: object, y_pred: object) -> float:
-    """:func:`f1_score` with ``average="macro"``.
-
-    Example:
-        >>> round(macro_f1_score([0, 0, 1, 1], [0, 1, 1, 1]), 6)
-        0.733333
-    """
-    return f1_score(y_true, y_pred, average="macro")
+    return ACCURACY.scalar(y_true, y_pred)
 
 
 def micro_f1_score(y_true: object, y_pred: object) -> float:
-    """:func:`f1_score` with ``average="micro"``.
+    """F1 from global counts, 2·ΣTP / (2·ΣTP + ΣFP + ΣFN): for single-label tasks every
+    error is one false positive and one false negative, so this is the accuracy.
 
     Example:
         >>> micro_f1_score([0, 0, 1, 1], [0, 1, 1, 1])
         0.75
     """
-    return f1_score(y_true, y_pred, average="micro")
+    return F1_MICRO.scalar(y_true, y_pred)
 
 
 def top_k_accuracy_score(y_true: object, y_prob: object, *, k: int = 5) -> float:
@@ -143,10 +77,54 @@ def top_k_accuracy_score(y_true: object, y_prob: object, *, k: int = 5) -> float
         >>> top_k_accuracy_score([1, 0], [[0.5, 0.3, 0.2], [0.1, 0.6, 0.3]], k=2)
         0.5
     """
-    top = check_int_param("top_k_accuracy_score", "k", k, minimum=1)
-    labels = check_labels(y_true)
-    probs = check_probabilities(y_prob, len(labels))
-    check_labels_within(labels, probs.shape[1])
-    true_prob = probs[np.arange(len(labels)), labels]
-    rank = np.sum(probs > true_prob[:, None], axis=1)
-    return float(np.mean(rank < top))
+    return TOP_K_ACCURACY.scalar(y_true, y_prob, k=k)
+
+
+def confusion_matrix(y_true: object, y_pred: object, *, n_classes: int | None = None) -> np.ndarray:
+    """Counts C[i, j] of examples of true class i predicted as class j.
+
+    Example:
+        >>> confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2]).tolist()
+        [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+    """
+    labels, predicted = labels_and_predictions(y_true, y_pred)
+    seen = int(max(labels.max(), predicted.max())) + 1
+    size = seen if n_classes is None else n_classes
+    if size < seen:
+        raise param_error("confusion_matrix", "n_classes", f"an int >= {seen}", n_classes)
+    return np.bincount(labels * size + predicted, minlength=size * size).reshape(size, size)
+
+
+ACCURACY = MetricInfo(
+    "accuracy",
+    top1_hits,
+    "labels",
+    higher_is_better=True,
+    value_range=_UNIT,
+    description="fraction of correct top-1 predictions",
+    top1_rate=True,
+    function=accuracy_score,
+)
+F1_MICRO = MetricInfo(
+    "f1_micro",
+    top1_hits,
+    "labels",
+    higher_is_better=True,
+    value_range=_UNIT,
+    description="F1 from global counts (equals accuracy for single-label tasks)",
+    top1_rate=True,
+    function=micro_f1_score,
+)
+TOP_K_ACCURACY = MetricInfo(
+    "top_k_accuracy",
+    top_k_hits,
+    "probabilities",
+    higher_is_better=True,
+    value_range=_UNIT,
+    description="true class among the k most probable (k=5)",
+    params={"k": Param("int", default=5, low=1, description="how many top classes")},
+    function=top_k_accuracy_score,
+)
+
+
+DEFINITIONS = (ACCURACY, F1_MICRO, TOP_K_ACCURACY)

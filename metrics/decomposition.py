@@ -1,16 +1,21 @@
 """Per-example sufficient statistics: a metric as an n × k sparse matrix of contributions and
 a ``finish`` from column sums to values, so B bootstrap resamples cost one sparse product.
 
-A :class:`Decomposition` holds the matrix S and ``finish``. Resample r, given as a count
-vector w_r, has column sums w_r · S, so B resamples are one (B × n) @ (n × k) product, and
-the n leave-one-out (jackknife) values are ``finish(totals − S_i)``. The helpers build such
-matrices in O(nnz) without scipy's COO round trips.
+A :class:`Decomposition` holds the matrix S, as blocks of columns, and ``finish``. Its value
+is ``finish`` of the column sums, each block summed the cheapest exact way (a one-hot block by
+one ``bincount``, a dense column by numpy's pairwise sum); the matrix itself is built only
+when resampling needs it. Resample r, given as a count vector w_r, has column sums w_r · S,
+so B resamples are one (B × n) @ (n × k) product, and the n leave-one-out (jackknife) values
+are ``finish(totals − S_i)``. The helpers build such matrices in O(nnz) without scipy's COO
+round trips.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import TypeAlias
 
 import numpy as np
 from scipy import sparse
@@ -19,21 +24,93 @@ Finish = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
-class Decomposition:
-    """Per-example statistics (n × k) and the map from their sums (m × k) to values (m × j)."""
+class OneHot:
+    """A block of ``size`` columns with one entry per row: row i holds ``weights[i]`` (1 when
+    None) in column ``index[i]``.
 
-    statistics: sparse.csr_matrix
+    Example:
+        >>> OneHot(np.array([0, 2, 2]), 3, np.array([0.5, 1.0, 2.0])).sums().tolist()
+        [0.5, 0.0, 3.0]
+    """
+
+    index: np.ndarray
+    size: int
+    weights: np.ndarray | None = None
+
+    def sums(self) -> np.ndarray:
+        sums = np.bincount(self.index, weights=self.weights, minlength=self.size)
+        return sums.astype(np.float64, copy=False)
+
+    def matrix(self) -> sparse.csr_matrix:
+        """The block as CSR, built directly (no COO sort)."""
+        n_rows = len(self.index)
+        data = np.ones(n_rows) if self.weights is None else np.asarray(self.weights, np.float64)
+        indptr = np.arange(n_rows + 1, dtype=np.int64)
+        indices = np.asarray(self.index, dtype=np.int64)
+        return sparse.csr_matrix((data, indices, indptr), (n_rows, self.size))
+
+
+# a one-hot block, dense columns (an n-vector or n × w array) or any sparse matrix
+Block: TypeAlias = OneHot | np.ndarray | sparse.csr_matrix
+
+
+def block_sums(block: Block) -> np.ndarray:
+    """Column sums of one block; dense columns use numpy's pairwise sum, as ``np.mean`` does."""
+    if isinstance(block, OneHot):
+        return block.sums()
+    if sparse.issparse(block):
+        return np.asarray(block.sum(axis=0), dtype=np.float64).ravel()
+    columns = np.asarray(block, dtype=np.float64).reshape(len(block), -1)
+    return np.array([np.sum(columns[:, j]) for j in range(columns.shape[1])])
+
+
+def block_matrix(block: Block) -> sparse.csr_matrix:
+    if isinstance(block, OneHot):
+        return block.matrix()
+    if sparse.issparse(block):
+        return sparse.csr_matrix(block)
+    return dense_csr(block)
+
+
+def _block_rows(block: Block) -> int:
+    return len(block.index) if isinstance(block, OneHot) else int(block.shape[0])
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """Per-example statistics (n × k, as column blocks) and the map from their sums (m × k)
+    to values (m × j).
+
+    Example:
+        >>> hits = np.array([1.0, 0.0, 1.0])
+        >>> d = Decomposition((hits, np.ones(3)), lambda s: s[:, :1] / s[:, 1:])
+        >>> d.value().tolist(), d.statistics.shape
+        ([0.6666666666666666], (3, 2))
+    """
+
+    blocks: tuple[Block, ...]
     finish: Finish
     outputs: tuple[str, ...] = ("",)
     proportion: bool = False  # value = column 0 / column 1: a Wilson interval applies
     row_local: bool = False  # row i's statistics depend on example i alone (no data-fitted bins)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.blocks, tuple):
+            raise TypeError("Decomposition takes a tuple of blocks (wrap one matrix: (matrix,))")
+
+    @cached_property
+    def statistics(self) -> sparse.csr_matrix:
+        """The n × k matrix of every block side by side (built on first use)."""
+        if len(self.blocks) == 1 and sparse.issparse(self.blocks[0]):
+            return sparse.csr_matrix(self.blocks[0])
+        return hstack_csr([block_matrix(block) for block in self.blocks])
+
     @property
     def n_examples(self) -> int:
-        return int(self.statistics.shape[0])
+        return _block_rows(self.blocks[0])
 
     def totals(self) -> np.ndarray:
-        return np.asarray(self.statistics.sum(axis=0)).reshape(1, -1)
+        return np.concatenate([block_sums(block) for block in self.blocks]).reshape(1, -1)
 
     def value(self) -> np.ndarray:
         """The metric on the full sample, shape (j,)."""
@@ -53,7 +130,7 @@ class Decomposition:
         """The decomposition of a subset of the examples (only for ``row_local`` ones)."""
         if not self.row_local:
             raise ValueError("only a row-local decomposition can be restricted to rows")
-        return replace(self, statistics=take_rows(self.statistics, rows))
+        return replace(self, blocks=(take_rows(self.statistics, rows),))
 
     def leave_one_out(self, chunk: int = 20_000) -> np.ndarray:
         """Jackknife values, shape (n × j)."""
@@ -65,12 +142,9 @@ class Decomposition:
         return np.vstack(parts)
 
 
-def onehot(index: np.ndarray, size: int, weights: np.ndarray | None = None) -> sparse.csr_matrix:
-    """One entry per row, in column ``index`` (built as CSR directly: no COO sort)."""
-    n_rows = len(index)
-    data = np.ones(n_rows) if weights is None else np.asarray(weights, dtype=np.float64)
-    indptr = np.arange(n_rows + 1, dtype=np.int64)
-    return sparse.csr_matrix((data, np.asarray(index, dtype=np.int64), indptr), (n_rows, size))
+def onehot(index: np.ndarray, size: int, weights: np.ndarray | None = None) -> OneHot:
+    """A one-hot block: one entry per row, in column ``index``."""
+    return OneHot(np.asarray(index, dtype=np.int64), size, weights)
 
 
 def dense_csr(values: np.ndarray) -> sparse.csr_matrix:
@@ -150,14 +224,20 @@ def _hstack_regular(parts: list[sparse.csr_matrix], widths: list[int]) -> sparse
     return sparse.csr_matrix((data.ravel(), indices.ravel(), indptr), (n_rows, offset))
 
 
-def stack(*blocks: sparse.spmatrix | np.ndarray) -> sparse.csr_matrix:
-    return hstack_csr([b if sparse.issparse(b) else dense_csr(b) for b in blocks])
+def mean_of(numerator: np.ndarray, *, proportion: bool = False) -> Decomposition:
+    """A mean of per-example values: sums of [value, 1] (``proportion``: values are 0 or 1).
 
-
-def mean_of(numerator: np.ndarray) -> Decomposition:
-    """A mean of per-example values: sums of [value, 1]."""
-    statistics = stack(numerator, np.ones(len(numerator)))
-    return Decomposition(statistics, lambda s: (s[:, 0] / s[:, 1])[:, None], row_local=True)
+    Example:
+        >>> mean_of(np.array([1.0, 2.0, 6.0])).value().tolist()
+        [3.0]
+    """
+    values = np.asarray(numerator, dtype=np.float64)
+    return Decomposition(
+        (values, np.ones(len(values))),
+        lambda s: (s[:, 0] / s[:, 1])[:, None],
+        proportion=proportion,
+        row_local=True,
+    )
 
 
 def safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

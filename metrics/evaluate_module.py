@@ -54,15 +54,15 @@ def metric_module(name: str) -> type:
 
     def _info(self: Any) -> Any:
         return evaluate.MetricInfo(
-            description=(info.function.__doc__ or "").strip().splitlines()[0],
-            citation="",
+            description=info.summary,
+            citation=info.citation,
             inputs_description=_inputs_description(info),
             features=features,
             reference_urls=[],
         )
 
     def _compute(self: Any, predictions: Any, references: Any, **kwargs: Any) -> dict[str, Any]:
-        value = info.function(np.asarray(references), np.asarray(predictions), **kwargs)
+        value = info.value(np.asarray(references), np.asarray(predictions), **kwargs)
         return {info.name: value}
 
     class_name = "".join(part.title() for part in info.name.split("_"))
@@ -89,9 +89,18 @@ def metric_card(info: MetricInfo) -> str:
         f'metric = evaluate.load(module_path("{info.name}"))\n'
         f"metric.compute(predictions=..., references=...)\n```\n\n"
         f"Inputs: {_inputs_description(info)}.\n\n## Definition\n\n"
-        f"```\n{_dedent(info.function.__doc__ or '')}\n```\n\n"
-        f"Computed by `{info.function.__module__}.{info.function.__name__}` — the same "
-        f"function assay's runner uses.\n"
+        f"{_definition(info)}"
+    )
+
+
+def _definition(info: MetricInfo) -> str:
+    cited = f"Reference: {info.citation}.\n\n" if info.citation else ""
+    if info.function is None:
+        return f"{cited}Computed from assay's registry entry `{info.name}`.\n"
+    return (
+        f"```\n{_dedent(info.function.__doc__ or '')}\n```\n\n{cited}"
+        f"Computed by `{info.function.__module__}.{info.function.__name__}`, from the same "
+        f"definition assay's runner uses.\n"
     )
 
 

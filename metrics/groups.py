@@ -167,7 +167,7 @@ def by_group_decomposition(
         return np.column_stack([table, high - low, ratio, worst])
 
     outputs = (*[names[g] for g in scored], *AGGREGATES)
-    return Decomposition(sparse.hstack(blocks, format="csr"), finish, outputs=outputs)
+    return Decomposition((sparse.hstack(blocks, format="csr"),), finish, outputs=outputs)
 
 
 AGGREGATES = ("difference", "ratio", "worst_group")

@@ -1,7 +1,7 @@
 """Confidence intervals: Wilson for proportions, bootstrap percentile and BCa otherwise.
 
 All bootstrap intervals of a cell share one set of resamples (count matrices) and are
-computed from sufficient statistics (:mod:`assay.metrics.sufficient`), so B = 1,000
+computed from sufficient statistics (:mod:`assay.metrics.decomposition`), so B = 1,000
 resamples cost a sparse product per metric rather than B metric evaluations.
 """
 
@@ -68,8 +68,8 @@ def bootstrap_intervals(
     BCa follows Efron (1987) with the jackknife acceleration, as scipy.stats.bootstrap does.
 
     Example:
-        >>> from assay.metrics.sufficient import accuracy
-        >>> d = accuracy(np.array([0, 1, 1, 0] * 25), np.tile([[0.6, 0.4]], (100, 1)))
+        >>> from assay.metrics.classification import top1_hits
+        >>> d = top1_hits(np.array([0, 1, 1, 0] * 25), np.zeros(100, dtype=int))
         >>> interval = bootstrap_intervals([d], closed_form=False, method="percentile")[0][0]
         >>> interval.low < 0.5 < interval.high
         True

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assay.metrics._checks import check_int_param
+from assay.metrics._checks import check_int_param, labels_and_probabilities
 from assay.metrics.binning import Binning, bin_statistics, check_binning
-from assay.metrics.calibration import _inputs, _one_vs_rest
+from assay.metrics.calibration import one_vs_rest
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,8 @@ def reliability_diagram(
     """
     bins = check_int_param("reliability_diagram", "n_bins", n_bins, minimum=1)
     check_binning("reliability_diagram", binning)
-    labels, probs = _inputs(y_true, y_prob)
-    ((confidence, outcome),) = _one_vs_rest(labels, probs, "top_label")
+    labels, probs = labels_and_probabilities(y_true, y_prob)
+    ((confidence, outcome),) = one_vs_rest(labels, probs, "top_label")
     stats = bin_statistics(confidence, outcome, bins, binning)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_confidence = np.where(stats.count > 0, stats.confidence_sum / stats.count, np.nan)

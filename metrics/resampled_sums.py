@@ -2,7 +2,7 @@
 
 A class-stratified bootstrap resample draws each stratum's n_h rows again with replacement;
 every metric here is a function of the resampled column sums of its per-example statistics
-S (n × k, :mod:`assay.metrics.sufficient`). Drawing B × n indices costs O(B·n): 10⁹ draws
+S (n × k, :mod:`assay.metrics.decomposition`). Drawing B × n indices costs O(B·n): 10⁹ draws
 for a million rows and B = 1,000. The rows of each stratum are split in two:
 
 - **exact rows** hold more than ``1/lindeberg`` of some column's within-stratum variance

@@ -51,7 +51,7 @@ def paired_decomposition(clean_correct: np.ndarray, shifted_correct: np.ndarray)
             relative = np.where(clean_rate > 0, shifted_rate / clean_rate, np.nan)
         return np.column_stack([clean_rate - shifted_rate, relative])
 
-    return Decomposition(statistics, finish, outputs=("accuracy_drop", "relative_robustness"))
+    return Decomposition((statistics,), finish, outputs=("accuracy_drop", "relative_robustness"))
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from assay.metrics._checks import check_int_param
-from assay.metrics.calibration import _inputs, _one_vs_rest
+from assay.metrics._checks import labels_and_probabilities
+from assay.metrics.calibration import one_vs_rest
+from assay.metrics.decomposition import Decomposition
+from assay.metrics.info import MetricInfo
+from assay.params import Param
 
 DEFAULT_GRID = 2048
 BISECTION_STEPS = 24
@@ -49,11 +52,21 @@ def smooth_expected_calibration_error(
         >>> round(smooth_expected_calibration_error([0, 0, 0, 1, 1, 1, 0, 0], y_prob), 4)
         0.175
     """
-    cells = check_int_param("smooth_expected_calibration_error", "grid", grid, minimum=64)
-    labels, probs = _inputs(y_true, y_prob)
-    ((confidence, outcome),) = _one_vs_rest(labels, probs, "top_label")
-    totals = residual_cells(confidence, outcome, cells).sum(axis=0).reshape(1, -1)
-    return float(fixed_point(totals / len(labels))[0])
+    return SMOOTH_ECE.scalar(y_true, y_prob, grid=grid)
+
+
+def smooth_calibration(
+    y_true: object, y_prob: object, *, grid: int = DEFAULT_GRID
+) -> Decomposition:
+    """Per example its top-label residual spread on ``grid`` cells, and a 1; the finish is
+    :func:`fixed_point` of the mean cells."""
+    labels, probs = labels_and_probabilities(y_true, y_prob)
+    ((confidence, outcome),) = one_vs_rest(labels, probs, "top_label")
+    return Decomposition(
+        (residual_cells(confidence, outcome, grid), np.ones(len(labels))),
+        lambda s: fixed_point(s[:, :grid] / s[:, grid : grid + 1])[:, None],
+        row_local=True,
+    )
 
 
 def residual_cells(confidence: np.ndarray, outcome: np.ndarray, grid: int) -> sparse.csr_matrix:
@@ -99,3 +112,19 @@ def _smece(mean_cells: np.ndarray, sigma: np.ndarray) -> np.ndarray:
         np.fft.rfft(periodic, axis=1) * np.fft.rfft(kernel, axis=1), n=2 * grid, axis=1
     )
     return np.abs(convolved[:, :grid]).sum(axis=1)
+
+
+SMOOTH_ECE = MetricInfo(
+    "smooth_ece",
+    smooth_calibration,
+    "probabilities",
+    higher_is_better=False,
+    value_range=(0.0, 1.0),
+    aliases=("smooth_expected_calibration_error",),
+    description="kernel-smoothed ECE at its fixed-point bandwidth (Błasiok & Nakkiran 2023)",
+    citation="Błasiok & Nakkiran 2023",
+    params={"grid": Param("int", default=DEFAULT_GRID, low=64, description="grid cells")},
+    function=smooth_expected_calibration_error,
+)
+
+DEFINITIONS = (SMOOTH_ECE,)

@@ -71,9 +71,9 @@ def paired_metric(
     name stands for the registered metric of that name).
 
     Example:
-        >>> from assay.metrics.sufficient import accuracy
+        >>> from assay.metrics.classification import top1_hits
         >>> y = np.array([0, 1, 1, 0])
-        >>> b, c = accuracy(y, np.eye(2)[[0, 1, 0, 0]]), accuracy(y, np.eye(2)[[0, 1, 1, 1]])
+        >>> b, c = top1_hits(y, np.array([0, 1, 0, 0])), top1_hits(y, np.array([0, 1, 1, 1]))
         >>> paired = paired_metric(["accuracy"], b, c)
         >>> deltas, baselines = paired.values()
         >>> deltas.tolist(), baselines.tolist()
@@ -85,7 +85,7 @@ def paired_metric(
         return candidate.finish(s[:, width:]) - baseline.finish(s[:, :width])
 
     delta = Decomposition(
-        hstack_csr([baseline.statistics, candidate.statistics]),
+        (hstack_csr([baseline.statistics, candidate.statistics]),),
         finish,
         row_local=baseline.row_local and candidate.row_local,
     )
@@ -206,7 +206,7 @@ def flip_decomposition(data: BlockData) -> tuple[Decomposition, np.ndarray]:
         [lost, ~right_b & right_c, predicted_b != predicted_c, np.ones(len(data.labels))]
     ).astype(np.float64)
     rates = Decomposition(
-        sparse.csr_matrix(flags),
+        (sparse.csr_matrix(flags),),
         lambda s: s[:, :3] / s[:, 3:4],
         outputs=("negative_flip_rate", "positive_flip_rate", "churn"),
     )

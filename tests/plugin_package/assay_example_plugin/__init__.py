@@ -14,31 +14,23 @@ from assay.suites.model_types import register_model_type
 from assay.suites.shifts import register_shift
 
 
-def _true_class_probability(y_true: Any, y_prob: Any) -> np.ndarray:
+def true_class_probability_statistics(y_true: Any, y_prob: Any) -> Decomposition:
+    """Mean probability the model gives the true class: the metric's one definition."""
     labels = np.asarray(y_true, dtype=np.int64)
     probs = np.asarray(y_prob, dtype=np.float64)
-    return probs[np.arange(len(labels)), labels]
-
-
-def true_class_probability(y_true: Any, y_prob: Any) -> float:
-    """Mean probability the model gives the true class."""
-    return float(np.mean(_true_class_probability(y_true, y_prob)))
-
-
-def true_class_probability_statistics(y_true: Any, y_prob: Any) -> Decomposition:
-    return mean_of(_true_class_probability(y_true, y_prob))
+    return mean_of(probs[np.arange(len(labels)), labels])
 
 
 METRICS.add(
     "true_class_probability",
     MetricInfo(
         "true_class_probability",
-        true_class_probability,
+        true_class_probability_statistics,
         "probabilities",
-        True,
-        (0.0, 1.0),
+        higher_is_better=True,
+        value_range=(0.0, 1.0),
         description="mean probability of the true class (example plugin)",
-        decomposition=true_class_probability_statistics,
+        citation="assay's plugin example",
     ),
 )
 
