@@ -14,6 +14,34 @@ from scipy import sparse
 
 from assay.metrics._checks import check_labels, check_same_length
 from assay.metrics.decomposition import Decomposition
+from assay.registry import Registry
+
+
+@dataclass(frozen=True)
+class RobustnessMeasure:
+    """A summary of how a model fares from clean to shifted data (a result of its own,
+    reported next to the per-dataset metrics rather than among them)."""
+
+    name: str
+    higher_is_better: bool
+    description: str
+
+
+ACCURACY_DROP = RobustnessMeasure(
+    "accuracy_drop", False, "clean minus shifted accuracy on the same examples"
+)
+RELATIVE_ROBUSTNESS = RobustnessMeasure(
+    "relative_robustness", True, "shifted over clean accuracy on the same examples"
+)
+MEAN_CORRUPTION_ERROR = RobustnessMeasure(
+    "mean_corruption_error", False, "top-1 error over corruptions and severities (Hendrycks)"
+)
+EFFECTIVE_ROBUSTNESS = RobustnessMeasure(
+    "effective_robustness", True, "shifted accuracy above the baseline fit (Taori et al.)"
+)
+ROBUSTNESS_MEASURES: Registry[RobustnessMeasure] = Registry("robustness measure")
+for _measure in (ACCURACY_DROP, RELATIVE_ROBUSTNESS, MEAN_CORRUPTION_ERROR, EFFECTIVE_ROBUSTNESS):
+    ROBUSTNESS_MEASURES.add(_measure.name, _measure)
 
 
 def accuracy_drop(clean_correct: object, shifted_correct: object) -> float:
@@ -51,7 +79,9 @@ def paired_decomposition(clean_correct: np.ndarray, shifted_correct: np.ndarray)
             relative = np.where(clean_rate > 0, shifted_rate / clean_rate, np.nan)
         return np.column_stack([clean_rate - shifted_rate, relative])
 
-    return Decomposition((statistics,), finish, outputs=("accuracy_drop", "relative_robustness"))
+    return Decomposition(
+        (statistics,), finish, outputs=(ACCURACY_DROP.name, RELATIVE_ROBUSTNESS.name)
+    )
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from rich import box
 from rich.console import Group
 from rich.table import Table
 
+from assay.metrics.robustness import ROBUSTNESS_MEASURES
 from assay.reports.escaping import terminal
-from assay.reports.schema import MEAN_CORRUPTION_ERROR, Report, Result
+from assay.reports.schema import Report, Result
 from assay.reports.tables import Stacked
 
 
@@ -34,16 +35,9 @@ def _interval_note(report: Report) -> str:
     )
 
 
-SUMMARY_METRICS = {
-    "accuracy_drop",
-    "relative_robustness",
-    MEAN_CORRUPTION_ERROR,
-    "effective_robustness",
-}
-
-
 def _is_summary(result: Result) -> bool:
-    return result.kind in ("ood", "robustness") or result.metric in SUMMARY_METRICS
+    """Robustness measures and ood results go to the summary table."""
+    return result.kind in ("ood", "robustness") or result.metric in ROBUSTNESS_MEASURES
 
 
 def overall_table(report: Report) -> Table:

@@ -21,7 +21,6 @@ SCHEMA_VERSION = 3
 # v3: the robustness summary "mce" is named "mean_corruption_error" ("mce" is the maximum
 # calibration error); the seal covers the document as written (see `seal`), so adding a
 # defaulted field to these models later leaves every stored seal valid.
-MEAN_CORRUPTION_ERROR = "mean_corruption_error"
 SEAL_FIELD = "content_sha256"
 
 
@@ -225,7 +224,7 @@ def _migrate(data: dict[str, Any]) -> dict[str, Any]:
         data = {**data, "schema_version": 2}
     if data["schema_version"] == 2:
         results = [
-            {**r, "metric": MEAN_CORRUPTION_ERROR}
+            {**r, "metric": "mean_corruption_error"}
             if r.get("kind") == "robustness" and r.get("metric") == "mce"
             else r
             for r in data.get("results", [])

@@ -13,12 +13,14 @@ from assay.hashing import seed_from
 from assay.metrics.intervals import Interval, bootstrap_intervals
 from assay.metrics.resampling import strata_codes
 from assay.metrics.robustness import (
+    EFFECTIVE_ROBUSTNESS,
+    MEAN_CORRUPTION_ERROR,
     CorruptionErrors,
     effective_robustness,
     mean_corruption_error,
     paired_decomposition,
 )
-from assay.reports.schema import MEAN_CORRUPTION_ERROR, Result
+from assay.reports.schema import Result
 from assay.runners.scoring import interval_fields
 from assay.suites.data import LoadedDataset
 from assay.suites.schema import Suite, Transform
@@ -142,7 +144,7 @@ def _mce(
                 model=model,
                 dataset=parent,
                 kind=SUMMARY_KIND,
-                metric=MEAN_CORRUPTION_ERROR,
+                metric=MEAN_CORRUPTION_ERROR.name,
                 value=value,
                 n=datasets[parent].n_examples,
                 note=note,
@@ -167,7 +169,7 @@ def _effective(
             model=model,
             dataset=name,
             kind=dataset.kind,
-            metric="effective_robustness",
+            metric=EFFECTIVE_ROBUSTNESS.name,
             value=effective_robustness(
                 clean_accuracy,
                 float(correct[name].mean()),

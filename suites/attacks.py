@@ -17,6 +17,7 @@ import numpy as np
 from assay.errors import InvalidInputError
 from assay.params import DeclaresParams, Param
 from assay.registry import Registry
+from assay.suites.features import COLUMN_KINDS, check_column_kinds
 
 GradientFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -32,7 +33,7 @@ class AttackInfo(DeclaresParams):
     function: Callable[..., np.ndarray]
     description: str
     params: Mapping[str, Param] = field(default_factory=dict)
-    column_kinds: frozenset[str] = frozenset({"numeric"})
+    column_kinds: frozenset[str] = COLUMN_KINDS
 
 
 AttackFunction = Callable[..., np.ndarray]
@@ -43,13 +44,14 @@ def register_attack(
     *,
     description: str,
     params: Mapping[str, Param],
-    column_kinds: frozenset[str] = frozenset({"numeric"}),
+    column_kinds: frozenset[str] = COLUMN_KINDS,
 ) -> Callable[[AttackFunction], AttackFunction]:
     """Declare and register an attack: the decorated function checks its params on every
     call and is entered in :data:`ATTACKS` under ``name``."""
+    kinds = check_column_kinds(f"attack {name!r}", column_kinds)
 
     def decorate(function: AttackFunction) -> AttackFunction:
-        info = AttackInfo(name, function, description, params, column_kinds)
+        info = AttackInfo(name, function, description, params, kinds)
 
         @wraps(function)
         def checked(

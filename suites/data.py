@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from assay.errors import ConfigError, InvalidInputError, located
 from assay.hashing import hash_frame, hash_ids, hash_value
+from assay.suites.attacks import ATTACKS
 from assay.suites.features import FeatureBlock, feature_block
 from assay.suites.schema import DatasetSpec, Suite, Transform
 from assay.suites.shifts import SHIFTS
@@ -118,9 +119,13 @@ def derive_dataset(spec: DatasetSpec, parent: LoadedDataset, seed: int) -> Loade
         derived_from=parent.name,
         transform=transform,
     )
+    if spec.attack is not None:
+        attack = ATTACKS.get(spec.attack.name)
+        parent.features.check_acted_on(f"attack {attack.name!r}", attack.column_kinds)
     if spec.shift is None:
         return derived
     shift = SHIFTS.get(spec.shift.name)
+    parent.features.check_acted_on(f"shift {shift.name!r}", shift.column_kinds)
     shifted = shift.function(
         parent.features.numeric, example_keys=parent.keys, seed=seed, **spec.shift.params
     )

@@ -12,6 +12,18 @@ import pyarrow.compute as pc
 
 from assay.errors import InvalidInputError
 
+# the kinds of feature column a shift or attack can act on: a number per example, or an
+# array per example (an image, an embedding); non-numeric columns pass through untouched
+COLUMN_KINDS = frozenset({"numeric", "array"})
+
+
+def check_column_kinds(owner: str, kinds: frozenset[str]) -> frozenset[str]:
+    """Return ``kinds`` if every one is a known column kind (a registration-time check)."""
+    unknown = sorted(kinds - COLUMN_KINDS)
+    if unknown or not kinds:
+        raise ValueError(f"{owner}: column_kinds must be some of {sorted(COLUMN_KINDS)}")
+    return kinds
+
 
 @dataclass(frozen=True)
 class FeatureBlock:
@@ -33,6 +45,31 @@ class FeatureBlock:
     def rows(self, rows: slice) -> FeatureBlock:
         """A view of some rows (a cell's shard)."""
         return replace(self, numeric=self.numeric[rows], other=self.other.iloc[rows])
+
+    def matrix_kinds(self) -> dict[str, str]:
+        """The kind of each column of the numeric matrix: numeric, or array (list columns).
+
+        Example:
+            >>> columns = (("age", 1), ("image", 2))
+            >>> FeatureBlock(np.zeros((1, 3)), columns, pd.DataFrame(), ()).matrix_kinds()
+            {'age': 'numeric', 'image': 'array'}
+        """
+        return {name: "numeric" if width == 1 else "array" for name, width in self.numeric_columns}
+
+    def check_acted_on(self, owner: str, accepted: frozenset[str]) -> None:
+        """Refuse a transform that does not accept the kind of every column it would change."""
+        kinds = self.matrix_kinds()
+        if not kinds:
+            raise InvalidInputError(
+                f"{owner} acts on numeric features; every feature here is non-numeric "
+                f"({list(self.other.columns)})"
+            )
+        for name, kind in kinds.items():
+            if kind not in accepted:
+                raise InvalidInputError(
+                    f"{owner} acts on {' and '.join(sorted(accepted))} columns; feature "
+                    f"{name!r} is an {kind} column"
+                )
 
     def with_numeric(self, numeric: np.ndarray) -> FeatureBlock:
         """The same features with the numeric matrix replaced (after a shift or attack)."""

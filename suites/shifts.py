@@ -18,6 +18,7 @@ import numpy as np
 
 from assay.params import DeclaresParams, Param
 from assay.registry import Registry
+from assay.suites.features import COLUMN_KINDS, check_column_kinds
 from assay.suites.randomness import per_example_normal
 
 ShiftFunction = Callable[..., np.ndarray]
@@ -34,7 +35,7 @@ class ShiftInfo(DeclaresParams):
     description: str
     params: Mapping[str, Param] = field(default_factory=dict)
     severity: str | None = None  # the parameter that orders severity levels, if any
-    column_kinds: frozenset[str] = frozenset({"numeric"})
+    column_kinds: frozenset[str] = COLUMN_KINDS
 
     def severity_of(self, params: Mapping[str, Any]) -> int:
         """The severity level ``params`` ask for (1 for a shift without levels)."""
@@ -49,13 +50,14 @@ def register_shift(
     description: str,
     params: Mapping[str, Param],
     severity: str | None = None,
-    column_kinds: frozenset[str] = frozenset({"numeric"}),
+    column_kinds: frozenset[str] = COLUMN_KINDS,
 ) -> Callable[[ShiftFunction], ShiftFunction]:
     """Declare and register a shift: the decorated function checks its params on every
     call (from a suite or from Python) and is entered in :data:`SHIFTS` under ``name``."""
+    kinds = check_column_kinds(f"shift {name!r}", column_kinds)
 
     def decorate(function: ShiftFunction) -> ShiftFunction:
-        info = ShiftInfo(name, function, description, params, severity, column_kinds)
+        info = ShiftInfo(name, function, description, params, severity, kinds)
 
         @wraps(function)
         def checked(

@@ -154,3 +154,47 @@ def test_shifted_dataset_keeps_ids_and_is_deterministic(tmp_path: Path) -> None:
     assert not np.array_equal(first.features.numeric, clean.features.numeric)
     assert not np.array_equal(first.features.numeric, other_seed.features.numeric)
     assert first.fingerprint != other_seed.fingerprint
+
+
+def test_a_shift_refuses_columns_of_a_kind_it_does_not_declare(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from assay.suites.shifts import SHIFTS
+
+    data = pd.DataFrame({"pixels": [[0.0, 1.0], [3.0, 4.0]], "size": [1.0, 2.0], "label": [0, 1]})
+    data.to_parquet(tmp_path / "img.parquet")
+    clean = load_base_dataset(
+        spec(source={"type": "file", "path": "img.parquet"}), [], context(tmp_path)
+    )
+    assert clean.features.matrix_kinds() == {"pixels": "array", "size": "numeric"}
+    noisy = DatasetSpec.model_validate(
+        {"name": "noisy", "kind": "shifted", "from": "d", "shift": {"name": "gaussian_noise"}}
+    )
+    assert derive_dataset(noisy, clean, seed=0).features.numeric.shape == (2, 3)
+    numeric_only = replace(SHIFTS.get("gaussian_noise"), column_kinds=frozenset({"numeric"}))
+    monkeypatch.setitem(SHIFTS._entries, "gaussian_noise", numeric_only)
+    with pytest.raises(
+        InvalidInputError, match="acts on numeric columns; feature 'pixels' is an array"
+    ):
+        derive_dataset(noisy, clean, seed=0)
+
+
+def test_a_shift_needs_a_numeric_feature(tmp_path: Path) -> None:
+    frame().to_csv(tmp_path / "data.csv", index=False)
+    clean = load_base_dataset(spec(features=["colour"]), [], context(tmp_path))
+    noisy = DatasetSpec.model_validate(
+        {"name": "noisy", "kind": "shifted", "from": "d", "shift": {"name": "gaussian_noise"}}
+    )
+    with pytest.raises(
+        InvalidInputError, match=r"every feature here is non-numeric \(\['colour'\]\)"
+    ):
+        derive_dataset(noisy, clean, seed=0)
+
+
+def test_unknown_column_kinds_are_refused_at_registration() -> None:
+    from assay.suites.shifts import register_shift
+
+    with pytest.raises(ValueError, match="column_kinds must be some of"):
+        register_shift("never", description="", params={}, column_kinds=frozenset({"audio"}))
