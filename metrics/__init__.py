@@ -3,12 +3,10 @@
 from assay.metrics._checks import GroupCodes, group_codes
 from assay.metrics.calibration import (
     adaptive_calibration_error,
-    brier_score_loss,
     classwise_calibration_error,
     debiased_calibration_error,
     expected_calibration_error,
     maximum_calibration_error,
-    negative_log_likelihood,
 )
 from assay.metrics.classification import (
     accuracy_score,
@@ -35,6 +33,7 @@ from assay.metrics.fairness import (
 from assay.metrics.groups import GroupResult, by_group, intersect_groups
 from assay.metrics.registry import METRICS, MetricInfo, check_metric_params, compute_metric
 from assay.metrics.reliability import ReliabilityDiagram, reliability_diagram
+from assay.metrics.scoring_rules import brier_score_loss, negative_log_likelihood
 from assay.metrics.smooth_calibration import smooth_expected_calibration_error
 
 __all__ = [

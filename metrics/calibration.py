@@ -1,20 +1,20 @@
-"""Calibration metrics over predicted class probabilities, each defined once: binned
-errors as per-bin sums (count, confidence, outcome) of one-hot blocks, Brier score and NLL as
-means of per-example terms (see :mod:`assay.metrics.info`)."""
+"""Binned calibration errors over predicted class probabilities, each defined once as
+per-bin sums (count, confidence, outcome) of one-hot blocks and a finish from those sums
+(see :mod:`assay.metrics.info`). Brier score and NLL live in :mod:`scoring_rules`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from assay.metrics._checks import labels_and_probabilities
 from assay.metrics.binning import BINNINGS, Binning, bin_index, upper_edges
-from assay.metrics.decomposition import Block, Decomposition, mean_of, onehot
+from assay.metrics.decomposition import Block, Decomposition, onehot
 from assay.metrics.info import MetricInfo
-from assay.metrics.rowwise import by_rows
 from assay.params import Param
 
 Norm = Literal["l1", "l2", "max"]
@@ -47,8 +47,7 @@ def one_vs_rest(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(confidence, outcome) pairs: the top label, or every class one-vs-rest."""
     if mode == "top_label":
-        confidence, outcome = by_rows(top_label, labels, probs)
-        return [(confidence, outcome)]
+        return [top_label(labels, probs)]
     return [
         (probs[:, k].astype(np.float64), (labels == k).astype(np.float64))
         for k in range(probs.shape[1])
@@ -169,32 +168,6 @@ def debiased_calibration(
     return Decomposition(blocks, finish, row_local=binning == "uniform")
 
 
-def squared_residuals(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray]:
-    """Σ_k (p_k − 1[k = y])² of each row, in steps of 65,536 rows (no N × C float64 copy)."""
-    terms = np.empty(len(labels))
-    for start in range(0, len(labels), 65_536):
-        rows = slice(start, start + 65_536)
-        residual = probs[rows].astype(np.float64)
-        residual[np.arange(len(residual)), labels[rows]] -= 1.0
-        terms[rows] = np.sum(np.square(residual, out=residual), axis=1)
-    return (terms,)
-
-
-def brier_terms(y_true: object, y_prob: object) -> Decomposition:
-    """Mean of Σ_k (p_k − 1[k = y])² per example (halved for two classes)."""
-    labels, probs = labels_and_probabilities(y_true, y_prob)
-    (terms,) = by_rows(squared_residuals, labels, probs)
-    return mean_of(terms / 2.0 if probs.shape[1] == 2 else terms)
-
-
-def nll_terms(y_true: object, y_prob: object) -> Decomposition:
-    """Mean of −log p_y per example, p_y clipped to [ε, 1 − ε]."""
-    labels, probs = labels_and_probabilities(y_true, y_prob)
-    eps = np.finfo(np.float64).eps
-    true_prob = probs[np.arange(len(labels)), labels].astype(np.float64)
-    return mean_of(-np.log(np.clip(true_prob, eps, 1.0 - eps)))
-
-
 # --- the plain functions -------------------------------------------------------------------
 
 
@@ -305,111 +278,80 @@ def classwise_calibration_error(
     return CLASSWISE_ECE.scalar(y_true, y_prob, n_bins=n_bins, binning=binning)
 
 
-def brier_score_loss(y_true: object, y_prob: object) -> float:
-    """Brier score: mean squared distance between probabilities and the one-hot label.
-
-    Multiclass (C > 2): (1/N) Σ_i Σ_k (p_ik − 1[y_i = k])², in [0, 2] (Brier 1950).
-    Binary (C = 2): (1/N) Σ_i (p_i1 − y_i)², in [0, 1] — half the multiclass sum, the usual
-    binary convention (scikit-learn's ``brier_score_loss`` with ``scale_by_half="auto"``).
-
-    Example:
-        >>> round(brier_score_loss([1, 0], [0.8, 0.4]), 6)
-        0.1
-    """
-    return BRIER_SCORE.scalar(y_true, y_prob)
-
-
-def negative_log_likelihood(y_true: object, y_prob: object) -> float:
-    """Mean negative log-probability of the true class (log loss, natural log).
-
-    NLL = −(1/N) Σ_i log(max(p_{i,y_i}, ε)), ε = float64 machine epsilon (as scikit-learn's
-    ``log_loss`` clips), so a zero probability on the true class costs about 36, not ∞.
-
-    Example:
-        >>> round(negative_log_likelihood([0, 1], [[0.5, 0.5], [0.2, 0.8]]), 6)
-        0.458145
-    """
-    return NLL.scalar(y_true, y_prob)
-
-
 # --- the definitions -----------------------------------------------------------------------
 
 N_BINS = Param("int", default=15, low=1, description="number of bins")
 BINNING = Param("str", default="uniform", choices=BINNINGS, description="bin edges")
 NORM = Param("str", default="l1", choices=NORMS, description="how bin gaps combine")
 MODE = Param("str", default="top_label", choices=MODES, description="which probabilities")
-_CALIBRATION = {"input": "probabilities", "higher_is_better": False, "value_range": _UNIT}
 
-ECE = MetricInfo(
+
+def _binned_metric(
+    name: str,
+    decomposition: Callable[..., Decomposition],
+    function: Callable[..., float],
+    description: str,
+    citation: str,
+    params: dict[str, Param],
+    **extra: Any,
+) -> MetricInfo:
+    """A binned calibration error: lower is better, in [0, 1]."""
+    return MetricInfo(
+        name,
+        decomposition,
+        "probabilities",
+        higher_is_better=False,
+        value_range=_UNIT,
+        description=description,
+        citation=citation,
+        params=params,
+        function=function,
+        **extra,
+    )
+
+
+ECE = _binned_metric(
     "ece",
     binned_calibration,
-    **_CALIBRATION,  # type: ignore[arg-type]
+    expected_calibration_error,
+    "top-label expected calibration error, 15 equal-width bins",
+    "Naeini et al. 2015; Guo et al. 2017",
+    {"n_bins": N_BINS, "binning": BINNING, "norm": NORM, "mode": MODE},
     aliases=("expected_calibration_error",),
-    description="top-label expected calibration error, 15 equal-width bins",
-    citation="Naeini et al. 2015; Guo et al. 2017",
-    params={"n_bins": N_BINS, "binning": BINNING, "norm": NORM, "mode": MODE},
-    function=expected_calibration_error,
 )
-ADAPTIVE_ECE = MetricInfo(
+ADAPTIVE_ECE = _binned_metric(
     "adaptive_ece",
     partial(binned_calibration, binning="quantile"),
-    **_CALIBRATION,  # type: ignore[arg-type]
-    description="ECE with equal-mass bins",
-    citation="Nixon et al. 2019",
-    params={"n_bins": N_BINS, "mode": MODE},
-    function=adaptive_calibration_error,
+    adaptive_calibration_error,
+    "ECE with equal-mass bins",
+    "Nixon et al. 2019",
+    {"n_bins": N_BINS, "mode": MODE},
 )
-CLASSWISE_ECE = MetricInfo(
+CLASSWISE_ECE = _binned_metric(
     "classwise_ece",
     partial(binned_calibration, mode="classwise"),
-    **_CALIBRATION,  # type: ignore[arg-type]
-    description="mean one-vs-rest ECE over classes",
-    citation="Kull et al. 2019",
-    params={"n_bins": N_BINS, "binning": BINNING},
-    function=classwise_calibration_error,
+    classwise_calibration_error,
+    "mean one-vs-rest ECE over classes",
+    "Kull et al. 2019",
+    {"n_bins": N_BINS, "binning": BINNING},
 )
-MCE = MetricInfo(
+MCE = _binned_metric(
     "mce",
     partial(binned_calibration, norm="max"),
-    **_CALIBRATION,  # type: ignore[arg-type]
+    maximum_calibration_error,
+    "largest calibration gap over bins",
+    "Naeini et al. 2015",
+    {"n_bins": N_BINS, "binning": BINNING, "mode": MODE},
     aliases=("maximum_calibration_error",),
     tolerance=0.05,
-    description="largest calibration gap over bins",
-    citation="Naeini et al. 2015",
-    params={"n_bins": N_BINS, "binning": BINNING, "mode": MODE},
-    function=maximum_calibration_error,
 )
-DEBIASED_ECE = MetricInfo(
+DEBIASED_ECE = _binned_metric(
     "debiased_ece",
     debiased_calibration,
-    **_CALIBRATION,  # type: ignore[arg-type]
+    debiased_calibration_error,
+    "debiased L2 calibration error (Kumar et al. 2019)",
+    "Kumar, Liang & Ma 2019",
+    {"n_bins": N_BINS, "binning": replace(BINNING, default="quantile"), "mode": MODE},
     aliases=("debiased_calibration_error",),
-    description="debiased L2 calibration error (Kumar et al. 2019)",
-    citation="Kumar, Liang & Ma 2019",
-    params={"n_bins": N_BINS, "binning": replace(BINNING, default="quantile"), "mode": MODE},
-    function=debiased_calibration_error,
 )
-BRIER_SCORE = MetricInfo(
-    "brier_score",
-    brier_terms,
-    "probabilities",
-    higher_is_better=False,
-    value_range=(0.0, 2.0),
-    description="mean squared error of the probabilities",
-    citation="Brier 1950",
-    function=brier_score_loss,
-)
-NLL = MetricInfo(
-    "nll",
-    nll_terms,
-    "probabilities",
-    higher_is_better=False,
-    value_range=(0.0, float("inf")),
-    aliases=("negative_log_likelihood", "log_loss"),
-    tolerance=0.05,
-    tolerance_is_relative=True,
-    description="mean negative log-likelihood of the true class",
-    function=negative_log_likelihood,
-)
-
-DEFINITIONS = (ECE, ADAPTIVE_ECE, CLASSWISE_ECE, MCE, DEBIASED_ECE, BRIER_SCORE, NLL)
+DEFINITIONS = (ECE, ADAPTIVE_ECE, CLASSWISE_ECE, MCE, DEBIASED_ECE)

@@ -15,8 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+import numpy as np
+
 from assay.errors import InvalidInputError
 from assay.metrics.decomposition import Decomposition
+from assay.metrics.rowwise import PARALLEL_ROWS, value_by_chunks
 from assay.params import DeclaresParams, Param
 
 MetricInput = Literal["labels", "probabilities"]
@@ -89,11 +92,28 @@ class MetricInfo(DeclaresParams):
             if sensitive_features is None:
                 raise InvalidInputError(f"metric {self.name!r} needs sensitive_features")
             params["sensitive_features"] = sensitive_features
+        values = self._values_by_chunks(y_true, y_second, params)
+        if values is not None:
+            return float(values[0])
         decomposition = self.decomposition(y_true, y_second, **params)
         values = decomposition.value()
         if self.keyed:
             return {name: float(v) for name, v in zip(decomposition.outputs, values, strict=True)}
         return float(values[0])
+
+    def _values_by_chunks(
+        self, y_true: object, y_second: object, params: dict[str, Any]
+    ) -> np.ndarray | None:
+        """The value from row chunks in threads, for a large sample of a metric whose
+        statistics are row-local (else None: the whole sample is built at once)."""
+        labels, second = np.asarray(y_true), np.asarray(y_second)
+        if len(labels) < PARALLEL_ROWS or len(second) != len(labels) or self.keyed:
+            return None
+        if self.needs_groups:
+            return None  # group names are fitted to the sample: never row-local
+        return value_by_chunks(
+            lambda rows: self.decomposition(labels[rows], second[rows], **params), len(labels)
+        )
 
     def scalar(self, y_true: object, y_second: object, **options: Any) -> float:
         """:meth:`value` of a metric with one value (the plain functions' glue)."""

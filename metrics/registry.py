@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from assay.metrics import calibration, classification, confusion, fairness, smooth_calibration
+from assay.metrics import (
+    calibration,
+    classification,
+    confusion,
+    fairness,
+    scoring_rules,
+    smooth_calibration,
+)
 from assay.metrics._checks import GroupCodes, labels_and_probabilities
 from assay.metrics.decomposition import Decomposition
 from assay.metrics.info import MetricInfo, MetricInput
@@ -22,7 +29,7 @@ __all__ = ["METRICS", "MetricInfo", "MetricInput", "compute_metric", "decompose"
 
 METRICS: Registry[MetricInfo] = Registry("metric", entry_points="assay.metrics")
 
-FAMILIES = (classification, confusion, calibration, smooth_calibration, fairness)
+FAMILIES = (classification, confusion, calibration, smooth_calibration, scoring_rules, fairness)
 for _family in FAMILIES:
     for _info in _family.DEFINITIONS:
         METRICS.add(_info.name, _info, aliases=_info.aliases)

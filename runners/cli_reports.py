@@ -120,32 +120,24 @@ def history(
 
 
 def metrics() -> None:
-    """List the registered metrics with their direction and range."""
+    """List the registered metrics with their direction, range, options and source."""
     from rich import box
     from rich.table import Table
 
     from assay.metrics.registry import METRICS
 
     table = Table(box=box.SIMPLE_HEAD)
-    headers = (
-        "name",
-        "better",
-        "range",
-        "input",
-        "output",
-        "gate tolerance",
-        "aliases",
-        "description",
-    )
-    for header in headers:
+    headers = ("name", "better", "range", "input", "output", "gate tolerance", "params")
+    for header in (*headers, "aliases", "description"):
         table.add_column(header)
     for name, info in METRICS.items():
         low, high = info.value_range
         output = "per group" if info.per_group else "per class" if info.per_class else "scalar"
         if info.needs_groups and not info.per_group:
-            output = "gap over groups" if "difference" in name else "over groups"
+            output = "over groups"
+        cited = f" ({info.citation})" if info.citation else ""
         table.add_row(
-            name,
+            terminal(name),
             "higher" if info.higher_is_better else "lower",
             f"[{low:g}, {high:g}]",
             info.input,
@@ -153,10 +145,11 @@ def metrics() -> None:
             f"{info.tolerance:.0%} relative"
             if info.tolerance_is_relative
             else f"{info.tolerance:g}",
-            ", ".join(info.aliases),
-            info.description,
+            ", ".join(f"{key}={param.default!r}" for key, param in info.params.items()),
+            terminal(", ".join(info.aliases)),
+            terminal(info.description + cited),
         )
-    out.print(Stacked(table, keys=1, wrap=("description", "aliases")))
+    out.print(Stacked(table, keys=1, wrap=("description", "aliases", "params")))
 
 
 def show(

@@ -12,12 +12,8 @@ from sklearn.metrics import log_loss
 from torchmetrics.functional.classification import multiclass_calibration_error
 
 from assay.errors import InvalidInputError
-from assay.metrics.calibration import (
-    brier_score_loss,
-    expected_calibration_error,
-    negative_log_likelihood,
-    uniform_bin_index,
-)
+from assay.metrics.calibration import expected_calibration_error, uniform_bin_index
+from assay.metrics.scoring_rules import brier_score_loss, negative_log_likelihood
 
 
 def random_case(seed: int, n: int, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -181,3 +177,17 @@ def test_large_inputs_give_the_same_result() -> None:
         broken = probs.copy()
         broken[-1, 0] = np.nan
         expected_calibration_error(labels, broken)
+
+
+def test_large_inputs_of_every_kind_agree_with_one_pass() -> None:
+    """Row-local metrics sum row chunks built in threads; the others (equal-mass bins) are
+    built in one pass: both agree with the whole sample's decomposition."""
+    from assay.metrics.registry import METRICS
+    from assay.metrics.rowwise import PARALLEL_ROWS
+
+    labels, probs = random_case(9, PARALLEL_ROWS + 17, 4)
+    for name in ("ece", "adaptive_ece", "brier_score", "nll", "accuracy"):
+        info = METRICS.get(name)
+        second = probs.argmax(axis=1) if info.input == "labels" else probs
+        whole = info.decomposition(labels, second).value()[0]
+        assert info.value(labels, second) == pytest.approx(whole, rel=1e-12, abs=1e-15)
