@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from typing import Any, ClassVar, Literal
 
 from assay.errors import InvalidInputError
@@ -62,14 +63,15 @@ class Param:
             return self.nullable
         if self.choices:
             return value in self.choices
-        kinds = {"int": (int,), "number": (int, float), "bool": (bool,), "str": (str,)}
+        # numbers.Integral / Real also take numpy scalars (np.int64(15) is a valid n_bins)
+        kinds = {"int": (Integral,), "number": (Real,), "bool": (bool,), "str": (str,)}
         if isinstance(value, bool) and self.kind != "bool":
             return False
         if not isinstance(value, kinds[self.kind]):
             return False
         if self.kind in ("str", "bool"):
             return True
-        number = float(value)
+        number = float(value)  # type: ignore[arg-type]  # an Integral or Real here
         if self.low is not None and (number <= self.low if self.low_open else number < self.low):
             return False
         return self.high is None or number <= self.high

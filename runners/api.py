@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -24,8 +25,10 @@ from assay.reports.store import load_report as load_stored_report
 from assay.reports.verdicts import GateVerdict, gate_verdict, record_verdict
 from assay.runners.gate_policy import gate_run
 from assay.runners.progress import RunObserver
-from assay.runners.run import RunOutput, run_suite
-from assay.suites.loading import LoadedSuite, load_suite
+
+if TYPE_CHECKING:  # run.py brings the data layer (datasets): imported only by run()
+    from assay.runners.run import RunOutput
+    from assay.suites.loading import LoadedSuite
 
 DEFAULT_CACHE = Path(".assay/cache")
 PathLike = str | Path
@@ -107,6 +110,9 @@ def run(
     ``store``/``cache_dir``: a folder, ``"default"`` (``$ASSAY_STORE``/``$ASSAY_CACHE`` or
     ``.assay/...``), or None (report not stored; no cache).
     """
+    from assay.runners.run import run_suite
+    from assay.suites.loading import LoadedSuite, load_suite
+
     loaded = suite if isinstance(suite, LoadedSuite) else load_suite(suite_path(suite))
     output = run_suite(
         loaded, cache_dir=_cache_root(cache_dir), observer=observer, shard_size=shard_size

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 
 from assay.reports.comparison import ComparePolicy, compare_reports
 from assay.reports.gate_rules import GateOutcome, GateRules, evaluate_gate
 from assay.reports.store import ReportStore, load_report
-from assay.runners.run import RunOutput
 from assay.suites.policy_schema import GateSpec, RelativeTolerance
 from assay.suites.schema import Suite
+
+if TYPE_CHECKING:
+    from assay.runners.run import RunOutput
 
 
 @dataclass(frozen=True)

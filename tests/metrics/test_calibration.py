@@ -191,3 +191,12 @@ def test_large_inputs_of_every_kind_agree_with_one_pass() -> None:
         second = probs.argmax(axis=1) if info.input == "labels" else probs
         whole = info.decomposition(labels, second).value()[0]
         assert info.value(labels, second) == pytest.approx(whole, rel=1e-12, abs=1e-15)
+
+
+def test_numpy_scalars_are_valid_params() -> None:
+    labels, probs = random_case(2, 200, 3)
+    assert expected_calibration_error(labels, probs, n_bins=np.int64(10)) == (
+        expected_calibration_error(labels, probs, n_bins=10)
+    )
+    with pytest.raises(InvalidInputError, match="must be an int >= 1"):
+        expected_calibration_error(labels, probs, n_bins=np.float64(10.0))

@@ -74,3 +74,18 @@ def test_import_assay_stays_light() -> None:
     code = "import sys, assay; print(sorted(m for m in sys.modules if m.startswith('assay.')))"
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert shown.stdout.strip() == "['assay._version']"
+
+
+def test_the_compare_and_gate_path_leaves_the_data_layer_unimported() -> None:
+    """`assay compare`/`gate` read stored reports only: importing the datasets library (and
+    through it huggingface_hub) cost ~4 s of start-up on every call when api.py pulled it in."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, assay.runners.cli, assay.runners.cli_reports, assay.runners.cli_gate, "
+        "assay.runners.api; print(sorted(m for m in ('datasets', 'torch', 'skops', "
+        "'assay.runners.run') if m in sys.modules))"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert shown.stdout.strip() == "[]", shown.stderr
