@@ -103,3 +103,52 @@ def test_same_seed_same_intervals_and_constant_metric() -> None:
     perfect = accuracy(np.zeros(20, dtype=int), np.tile([[0.7, 0.3]], (20, 1)))
     constant = bootstrap_intervals([perfect], closed_form=False, seed=0)[0][0]
     assert constant.low == constant.high == 1.0
+
+
+def test_influence_values_have_the_jackknifes_shape() -> None:
+    """Above 20,000 rows BCa's acceleration comes from influence values instead of n
+    leave-one-out evaluations; on a sample small enough for both they agree."""
+    from assay.metrics.intervals import influence_spreads, jackknife_spreads
+
+    y, probs = binary_sample(np.random.default_rng(3), 2000)
+    for name in ("nll", "brier_score", "ece"):
+        d = decompose(name, y, probs)
+        assert d is not None
+        (influence,) = influence_spreads(d)
+        (jackknife,) = jackknife_spreads(d.leave_one_out())
+        assert np.corrcoef(influence, jackknife)[0, 1] > 0.99, name
+
+
+def test_large_sample_intervals_match_exact_resampling() -> None:
+    from assay.metrics.intervals import _exact_replicates, _large_sample_replicates
+
+    y, probs = binary_sample(np.random.default_rng(4), 30_000)
+    ds = [decompose(m, y, probs) for m in ("accuracy", "brier_score", "nll", "ece")]
+    strata = strata_codes(y)
+    exact = _exact_replicates(ds, 2000, 1, strata, None)  # type: ignore[arg-type]
+    large = _large_sample_replicates(ds, 2000, 1, strata, skip_proportions=False)  # type: ignore[arg-type]
+    for e, a in zip(exact, large, strict=True):
+        spread = np.std(e[:, 0])
+        assert np.std(a[:, 0]) == pytest.approx(spread, rel=0.1)
+        low, high = np.quantile(e[:, 0], [0.025, 0.975])
+        ours = np.quantile(a[:, 0], [0.025, 0.975])
+        assert ours == pytest.approx([low, high], abs=0.15 * spread)
+
+
+@pytest.mark.slow
+def test_coverage_is_nominal_above_the_large_sample_threshold() -> None:
+    truth = true_values()
+    rng = np.random.default_rng(77)
+    trials = 400
+    for method in ("bca", "percentile"):
+        covered = {name: 0 for name in truth}
+        for trial in range(trials):
+            y, probs = binary_sample(rng, 25_000)
+            decompositions = [accuracy(y, probs), brier_score(y, probs), nll(y, probs)]
+            intervals = bootstrap_intervals(
+                decompositions, n_resamples=1000, seed=trial, method=method, closed_form=False
+            )
+            for name, (interval,) in zip(truth, intervals, strict=True):
+                covered[name] += interval.low <= truth[name] <= interval.high
+        for name, count in covered.items():
+            assert 0.92 <= count / trials <= 0.98, (method, name, count / trials)
