@@ -20,10 +20,29 @@ from typing import Literal
 
 import numpy as np
 from scipy.special import logsumexp, ndtri
-from scipy.stats import rankdata
 
 from assay.errors import InvalidInputError
 from assay.registry import Registry
+
+
+def rankdata(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, ties given their average rank (scipy.stats.rankdata's "average"
+    method, without importing scipy.stats: ~0.7 s of start-up for every command).
+
+    Example:
+        >>> rankdata(np.array([3.0, 1.0, 3.0, 2.0])).tolist()
+        [3.5, 1.0, 3.5, 2.0]
+    """
+    values = np.asarray(values)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts_group = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    group = np.cumsum(starts_group) - 1
+    starts = np.flatnonzero(starts_group)
+    ends = np.append(starts[1:], len(values))
+    ranks = np.empty(len(values))
+    ranks[order] = ((starts + ends + 1) / 2.0)[group]
+    return ranks
 
 
 def max_softmax_score(y_prob: np.ndarray) -> np.ndarray:

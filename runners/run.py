@@ -45,6 +45,7 @@ from assay.runners.ood_scoring import ood_results
 from assay.runners.plan import Cell, plan_cells
 from assay.runners.progress import RunObserver, SilentObserver
 from assay.runners.robustness_scoring import robustness_results
+from assay.runners.scored_cache import Scored, ScoredCache, scoring_key
 from assay.runners.scoring import score_predictions
 from assay.suites.data import LoadedDataset, load_datasets
 from assay.suites.loading import LoadedSuite
@@ -240,8 +241,7 @@ class SuiteRun:
         )
 
     def _assemble(self, outcomes: list[CellOutcome]) -> RunOutput:
-        blocks, results = [], []
-        reliability: list[ReliabilityRecord] = []
+        blocks = []
         merged: dict[tuple[str, str], np.ndarray] = {}
         for model in self.models:
             for name, dataset in self.datasets.items():
@@ -257,21 +257,7 @@ class SuiteRun:
                         model, name, dataset.ids, dataset.labels, probabilities, dataset.groups
                     )
                 )
-                if dataset.kind == "ood":
-                    results += self._ood(model, dataset, merged)
-                    continue
-                reliability.append(_reliability(model, dataset, probabilities))
-                results += score_predictions(
-                    model,
-                    dataset,
-                    probabilities,
-                    self.suite.metrics,
-                    self.suite.slices,
-                    intervals=self.suite.intervals,
-                    bias=self.suite.bias,
-                    seed=self.suite.seed,
-                )
-        results += robustness_results(self.suite, self.datasets, merged)
+        scored = self._scored(merged)
         cells = [
             CellRecord(
                 model=o.cell.model,
@@ -283,8 +269,47 @@ class SuiteRun:
             )
             for o in outcomes
         ]
-        report = self._report(results, cells).model_copy(update={"reliability": reliability})
+        report = self._report(scored.results, cells)
+        report = report.model_copy(update={"reliability": scored.reliability})
         return RunOutput(report, predictions_table(blocks))
+
+    def _scored(self, merged: dict[tuple[str, str], np.ndarray]) -> Scored:
+        """Every result of the run's predictions: reused when the scored-results cache holds
+        them for exactly these predictions and settings, else scored and stored."""
+        fingerprints = {name: adapter.fingerprint for name, adapter in self.models.items()}
+        key = scoring_key(self.suite, self.datasets, fingerprints, merged)
+        store = ScoredCache(self.cache.root) if self.cache is not None else None
+        found = store.get(key) if store is not None else None
+        if found is not None:
+            self.observer.stage("scores unchanged: reusing them")
+            return found
+        self.observer.stage("scoring")
+        scored = self._score(merged)
+        if store is not None:
+            store.put(key, scored)
+        return scored
+
+    def _score(self, merged: dict[tuple[str, str], np.ndarray]) -> Scored:
+        results: list[Result] = []
+        reliability: list[ReliabilityRecord] = []
+        for (model, name), probabilities in merged.items():
+            dataset = self.datasets[name]
+            if dataset.kind == "ood":
+                results += self._ood(model, dataset, merged)
+                continue
+            reliability.append(_reliability(model, dataset, probabilities))
+            results += score_predictions(
+                model,
+                dataset,
+                probabilities,
+                self.suite.metrics,
+                self.suite.slices,
+                intervals=self.suite.intervals,
+                bias=self.suite.bias,
+                seed=self.suite.seed,
+            )
+        results += robustness_results(self.suite, self.datasets, merged)
+        return Scored(results=results, reliability=reliability)
 
     def _report(self, results: list[Result], cells: list[CellRecord]) -> Report:
         suite = self.suite

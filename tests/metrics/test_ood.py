@@ -74,3 +74,14 @@ def test_paired_auroc_difference_matches_sklearn_and_a_paired_bootstrap() -> Non
         i, o = rng.integers(0, m, m), rng.integers(0, n, n)
         draws.append(sk((cand[0][i], cand[1][o])) - sk((base[0][i], base[1][o])))
     assert 0.85 < error / np.std(draws) < 1.15
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=60))
+def test_rankdata_matches_scipy(values: list[int]) -> None:
+    from scipy import stats
+
+    from assay.metrics.ood import rankdata
+
+    data = np.array(values, dtype=np.float64) / 3
+    assert rankdata(data).tolist() == stats.rankdata(data).tolist()

@@ -250,3 +250,36 @@ def test_model_classes_are_aligned_to_dataset_classes(tmp_path: Path) -> None:
     suite = tabular_suite(tmp_path, "tests.runners.test_run:ReversedModel")
     output = run_suite(load_suite(suite), cache_dir=None)
     assert output.report.result("m", "d", "accuracy").value == 1.0
+
+
+def test_a_rerun_with_unchanged_predictions_and_settings_reuses_the_scores(
+    tmp_path: Path,
+) -> None:
+    """The second run reads its results from the scored-results cache and reports exactly
+    what the first computed; a changed scoring setting scores afresh."""
+    from dataclasses import replace
+
+    from assay.runners.cache import PredictionCache
+    from assay.runners.run import SuiteRun
+    from assay.runners.scored_cache import ScoredCache
+    from assay.suites.loading import load_suite
+
+    loaded = load_suite(demo_suite_path("adult"))
+    cache = PredictionCache(tmp_path / "cache")
+    first = SuiteRun(loaded, cache=cache).execute().report
+    stored = list((tmp_path / "cache" / "scored").glob("*.json"))
+    assert len(stored) == 1
+    again = SuiteRun(loaded, cache=cache).execute().report
+    assert again.results == first.results and again.reliability == first.reliability
+    # a tampered store entry proves the rerun read it instead of scoring
+    scored = ScoredCache(tmp_path / "cache")
+    key = stored[0].stem
+    entry = scored.get(key)
+    assert entry is not None
+    marked = entry.results[0].model_copy(update={"note": "from the cache"})
+    scored.put(key, entry.model_copy(update={"results": [marked, *entry.results[1:]]}))
+    assert SuiteRun(loaded, cache=cache).execute().report.results[0].note == "from the cache"
+    changed = loaded.suite.model_copy(update={"seed": 1})
+    rescored = SuiteRun(replace(loaded, suite=changed), cache=cache)
+    assert rescored.execute().report.results[0].note is None
+    assert len(list((tmp_path / "cache" / "scored").glob("*.json"))) == 2
