@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -44,7 +45,11 @@ class ModelAdapter(Protocol):
     name: str
     fingerprint: str
     input_kind: InputKind
-    classes: tuple[str, ...] | None
+
+    @property
+    def classes(self) -> tuple[str, ...] | None:
+        """The output columns' class names, when the model knows them (may load it)."""
+        ...
 
     def predict_proba(self, batch: Any) -> np.ndarray:
         """Class probabilities for a batch of inputs, shape N×C."""
@@ -114,33 +119,47 @@ def _plugin_adapter(spec: PluginModelSpec, base_dir: Path) -> ModelAdapter:
 
 
 class SklearnAdapter:
-    """A scikit-learn estimator from ``.skops`` (type-checked, no pickle) or trusted pickle."""
+    """A scikit-learn estimator from ``.skops`` (type-checked, no pickle) or trusted pickle.
+
+    The fingerprint is the file's hash, so the estimator (and skops, ~2 s to import) is
+    loaded only when predictions are needed: a run served from the prediction cache never
+    loads it. ``assay validate`` always does (it runs every model).
+    """
 
     def __init__(self, spec: SklearnModelSpec, base_dir: Path) -> None:
-        path = resolve_path(spec.path, base_dir)
+        self.path = resolve_path(spec.path, base_dir)
+        self.spec = spec
         self.name = spec.name
         self.input_kind: InputKind = spec.input
-        with located(None, ("path",), f"cannot load {str(path)!r}"):
-            self.estimator = load_estimator(
-                path, trusted=spec.trusted, trusted_types=spec.trusted_types
+        with located(None, ("path",), f"cannot load {str(self.path)!r}"):
+            self.fingerprint = hash_value(
+                {
+                    "type": "sklearn",
+                    "file": hash_file(self.path),
+                    "input": spec.input,
+                    "scikit-learn": _version("scikit-learn"),
+                }
             )
-        if not hasattr(self.estimator, "predict_proba"):
+
+    @cached_property
+    def estimator(self) -> Any:
+        with located(None, ("path",), f"cannot load {str(self.path)!r}"):
+            estimator = load_estimator(
+                self.path, trusted=self.spec.trusted, trusted_types=self.spec.trusted_types
+            )
+        if not hasattr(estimator, "predict_proba"):
             raise ConfigError(
-                f"{str(path)!r} holds a {type(self.estimator).__name__}, which has no "
+                f"{str(self.path)!r} holds a {type(estimator).__name__}, which has no "
                 "predict_proba",
                 key_path=("path",),
                 show_value=False,
             )
+        return estimator
+
+    @property
+    def classes(self) -> tuple[str, ...] | None:
         known = getattr(self.estimator, "classes_", None)
-        self.classes = tuple(str(c) for c in known) if known is not None else None
-        self.fingerprint = hash_value(
-            {
-                "type": "sklearn",
-                "file": hash_file(path),
-                "input": spec.input,
-                "scikit-learn": _version("scikit-learn"),
-            }
-        )
+        return tuple(str(c) for c in known) if known is not None else None
 
     def predict_proba(self, batch: Any) -> np.ndarray:
         return np.asarray(self.estimator.predict_proba(batch), dtype=np.float32)

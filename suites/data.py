@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import datasets
@@ -104,8 +106,16 @@ def load_base_dataset(
     )
 
 
-def derive_dataset(spec: DatasetSpec, parent: LoadedDataset, seed: int) -> LoadedDataset:
-    """A shifted or adversarial set made ``from`` a loaded parent; ids are kept."""
+def derive_dataset(
+    spec: DatasetSpec,
+    parent: LoadedDataset,
+    seed: int,
+    *,
+    place: Callable[[], AbstractContextManager[None]] = nullcontext,
+) -> LoadedDataset:
+    """A shifted or adversarial set made ``from`` a loaded parent; ids are kept. The shift
+    runs when the features are first needed (inside ``place()``, which names the dataset
+    in any error): predictions served from the cache never need it."""
     transform = spec.transform
     assert transform is not None
     fingerprint = hash_value(
@@ -126,10 +136,15 @@ def derive_dataset(spec: DatasetSpec, parent: LoadedDataset, seed: int) -> Loade
         return derived
     shift = SHIFTS.get(spec.shift.name)
     parent.features.check_acted_on(f"shift {shift.name!r}", shift.column_kinds)
-    shifted = shift.function(
-        parent.features.numeric, example_keys=parent.keys, seed=seed, **spec.shift.params
-    )
-    return replace(derived, features=parent.features.with_numeric(shifted))
+    params = spec.shift.params
+
+    def shifted() -> np.ndarray:
+        with place():
+            return shift.function(
+                parent.features.numeric, example_keys=parent.keys, seed=seed, **params
+            )
+
+    return replace(derived, features=parent.features.derived(shifted))
 
 
 def encode_labels(
@@ -251,7 +266,10 @@ def load_datasets(
         if spec.from_ is not None:
             on_dataset(spec.name)
             with located(suite_file, ("datasets", index), f"dataset {spec.name!r}"):
-                loaded[spec.name] = derive_dataset(spec, loaded[spec.from_], suite.seed)
+                place = partial(located, suite_file, ("datasets", index), f"dataset {spec.name!r}")
+                loaded[spec.name] = derive_dataset(
+                    spec, loaded[spec.from_], suite.seed, place=place
+                )
         if spec.kind == "ood":
             reference = ood_reference(suite, spec)
             loaded[spec.name] = replace(

@@ -3,7 +3,9 @@ non-numeric feature columns (for pipelines that take a data frame)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -29,22 +31,30 @@ def check_column_kinds(owner: str, kinds: frozenset[str]) -> frozenset[str]:
 class FeatureBlock:
     """Features of N examples.
 
-    ``numeric`` is N×D float32 (list columns flattened); ``numeric_columns`` names each
-    numeric column and its width; ``other`` holds the non-numeric feature columns.
+    ``numeric`` is N×D float32 (list columns flattened), given as the matrix or as how to
+    make it (a shifted set's shift, run on first use, so a run whose predictions all come
+    from the cache never computes it); ``numeric_columns`` names each numeric column and its
+    width; ``other`` holds the non-numeric feature columns.
     """
 
-    numeric: np.ndarray
+    source: np.ndarray | Callable[[], np.ndarray]
     numeric_columns: tuple[tuple[str, int], ...]
     other: pd.DataFrame
     order: tuple[str, ...]
 
-    @property
-    def n_examples(self) -> int:
-        return int(self.numeric.shape[0])
+    @cached_property
+    def numeric(self) -> np.ndarray:
+        if isinstance(self.source, np.ndarray):
+            return self.source
+        return np.ascontiguousarray(self.source(), dtype=np.float32)
 
     def rows(self, rows: slice) -> FeatureBlock:
         """A view of some rows (a cell's shard)."""
-        return replace(self, numeric=self.numeric[rows], other=self.other.iloc[rows])
+        return replace(self, source=self.numeric[rows], other=self.other.iloc[rows])
+
+    def derived(self, make: Callable[[], np.ndarray]) -> FeatureBlock:
+        """The same features with the numeric matrix made by ``make`` when first needed."""
+        return replace(self, source=make)
 
     def matrix_kinds(self) -> dict[str, str]:
         """The kind of each column of the numeric matrix: numeric, or array (list columns).
@@ -72,8 +82,8 @@ class FeatureBlock:
                 )
 
     def with_numeric(self, numeric: np.ndarray) -> FeatureBlock:
-        """The same features with the numeric matrix replaced (after a shift or attack)."""
-        return replace(self, numeric=np.ascontiguousarray(numeric, dtype=np.float32))
+        """The same features with the numeric matrix replaced (after an attack)."""
+        return replace(self, source=np.ascontiguousarray(numeric, dtype=np.float32))
 
     def as_array(self, owner: str) -> np.ndarray:
         """The N×D float32 matrix; fails if some features are not numeric."""
@@ -110,7 +120,7 @@ def feature_block(table: pa.Table, columns: list[str], origin: str) -> FeatureBl
         parts.append(values)
         numeric_columns.append((name, values.shape[1]))
     return FeatureBlock(
-        numeric=_row_major(parts, table.num_rows),
+        source=_row_major(parts, table.num_rows),
         numeric_columns=tuple(numeric_columns),
         other=pd.DataFrame(other),
         order=tuple(columns),

@@ -66,12 +66,15 @@ def sklearn_spec(path: Path, **extra: object) -> SklearnModelSpec:
 def test_pickle_model_refused_without_trust_and_payload_never_runs(tmp_path: Path) -> None:
     marker = tmp_path / "ran.txt"
     joblib.dump(MarkerPayload(marker), tmp_path / "model.joblib")
+    # the estimator is loaded on first use (a cached run never loads it)
+    untrusted = load_model(sklearn_spec(tmp_path / "model.joblib"), tmp_path)
     with pytest.raises(UnsafeArtifactError, match="trusted: true"):
-        load_model(sklearn_spec(tmp_path / "model.joblib"), tmp_path)
+        untrusted.predict_proba(np.zeros((1, 3)))
     assert not marker.exists()
     # the same file with trust runs the payload: the reason trust must be explicit
+    trusted = load_model(sklearn_spec(tmp_path / "model.joblib", trusted=True), tmp_path)
     with pytest.raises(ConfigError, match="no predict_proba"):
-        load_model(sklearn_spec(tmp_path / "model.joblib", trusted=True), tmp_path)
+        _ = trusted.classes
     assert marker.read_text() == "payload ran"
 
 
@@ -84,6 +87,7 @@ def test_skops_model_loads_and_unknown_types_need_naming(tmp_path: Path) -> None
     assert adapter.classes == ("0", "1")
     assert np.allclose(adapter.predict_proba(x), model.predict_proba(x), atol=1e-6)
     skops.io.dump({"model": MarkerPayload(tmp_path / "m.txt")}, tmp_path / "odd.skops")
+    odd = load_model(sklearn_spec(tmp_path / "odd.skops"), tmp_path)
     with pytest.raises(UnsafeArtifactError, match="MarkerPayload"):
-        load_model(sklearn_spec(tmp_path / "odd.skops"), tmp_path)
+        odd.predict_proba(x)
     assert not (tmp_path / "m.txt").exists()

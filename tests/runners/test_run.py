@@ -283,3 +283,45 @@ def test_a_rerun_with_unchanged_predictions_and_settings_reuses_the_scores(
     rescored = SuiteRun(replace(loaded, suite=changed), cache=cache)
     assert rescored.execute().report.results[0].note is None
     assert len(list((tmp_path / "cache" / "scored").glob("*.json"))) == 2
+
+
+def test_a_shift_runs_only_when_its_predictions_are_not_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shifted set's features are made on first use; a fully cached rerun never makes
+    them (nor loads a model), and an error inside the shift names the dataset's key."""
+    from dataclasses import replace
+
+    from assay.errors import ConfigError
+    from assay.runners.cache import PredictionCache
+    from assay.runners.run import SuiteRun
+    from assay.suites.loading import load_suite
+    from assay.suites.shifts import SHIFTS
+
+    calls = []
+    noise = SHIFTS.get("gaussian_noise")
+
+    def counted(*args: object, **kwargs: object) -> np.ndarray:
+        calls.append(1)
+        return noise.function(*args, **kwargs)
+
+    monkeypatch.setitem(SHIFTS._entries, "gaussian_noise", replace(noise, function=counted))
+    loaded = load_suite(demo_suite_path("adult"))
+    cache = PredictionCache(tmp_path / "cache")
+    SuiteRun(loaded, cache=cache).execute()
+    assert len(calls) == 1
+    cached_run = SuiteRun(loaded, cache=cache)
+    cached_run.execute()
+    assert len(calls) == 1
+    # nor are the models loaded: their fingerprints are their files' hashes
+    assert all("estimator" not in vars(model) for model in cached_run.models.values())
+
+    def broken(*args: object, **kwargs: object) -> np.ndarray:
+        raise ValueError("the noise generator broke")
+
+    monkeypatch.setitem(SHIFTS._entries, "gaussian_noise", replace(noise, function=broken))
+    with pytest.raises(ConfigError) as error:
+        SuiteRun(loaded, cache=None).execute()
+    message = str(error.value)
+    assert "datasets[1]" in message and "dataset 'adult_noisy'" in message, message
+    assert "the noise generator broke" in message
