@@ -220,7 +220,12 @@ class SuiteRun:
         return logits
 
     def _batch_size(self, model: str) -> int:
-        return self.suite.model(model).batch_size or self.suite.batch_size
+        """The model's batch size, else the suite's if it sets one, else the model type's
+        preference (``default_batch_size``), else the suite's default."""
+        chosen = self.suite.model(model).batch_size
+        if chosen is None and "batch_size" not in self.suite.model_fields_set:
+            chosen = getattr(self.models[model], "default_batch_size", None)
+        return chosen or self.suite.batch_size
 
     def _attack_model(self, model: str, dataset: LoadedDataset) -> str:
         spec = self.suite.dataset(dataset.name).attack

@@ -11,12 +11,37 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
+BLOCK_ROWS = 8_192  # rows per step: the uint64 temporaries stay in cache
+
+
 def splitmix64(values: np.ndarray) -> np.ndarray:
-    """The SplitMix64 finaliser applied element-wise to uint64 values."""
-    z = values.astype(np.uint64) + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
+    """The SplitMix64 finaliser applied element-wise to uint64 values (in place on a copy:
+    no temporaries the size of the input).
+
+    Example:
+        >>> splitmix64(np.array([0], dtype=np.uint64)).tolist()
+        [16294208416658607535]
+    """
+    z = values.astype(np.uint64)
+    z += _GOLDEN
+    z ^= z >> np.uint64(30)
+    z *= _MIX1
+    z ^= z >> np.uint64(27)
+    z *= _MIX2
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def _uniform_rows(base: np.ndarray, width: int) -> np.ndarray:
+    counters = np.arange(1, width + 1, dtype=np.uint64) * _GOLDEN
+    bits = splitmix64(base[:, None] + counters[None, :])
+    bits >>= np.uint64(11)
+    return bits.astype(np.float64) * (1.0 / (1 << 53))
+
+
+def _base_words(keys: np.ndarray, seed: int) -> np.ndarray:
+    seed_word = splitmix64(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))
+    return splitmix64(np.asarray(keys, dtype=np.uint64) ^ seed_word)
 
 
 def per_example_uniform(keys: np.ndarray, seed: int, width: int) -> np.ndarray:
@@ -28,15 +53,22 @@ def per_example_uniform(keys: np.ndarray, seed: int, width: int) -> np.ndarray:
         >>> bool(np.array_equal(a[1], b[0]))
         True
     """
-    seed_word = splitmix64(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))
-    base = splitmix64(np.asarray(keys, dtype=np.uint64) ^ seed_word)
-    counters = np.arange(1, width + 1, dtype=np.uint64) * _GOLDEN
-    bits = splitmix64(base[:, None] + counters[None, :])
-    return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+    base = _base_words(keys, seed)
+    out = np.empty((len(base), width))
+    for start in range(0, len(base), BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        out[rows] = _uniform_rows(base[rows], width)
+    return out
 
 
 def per_example_normal(keys: np.ndarray, seed: int, width: int) -> np.ndarray:
-    """An N×width array of standard normal draws (Box–Muller), row i fixed by (seed, keys[i])."""
-    uniforms = per_example_uniform(keys, seed, 2 * width)
-    radius = np.sqrt(-2.0 * np.log1p(-uniforms[:, :width]))
-    return radius * np.cos(2.0 * np.pi * uniforms[:, width:])
+    """An N×width array of standard normal draws (Box–Muller), row i fixed by (seed, keys[i]),
+    made in blocks of rows so no N × 2·width temporary exists."""
+    base = _base_words(keys, seed)
+    out = np.empty((len(base), width))
+    for start in range(0, len(base), BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        uniforms = _uniform_rows(base[rows], 2 * width)
+        radius = np.sqrt(-2.0 * np.log1p(-uniforms[:, :width]))
+        out[rows] = radius * np.cos(2.0 * np.pi * uniforms[:, width:])
+    return out

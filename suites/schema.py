@@ -205,7 +205,12 @@ class DatasetSpec(Spec):
 
 class _ModelBase(Spec):
     name: Name
-    batch_size: int | None = Field(None, ge=1, description="default: the suite's batch_size")
+    batch_size: int | None = Field(
+        None,
+        ge=1,
+        description="default: the suite's batch_size if it sets one, else the model type's "
+        "(scikit-learn: 65,536 rows), else 256",
+    )
 
 
 class TorchModelSpec(_ModelBase):
