@@ -92,12 +92,15 @@ def bootstrap_intervals(
             successes, trials = decomposition.totals()[0, :2]
             results.append([wilson_interval(successes, trials, level=level)])
             continue
-        spreads = None
+        accelerations = None
         if method == "bca":
-            spreads = (
-                influence_spreads(decomposition)
+            accelerations = (
+                [influence_acceleration(u) for u in influence_spreads(decomposition)]
                 if n_examples >= EXACT_BELOW
-                else jackknife_spreads(decomposition.leave_one_out())
+                else [
+                    jackknife_acceleration(spread)
+                    for spread in jackknife_spreads(decomposition.leave_one_out())
+                ]
             )
         estimate = decomposition.value()
         results.append(
@@ -105,7 +108,7 @@ def bootstrap_intervals(
                 _interval(
                     estimate[j],
                     replicates[:, j],
-                    None if spreads is None else spreads[j],
+                    None if accelerations is None else accelerations[j],
                     level,
                     method,
                 )
@@ -196,10 +199,24 @@ def influence_spreads(decomposition: Decomposition) -> list[np.ndarray]:
     return [column - column.mean() for column in influence.T]
 
 
+def jackknife_acceleration(spread: np.ndarray) -> float:
+    """BCa's acceleration from the jackknife's spreads (Efron 1987)."""
+    denominator = 6 * np.sum(spread**2) ** 1.5
+    return float(np.sum(spread**3) / denominator) if denominator > 0 else 0.0
+
+
+def influence_acceleration(influence: np.ndarray) -> float:
+    """The same from centred influence values, with products instead of ``**3`` (a libm
+    pow per element: 20 ms per million rows, 100 times per run)."""
+    squares = influence * influence
+    denominator = 6 * float(np.sum(squares)) ** 1.5
+    return float(np.dot(squares, influence) / denominator) if denominator > 0 else 0.0
+
+
 def _interval(
     estimate: float,
     replicates: np.ndarray,
-    spread: np.ndarray | None,
+    acceleration: float | None,
     level: float,
     method: str,
 ) -> Interval:
@@ -211,21 +228,18 @@ def _interval(
         return Interval(float(finite[0]), float(finite[0]), method, level, n_resamples)
     alpha = (1 - level) / 2
     quantiles = np.array([alpha, 1 - alpha])
-    if method == "bca" and spread is not None:
-        quantiles = _bca_quantiles(estimate, finite, spread, alpha)
+    if method == "bca" and acceleration is not None:
+        quantiles = _bca_quantiles(estimate, finite, acceleration, alpha)
     low, high = np.quantile(finite, quantiles)
     return Interval(float(low), float(high), method, level, n_resamples)
 
 
 def _bca_quantiles(
-    estimate: float, replicates: np.ndarray, spread: np.ndarray, alpha: float
+    estimate: float, replicates: np.ndarray, acceleration: float, alpha: float
 ) -> np.ndarray:
-    """Bias-corrected and accelerated quantile levels (Efron 1987; DiCiccio & Efron 1996);
-    ``spread``: the jackknife's mean(θ₍ᵢ₎) − θ₍ᵢ₎, or centred influence values."""
+    """Bias-corrected and accelerated quantile levels (Efron 1987; DiCiccio & Efron 1996)."""
     below = (np.sum(replicates < estimate) + np.sum(replicates <= estimate)) / (2 * len(replicates))
     z0 = float(ndtri(np.clip(below, 1e-12, 1 - 1e-12)))
-    denominator = 6 * np.sum(spread**2) ** 1.5
-    acceleration = float(np.sum(spread**3) / denominator) if denominator > 0 else 0.0
     z = ndtri(np.array([alpha, 1 - alpha]))
     adjusted = ndtr(z0 + (z0 + z) / (1 - acceleration * (z0 + z)))
     return np.nan_to_num(adjusted, nan=0.5)
