@@ -78,9 +78,10 @@ def score_predictions(
     scorer = _Scorer(model, dataset, probabilities, intervals or IntervalSpec(), seed)
     results = scorer.scalar_block([*scalar, *per_class], rows=None, column=None, group=None)
     for column in slices:
-        values = dataset.groups[column]
-        for group in sorted(set(values.tolist())):
-            results += scorer.scalar_block(scalar, rows=values == group, column=column, group=group)
+        encoded = group_codes(dataset.groups[column])  # factorised once: no string compares
+        for index, group in enumerate(encoded.names):
+            rows = encoded.codes == index
+            results += scorer.scalar_block(scalar, rows=rows, column=column, group=group)
     for column, values in _bias_columns(dataset, bias):
         results += scorer.bias_block(column, values, bias, named)
     return results
