@@ -19,7 +19,7 @@ import numpy as np
 from assay.params import DeclaresParams, Param
 from assay.registry import Registry
 from assay.suites.features import COLUMN_KINDS, check_column_kinds
-from assay.suites.randomness import per_example_normal
+from assay.suites.randomness import BLOCK_ROWS, per_example_normal
 
 ShiftFunction = Callable[..., np.ndarray]
 
@@ -113,9 +113,13 @@ def gaussian_noise(
     """
     clean = np.asarray(features, dtype=np.float64)
     axis = 0 if scale == "column" else None
-    spread = clean.std(axis=axis)
-    noise = per_example_normal(example_keys, seed, clean.shape[1])
-    noisy = clean + GAUSSIAN_NOISE_SCALES[severity - 1] * spread * noise
-    if clip:
-        noisy = np.clip(noisy, clean.min(axis=axis), clean.max(axis=axis))
+    step = GAUSSIAN_NOISE_SCALES[severity - 1] * clean.std(axis=axis)
+    low, high = clean.min(axis=axis), clean.max(axis=axis)
+    keys = np.asarray(example_keys)
+    noisy = np.empty_like(clean)
+    # in blocks of rows, so the noise and the sum stay in cache (same arithmetic as whole)
+    for start in range(0, len(clean), BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        block = clean[rows] + step * per_example_normal(keys[rows], seed, clean.shape[1])
+        noisy[rows] = np.clip(block, low, high) if clip else block
     return noisy
