@@ -95,11 +95,20 @@ class MetricInfo(DeclaresParams):
         values = self._values_by_chunks(y_true, y_second, params)
         if values is not None:
             return float(values[0])
-        decomposition = self.decomposition(y_true, y_second, **params)
+        return self.value_of(self.decomposition(y_true, y_second, **params))
+
+    def value_of(self, decomposition: Decomposition) -> float | dict[str, float]:
+        """The value of an already built decomposition of this metric (what :meth:`value`
+        gives for the same sample, unless it summed a large sample in row chunks)."""
         values = decomposition.value()
         if self.keyed:
             return {name: float(v) for name, v in zip(decomposition.outputs, values, strict=True)}
         return float(values[0])
+
+    def sums_by_chunks(self, decomposition: Decomposition) -> bool:
+        """Whether :meth:`value` sums this sample in row chunks (its rounding then differs
+        from ``value_of(decomposition)`` in the last bits)."""
+        return decomposition.row_local and decomposition.n_examples >= PARALLEL_ROWS
 
     def _values_by_chunks(
         self, y_true: object, y_second: object, params: dict[str, Any]

@@ -159,7 +159,8 @@ class _Scorer:
             found = compute_evaluate_metric(metric, labels, probs)
             return _Pending([_Entry(k, group, v, len(labels)) for k, v in found.items()], None)
         name = METRICS.canonical(metric.name)
-        value = compute_metric(name, labels, probs, params=metric.params)
+        decomposition = self._decompose(name, labels, probs, None, metric)
+        value = self._value(name, labels, probs, None, metric, decomposition)
         if isinstance(value, dict):  # per-class: keyed by class index
             support = np.bincount(labels, minlength=len(self.dataset.classes))
             entries = [
@@ -168,7 +169,7 @@ class _Scorer:
             ]
         else:
             entries = [_Entry(name, group, value, len(labels))]
-        return _Pending(entries, self._decompose(name, labels, probs, None, metric))
+        return _Pending(entries, decomposition)
 
     def _by_group(
         self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, groups: GroupCodes
@@ -198,7 +199,8 @@ class _Scorer:
         self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, groups: GroupCodes
     ) -> _Pending:
         name = METRICS.canonical(metric.name)
-        value = compute_metric(name, labels, probs, sensitive_features=groups, params=metric.params)
+        decomposition = self._decompose(name, labels, probs, groups, metric)
+        value = self._value(name, labels, probs, groups, metric, decomposition)
         if isinstance(value, dict):
             sizes = np.bincount(groups.codes, minlength=len(groups.names))
             entries = [
@@ -206,7 +208,23 @@ class _Scorer:
             ]
         else:
             entries = [_Entry(name, None, value, len(labels))]
-        return _Pending(entries, self._decompose(name, labels, probs, groups, metric))
+        return _Pending(entries, decomposition)
+
+    def _value(
+        self,
+        name: str,
+        labels: np.ndarray,
+        probs: np.ndarray,
+        groups: GroupCodes | None,
+        metric: MetricSpec,
+        decomposition: Decomposition | None,
+    ) -> float | dict[str, float]:
+        """The metric's value: read off the decomposition built for its interval when that
+        is the same computation, else computed (once, without one)."""
+        info = METRICS.get(name)
+        if decomposition is not None and not info.sums_by_chunks(decomposition):
+            return info.value_of(decomposition)
+        return compute_metric(name, labels, probs, sensitive_features=groups, params=metric.params)
 
     def _decompose(
         self,

@@ -200,3 +200,22 @@ def test_numpy_scalars_are_valid_params() -> None:
     )
     with pytest.raises(InvalidInputError, match="must be an int >= 1"):
         expected_calibration_error(labels, probs, n_bins=np.float64(10.0))
+
+
+def test_a_built_decomposition_gives_the_value_exactly_unless_summed_in_chunks() -> None:
+    """The runner reads a value off the decomposition it built for the interval whenever
+    that is the computation info.value would do: bit for bit the same number."""
+    from assay.metrics.registry import METRICS, decompose
+    from assay.metrics.rowwise import PARALLEL_ROWS
+
+    for n in (5_000, PARALLEL_ROWS + 5):
+        labels, probs = random_case(12, n, 4)
+        for name in ("ece", "adaptive_ece", "balanced_accuracy", "nll"):
+            info = METRICS.get(name)
+            decomposition = decompose(name, labels, probs)
+            assert decomposition is not None
+            second = probs.argmax(axis=1) if info.input == "labels" else probs
+            if not info.sums_by_chunks(decomposition):
+                assert info.value_of(decomposition) == info.value(labels, second), (name, n)
+            else:
+                assert n >= PARALLEL_ROWS and decomposition.row_local
