@@ -57,6 +57,12 @@ class _Pending:
     decomposition: Decomposition | None
 
 
+@dataclass(frozen=True)
+class _Measured:
+    value: float | dict[str, float]
+    decomposition: Decomposition | None
+
+
 def score_predictions(
     model: str,
     dataset: LoadedDataset,
@@ -159,8 +165,8 @@ class _Scorer:
             found = compute_evaluate_metric(metric, labels, probs)
             return _Pending([_Entry(k, group, v, len(labels)) for k, v in found.items()], None)
         name = METRICS.canonical(metric.name)
-        decomposition = self._decompose(name, labels, probs, None, metric)
-        value = self._value(name, labels, probs, None, metric, decomposition)
+        measured = self._measure(name, labels, probs, None, metric)
+        value = measured.value
         if isinstance(value, dict):  # per-class: keyed by class index
             support = np.bincount(labels, minlength=len(self.dataset.classes))
             entries = [
@@ -169,7 +175,7 @@ class _Scorer:
             ]
         else:
             entries = [_Entry(name, group, value, len(labels))]
-        return _Pending(entries, decomposition)
+        return _Pending(entries, measured.decomposition)
 
     def _by_group(
         self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, groups: GroupCodes
@@ -199,8 +205,8 @@ class _Scorer:
         self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, groups: GroupCodes
     ) -> _Pending:
         name = METRICS.canonical(metric.name)
-        decomposition = self._decompose(name, labels, probs, groups, metric)
-        value = self._value(name, labels, probs, groups, metric, decomposition)
+        measured = self._measure(name, labels, probs, groups, metric)
+        value = measured.value
         if isinstance(value, dict):
             sizes = np.bincount(groups.codes, minlength=len(groups.names))
             entries = [
@@ -208,35 +214,26 @@ class _Scorer:
             ]
         else:
             entries = [_Entry(name, None, value, len(labels))]
-        return _Pending(entries, decomposition)
+        return _Pending(entries, measured.decomposition)
 
-    def _value(
+    def _measure(
         self,
         name: str,
         labels: np.ndarray,
         probs: np.ndarray,
         groups: GroupCodes | None,
         metric: MetricSpec,
-        decomposition: Decomposition | None,
-    ) -> float | dict[str, float]:
-        """The metric's value: read off the decomposition built for its interval when that
-        is the same computation, else computed (once, without one)."""
+    ) -> _Measured:
+        """The metric's value and, when intervals are asked for, its decomposition; the
+        value is read off the decomposition when that is the same computation."""
+        kwargs: dict[str, Any] = {"sensitive_features": groups, "params": metric.params}
+        if self.intervals.method == "none":
+            return _Measured(compute_metric(name, labels, probs, **kwargs), None)
+        decomposition = decompose(name, labels, probs, **kwargs)
         info = METRICS.get(name)
         if decomposition is not None and not info.sums_by_chunks(decomposition):
-            return info.value_of(decomposition)
-        return compute_metric(name, labels, probs, sensitive_features=groups, params=metric.params)
-
-    def _decompose(
-        self,
-        name: str,
-        labels: np.ndarray,
-        probs: np.ndarray,
-        groups: GroupCodes | None,
-        metric: MetricSpec,
-    ) -> Decomposition | None:
-        if self.intervals.method == "none":
-            return None
-        return decompose(name, labels, probs, sensitive_features=groups, params=metric.params)
+            return _Measured(info.value_of(decomposition), decomposition)
+        return _Measured(compute_metric(name, labels, probs, **kwargs), decomposition)
 
     def _too_small(
         self,
