@@ -49,8 +49,8 @@ def _block_table(block: PredictionBlock, group_columns: list[str]) -> pa.Table:
     values = pa.array(block.probabilities.astype(np.float32).ravel())
     columns: dict[str, pa.Array] = {
         "example_id": _strings(block.ids),
-        "dataset": _strings(np.full(n_rows, block.dataset, dtype=object)),
-        "model": _strings(np.full(n_rows, block.model, dtype=object)),
+        "dataset": _repeated(block.dataset, n_rows),
+        "model": _repeated(block.model, n_rows),
         "label": pa.array(block.labels.astype(np.int32)),
         "probs": pa.ListArray.from_arrays(offsets, values),
     }
@@ -58,6 +58,11 @@ def _block_table(block: PredictionBlock, group_columns: list[str]) -> pa.Table:
         present = block.groups.get(name)
         columns[name] = _strings(present) if present is not None else pa.nulls(n_rows, pa.string())
     return pa.table(columns)
+
+
+def _repeated(text: str, n_rows: int) -> pa.Array:
+    """``text`` n_rows times, by an Arrow take (no million-element Python object array)."""
+    return pa.array([text], pa.string()).take(pa.array(np.zeros(n_rows, dtype=np.int32)))
 
 
 def _strings(values: np.ndarray) -> pa.Array:

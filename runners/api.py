@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pyarrow.parquet as pq
 
-from assay.reports.comparison import ComparePolicy, Comparison, compare_reports
 from assay.reports.frames import frame_html
-from assay.reports.gate_rules import GateOutcome
 from assay.reports.schema import Report
 from assay.reports.store import ReportStore, default_store
 from assay.reports.store import load_report as load_stored_report
-from assay.reports.verdicts import GateVerdict, gate_verdict, record_verdict
-from assay.runners.gate_policy import gate_run
 from assay.runners.progress import RunObserver
 
-if TYPE_CHECKING:  # run.py brings the data layer (datasets): imported only by run()
+if TYPE_CHECKING:  # each path imports only what it uses: run() the data layer, compare()
+    # and gate() the comparison machinery
+    from assay.reports.comparison import ComparePolicy, Comparison
+    from assay.reports.gate_rules import GateOutcome
+    from assay.reports.verdicts import GateVerdict
     from assay.runners.run import RunOutput
     from assay.suites.loading import LoadedSuite
 
@@ -142,6 +142,8 @@ def compare(
     unpaired: bool = False,
 ) -> Comparison:
     """Compare two stored reports example by example (see ``assay compare``)."""
+    from assay.reports.comparison import compare_reports
+
     reports = ReportStore(_store_root(store) or default_store())
     sides = []
     for reference in (baseline, candidate):
@@ -171,6 +173,9 @@ def gate(
 ) -> GateResult:
     """Run a suite, compare it with ``baseline`` by the suite's ``gate:`` section, and
     (with ``record``) store the verdict beside the report for ``assay history``."""
+    from assay.reports.verdicts import gate_verdict, record_verdict
+    from assay.runners.gate_policy import gate_run
+
     reports = ReportStore(_store_root(store) or default_store())
     baseline_folder = reports.resolve(baseline)  # before the run adds a report
     result = run(suite, store=reports.root, cache_dir=cache_dir, observer=observer)
