@@ -48,6 +48,7 @@ from assay.runners.robustness_scoring import robustness_results
 from assay.runners.scored_cache import Scored, ScoredCache, scoring_key
 from assay.runners.scoring import score_predictions
 from assay.suites.data import LoadedDataset, load_datasets
+from assay.suites.file_state import FingerprintCache
 from assay.suites.loading import LoadedSuite
 
 PROBE_ROWS = 8
@@ -125,7 +126,8 @@ class SuiteRun:
 
     def _load(self) -> None:
         self.observer.stage("loading datasets")
-        self.datasets = load_datasets(self.suite, self.loaded.path)
+        fingerprints = FingerprintCache(self.cache.root) if self.cache is not None else None
+        self.datasets = load_datasets(self.suite, self.loaded.path, fingerprints=fingerprints)
         self.observer.stage("loading models")
         self.models = {}
         for index, spec in enumerate(self.suite.models):

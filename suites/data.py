@@ -18,9 +18,10 @@ from assay.errors import ConfigError, InvalidInputError, located
 from assay.hashing import hash_frame, hash_ids, hash_value
 from assay.suites.attacks import ATTACKS
 from assay.suites.features import FeatureBlock, feature_block
-from assay.suites.schema import DatasetSpec, Suite, Transform
+from assay.suites.file_state import FingerprintCache
+from assay.suites.schema import DatasetSpec, FileSource, Suite, Transform
 from assay.suites.shifts import SHIFTS
-from assay.suites.sources import load_source, partition_indices
+from assay.suites.sources import load_source, partition_indices, resolve_path
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class DataContext:
     suite_file: Path
     index: int
     base_dir: Path
+    fingerprints: FingerprintCache | None = None  # remembers file sources' fingerprints
 
     def error(self, message: str, key: str, value: object) -> ConfigError:
         return ConfigError(
@@ -97,7 +99,9 @@ def load_base_dataset(
         c: table.column(c).to_pandas().astype(str).to_numpy() for c in (*spec.sensitive, *slices)
     }
     features = feature_block(table, feature_names, origin)
-    fingerprint = _fingerprint(table, spec, feature_names, slices)
+    fingerprint = _source_fingerprint(
+        spec, context, lambda: _fingerprint(table, spec, feature_names, slices), slices
+    )
     return LoadedDataset(
         name=spec.name,
         kind=spec.kind,
@@ -249,6 +253,17 @@ def _example_ids(
     return ids
 
 
+def _source_fingerprint(
+    spec: DatasetSpec, context: DataContext, compute: Callable[[], str], slices: Sequence[str]
+) -> str:
+    """A file source's fingerprint from the cache of file states, else ``compute()``."""
+    if context.fingerprints is None or not isinstance(spec.source, FileSource):
+        return compute()
+    path = resolve_path(spec.source.path, context.base_dir)
+    entry = {"dataset": spec.model_dump(mode="json", exclude={"name"}), "slices": list(slices)}
+    return context.fingerprints.fingerprint(path, entry, compute)
+
+
 def _fingerprint(
     table: pa.Table, spec: DatasetSpec, feature_names: list[str], slices: Sequence[str]
 ) -> str:
@@ -264,14 +279,19 @@ def _fingerprint(
 
 
 def load_datasets(
-    suite: Suite, suite_file: Path, on_dataset: Callable[[str], None] = lambda name: None
+    suite: Suite,
+    suite_file: Path,
+    on_dataset: Callable[[str], None] = lambda name: None,
+    *,
+    fingerprints: FingerprintCache | None = None,
 ) -> dict[str, LoadedDataset]:
-    """Load every dataset of a suite, parents first; derived sets reuse their parent."""
+    """Load every dataset of a suite, parents first; derived sets reuse their parent
+    (``fingerprints``: where file sources' fingerprints are remembered per file state)."""
     loaded: dict[str, LoadedDataset] = {}
     for index, spec in enumerate(suite.datasets):
         if spec.source is not None:
             on_dataset(spec.name)
-            context = DataContext(suite_file, index, suite_file.parent)
+            context = DataContext(suite_file, index, suite_file.parent, fingerprints)
             with located(suite_file, ("datasets", index), f"dataset {spec.name!r}"):
                 loaded[spec.name] = load_base_dataset(spec, suite.slices, context)
     for index, spec in enumerate(suite.datasets):

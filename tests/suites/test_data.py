@@ -198,3 +198,34 @@ def test_unknown_column_kinds_are_refused_at_registration() -> None:
 
     with pytest.raises(ValueError, match="column_kinds must be some of"):
         register_shift("never", description="", params={}, column_kinds=frozenset({"audio"}))
+
+
+def test_file_fingerprints_are_remembered_per_file_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file is hashed once per state: the same file and entry reuse the fingerprint; a
+    rewritten file (new size or modification time) is hashed again, and gets a new one."""
+    import os
+
+    from assay.suites import data
+    from assay.suites.file_state import FingerprintCache
+
+    frame().to_csv(tmp_path / "data.csv", index=False)
+    hashed = []
+    real = data._fingerprint
+
+    def counting(*args: object, **kwargs: object) -> str:
+        hashed.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(data, "_fingerprint", counting)
+    cached = DataContext(tmp_path / "suite.yaml", 0, tmp_path, FingerprintCache(tmp_path / "c"))
+    first = load_base_dataset(spec(id="uid"), [], cached)
+    again = load_base_dataset(spec(id="uid"), [], cached)
+    assert first.fingerprint == again.fingerprint and len(hashed) == 1
+    assert load_base_dataset(spec(id="uid"), [], context(tmp_path)).fingerprint == first.fingerprint
+    other = frame().assign(f1=[9.0, 9.0, 9.0, 9.0])
+    other.to_csv(tmp_path / "data.csv", index=False)
+    os.utime(tmp_path / "data.csv", ns=(1, 1))
+    changed = load_base_dataset(spec(id="uid"), [], cached)
+    assert changed.fingerprint != first.fingerprint and len(hashed) == 3
