@@ -102,6 +102,7 @@ class SuiteRun:
         self.executor = executor or LocalExecutor()
         self.shard_size = shard_size
         self.datasets: dict[str, LoadedDataset] = {}
+        self.fingerprints = FingerprintCache(cache.root) if cache is not None else None
         self.models: dict[str, ModelAdapter] = {}
 
     def execute(self) -> RunOutput:
@@ -112,7 +113,10 @@ class SuiteRun:
         cells = plan_cells(list(self.models), sizes, shard_size=self.shard_size)
         self.observer.stage(f"running {len(cells)} cells")
         outcomes = list(self.executor.map(self._run_cell, cells))
-        return self._assemble(outcomes)
+        output = self._assemble(outcomes)
+        if self.fingerprints is not None:
+            self.fingerprints.flush()
+        return output
 
     def probe(self, n_rows: int = PROBE_ROWS) -> None:
         """Load everything and run each model on the first ``n_rows`` of every dataset
@@ -126,8 +130,7 @@ class SuiteRun:
 
     def _load(self) -> None:
         self.observer.stage("loading datasets")
-        fingerprints = FingerprintCache(self.cache.root) if self.cache is not None else None
-        self.datasets = load_datasets(self.suite, self.loaded.path, fingerprints=fingerprints)
+        self.datasets = load_datasets(self.suite, self.loaded.path, fingerprints=self.fingerprints)
         self.observer.stage("loading models")
         self.models = {}
         for index, spec in enumerate(self.suite.models):

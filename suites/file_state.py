@@ -31,12 +31,14 @@ class FingerprintCache:
         >>> make = lambda: calls.append(1) or "f1"
         >>> cache.fingerprint(folder / "d.csv", {"label": "a"}, make)
         'f1'
+        >>> cache.flush()
         >>> cache.fingerprint(folder / "d.csv", {"label": "a"}, make), len(calls)
         ('f1', 1)
     """
 
     def __init__(self, root: Path) -> None:
         self.folder = root / "fingerprints"
+        self.pending: dict[Path, str] = {}
 
     def fingerprint(self, path: Path, entry: Mapping[str, Any], compute: Callable[[], str]) -> str:
         """The stored fingerprint of ``path`` read by ``entry``, or ``compute()`` (stored)."""
@@ -57,6 +59,13 @@ class FingerprintCache:
         except (OSError, ValueError, KeyError, TypeError):
             pass
         fingerprint = compute()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_text_atomically(stored, json.dumps({"fingerprint": fingerprint}))
+        self.pending[stored] = fingerprint
         return fingerprint
+
+    def flush(self) -> None:
+        """Store what was computed (a run calls it once it has succeeded: a refused run
+        leaves nothing behind)."""
+        for stored, fingerprint in self.pending.items():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_text_atomically(stored, json.dumps({"fingerprint": fingerprint}))
+        self.pending.clear()

@@ -219,8 +219,10 @@ def test_file_fingerprints_are_remembered_per_file_state(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(data, "_fingerprint", counting)
-    cached = DataContext(tmp_path / "suite.yaml", 0, tmp_path, FingerprintCache(tmp_path / "c"))
+    remembered = FingerprintCache(tmp_path / "c")
+    cached = DataContext(tmp_path / "suite.yaml", 0, tmp_path, remembered)
     first = load_base_dataset(spec(id="uid"), [], cached)
+    remembered.flush()
     again = load_base_dataset(spec(id="uid"), [], cached)
     assert first.fingerprint == again.fingerprint and len(hashed) == 1
     assert load_base_dataset(spec(id="uid"), [], context(tmp_path)).fingerprint == first.fingerprint
