@@ -87,12 +87,13 @@ def resampled_sums(
         >>> sums.shape, sums[:, 1].tolist()  # each resample keeps 3 + 3 rows
         ((4, 2), [6.0, 6.0, 6.0, 6.0])
     """
-    codes = np.unique(np.asarray(strata), return_inverse=True)[1].reshape(-1)
+    codes = _compact_codes(np.asarray(strata))
     sizes = np.bincount(codes)
     # a wide matrix (class-wise ECE over many classes) has a covariance too large to draw
     # from cheaply: such blocks are resampled exactly
     large = len(codes) >= exact_below and all(s.shape[1] <= WIDEST_NORMAL for s in statistics)
-    moments = [moments_of(s, codes, len(sizes)) if large else None for s in statistics]
+    repeated: dict[int, np.ndarray] = {}  # each row's stratum, per row width, made once
+    moments = [moments_of(s, codes, len(sizes), repeated) if large else None for s in statistics]
     split = split_rows(statistics, codes, moments, lindeberg=lindeberg)
     landing_seed, exact_seed, *normal_seeds = np.random.SeedSequence(seed).spawn(
         2 + len(statistics)
@@ -116,21 +117,50 @@ def resampled_sums(
     return sums
 
 
-def moments_of(statistics: sparse.csr_matrix, strata: np.ndarray, n_strata: int) -> Moments:
-    """Column sums and stored entries per stratum, and the keys of the stored entries."""
+def _compact_codes(strata: np.ndarray) -> np.ndarray:
+    """0..H-1 in the order of the distinct values (np.unique's inverse), in O(n) for small
+    non-negative integers (strata codes, classes) instead of a sort per block.
+
+    Example:
+        >>> _compact_codes(np.array([7, 2, 7, 5])).tolist()
+        [2, 0, 2, 1]
+    """
+    if (
+        np.issubdtype(strata.dtype, np.integer)
+        and len(strata)
+        and strata.min() >= 0
+        and strata.max() < 10 * len(strata) + 1024
+    ):
+        present = np.bincount(strata) > 0
+        return (np.cumsum(present) - 1)[strata]
+    return np.unique(strata, return_inverse=True)[1].reshape(-1)
+
+
+def moments_of(
+    statistics: sparse.csr_matrix,
+    strata: np.ndarray,
+    n_strata: int,
+    repeated: dict[int, np.ndarray] | None = None,
+) -> Moments:
+    """Column sums and stored entries per stratum, and the keys of the stored entries
+    (``repeated``: strata already repeated per row width, shared by matrices of a block)."""
     width = statistics.shape[1]
-    key = _entry_keys(statistics, strata)
+    key = _entry_keys(statistics, strata, {} if repeated is None else repeated)
     size = n_strata * width
     totals = np.bincount(key, statistics.data, minlength=size).reshape(n_strata, width)
     stored = np.bincount(key, minlength=size).reshape(n_strata, width)
     return Moments(totals, stored, key)
 
 
-def _entry_keys(statistics: sparse.csr_matrix, strata: np.ndarray) -> np.ndarray:
+def _entry_keys(
+    statistics: sparse.csr_matrix, strata: np.ndarray, repeated: dict[int, np.ndarray]
+) -> np.ndarray:
     """stratum × k + column of every stored entry."""
     width = row_width(statistics)
     if width is not None:  # rows of equal width: no row index per entry needed
-        entry_strata = np.repeat(strata, width)
+        if width not in repeated:
+            repeated[width] = np.repeat(strata, width)
+        entry_strata = repeated[width]
     else:
         entry_strata = np.repeat(strata, np.diff(statistics.indptr))
     return entry_strata * statistics.shape[1] + statistics.indices
