@@ -127,10 +127,17 @@ class Decomposition:
         return self.finish(sums)
 
     def take(self, rows: np.ndarray) -> Decomposition:
-        """The decomposition of a subset of the examples (only for ``row_local`` ones)."""
+        """The decomposition of a subset of the examples (only for ``row_local`` ones):
+        each block's rows, so it sums exactly as one built from those examples would.
+
+        Example:
+            >>> d = mean_of(np.array([1.0, 2.0, 6.0]))
+            >>> d.take(np.array([0, 2])).value().tolist()
+            [3.5]
+        """
         if not self.row_local:
             raise ValueError("only a row-local decomposition can be restricted to rows")
-        return replace(self, blocks=(take_rows(self.statistics, rows),))
+        return replace(self, blocks=tuple(_take_block(block, rows) for block in self.blocks))
 
     def leave_one_out(self, chunk: int = 20_000) -> np.ndarray:
         """Jackknife values, shape (n × j)."""
@@ -140,6 +147,15 @@ class Decomposition:
             for start in range(0, self.n_examples, chunk)
         ]
         return np.vstack(parts)
+
+
+def _take_block(block: Block, rows: np.ndarray) -> Block:
+    if isinstance(block, OneHot):
+        weights = None if block.weights is None else np.asarray(block.weights)[rows]
+        return OneHot(block.index[rows], block.size, weights)
+    if sparse.issparse(block):
+        return take_rows(sparse.csr_matrix(block), rows)
+    return np.asarray(block)[rows]
 
 
 def onehot(index: np.ndarray, size: int, weights: np.ndarray | None = None) -> OneHot:

@@ -87,3 +87,23 @@ def test_leave_one_out_equals_brute_force(name: str) -> None:
             sensitive_features=groups[keep] if needs_groups else None,
         )
         assert jackknife[i, 0] == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_taking_rows_equals_building_from_them(name: str) -> None:
+    """A slice takes the rows of the dataset's row-local statistics instead of building
+    them again: its value must be bit for bit the one a fresh build gives."""
+    labels, probs, groups = sample(5, n=300)
+    info = METRICS.get(name)
+    if info.needs_groups:
+        return
+    whole = decompose(name, labels, probs)
+    assert whole is not None
+    if not whole.row_local:
+        return
+    rows = np.flatnonzero(groups == "b")
+    fresh = decompose(name, labels[rows], probs[rows])
+    assert fresh is not None
+    taken = whole.take(rows)
+    assert taken.value().tolist() == fresh.value().tolist()
+    assert (taken.statistics != fresh.statistics).nnz == 0
