@@ -245,8 +245,9 @@ class _Scorer:
             decomposition: Decomposition | None = whole.take(np.flatnonzero(rows))
         else:
             decomposition = decompose(name, labels, probs, **kwargs)
-            if rows is None and groups is None and decomposition is not None:
-                self.whole[key] = decomposition
+            whole_sample = rows is None and groups is None
+            if whole_sample and decomposition is not None and decomposition.row_local:
+                self.whole[key] = decomposition  # slices take its rows
         info = METRICS.get(name)
         if decomposition is not None and not info.sums_by_chunks(decomposition):
             return _Measured(info.value_of(decomposition), decomposition)
