@@ -123,9 +123,6 @@ class _Scorer:
         self.probabilities = probabilities
         self.intervals = intervals
         self.seed = seed
-        # the whole dataset's decompositions, by metric: slices take their rows when
-        # they are row-local instead of building them again
-        self.whole: dict[str, Decomposition] = {}
 
     def scalar_block(
         self,
@@ -137,7 +134,7 @@ class _Scorer:
     ) -> list[Result]:
         labels = self.dataset.labels if rows is None else self.dataset.labels[rows]
         probs = self.probabilities if rows is None else self.probabilities[rows]
-        pending = [self._scalar(m, labels, probs, group, rows) for m in metrics]
+        pending = [self._scalar(m, labels, probs, group) for m in metrics]
         return self._results(pending, strata_codes(labels), column, (column, group))
 
     def bias_block(
@@ -162,18 +159,13 @@ class _Scorer:
         return block + too_small
 
     def _scalar(
-        self,
-        metric: MetricSpec,
-        labels: np.ndarray,
-        probs: np.ndarray,
-        group: str | None,
-        rows: np.ndarray | None = None,
+        self, metric: MetricSpec, labels: np.ndarray, probs: np.ndarray, group: str | None
     ) -> _Pending:
         if metric.evaluate is not None:  # an evaluate module: no interval
             found = compute_evaluate_metric(metric, labels, probs)
             return _Pending([_Entry(k, group, v, len(labels)) for k, v in found.items()], None)
         name = METRICS.canonical(metric.name)
-        measured = self._measure(name, labels, probs, None, metric, rows)
+        measured = self._measure(name, labels, probs, None, metric)
         value = measured.value
         if isinstance(value, dict):  # per-class: keyed by class index
             support = np.bincount(labels, minlength=len(self.dataset.classes))
@@ -231,23 +223,13 @@ class _Scorer:
         probs: np.ndarray,
         groups: GroupCodes | None,
         metric: MetricSpec,
-        rows: np.ndarray | None = None,
     ) -> _Measured:
-        """The metric's value and, when intervals are asked for, its decomposition (a
-        slice's taken from the whole dataset's when row-local); the value is read off the
-        decomposition when that is the same computation."""
+        """The metric's value and, when intervals are asked for, its decomposition; the
+        value is read off the decomposition when that is the same computation."""
         kwargs: dict[str, Any] = {"sensitive_features": groups, "params": metric.params}
         if self.intervals.method == "none":
             return _Measured(compute_metric(name, labels, probs, **kwargs), None)
-        key = f"{name} {sorted(metric.params.items())!r}"
-        whole = self.whole.get(key) if groups is None else None
-        if rows is not None and whole is not None and whole.row_local:
-            decomposition: Decomposition | None = whole.take(np.flatnonzero(rows))
-        else:
-            decomposition = decompose(name, labels, probs, **kwargs)
-            whole_sample = rows is None and groups is None
-            if whole_sample and decomposition is not None and decomposition.row_local:
-                self.whole[key] = decomposition  # slices take its rows
+        decomposition = decompose(name, labels, probs, **kwargs)
         info = METRICS.get(name)
         if decomposition is not None and not info.sums_by_chunks(decomposition):
             return _Measured(info.value_of(decomposition), decomposition)
