@@ -108,7 +108,12 @@ class MetricInfo(DeclaresParams):
     def sums_by_chunks(self, decomposition: Decomposition) -> bool:
         """Whether :meth:`value` sums this sample in row chunks (its rounding then differs
         from ``value_of(decomposition)`` in the last bits)."""
-        return decomposition.row_local and decomposition.n_examples >= PARALLEL_ROWS
+        return decomposition.row_local and self._may_chunk(decomposition.n_examples)
+
+    def _may_chunk(self, n_rows: int) -> bool:
+        """Large enough for row chunks, and one value whose statistics can be row-local
+        (group names, and per-class or per-group keys, are fitted to the sample)."""
+        return n_rows >= PARALLEL_ROWS and not self.keyed and not self.needs_groups
 
     def _values_by_chunks(
         self, y_true: object, y_second: object, params: dict[str, Any]
@@ -116,10 +121,8 @@ class MetricInfo(DeclaresParams):
         """The value from row chunks in threads, for a large sample of a metric whose
         statistics are row-local (else None: the whole sample is built at once)."""
         labels, second = np.asarray(y_true), np.asarray(y_second)
-        if len(labels) < PARALLEL_ROWS or len(second) != len(labels) or self.keyed:
+        if not self._may_chunk(len(labels)) or len(second) != len(labels):
             return None
-        if self.needs_groups:
-            return None  # group names are fitted to the sample: never row-local
         return value_by_chunks(
             lambda rows: self.decomposition(labels[rows], second[rows], **params), len(labels)
         )

@@ -35,6 +35,7 @@ import numpy as np
 from scipy import sparse
 
 from assay.metrics.decomposition import row_width
+from assay.metrics.resampling import compact_codes
 
 EXACT_BELOW = 20_000
 LINDEBERG = 100
@@ -87,7 +88,7 @@ def resampled_sums(
         >>> sums.shape, sums[:, 1].tolist()  # each resample keeps 3 + 3 rows
         ((4, 2), [6.0, 6.0, 6.0, 6.0])
     """
-    codes = _compact_codes(np.asarray(strata))
+    codes = compact_codes(np.asarray(strata))
     sizes = np.bincount(codes)
     # a wide matrix (class-wise ECE over many classes) has a covariance too large to draw
     # from cheaply: such blocks are resampled exactly
@@ -115,25 +116,6 @@ def resampled_sums(
         rng = np.random.default_rng(normal_seed)
         total += _normal_sums(rest_totals, rest_gram, rest_sizes, normal_draws, rng)
     return sums
-
-
-def _compact_codes(strata: np.ndarray) -> np.ndarray:
-    """0..H-1 in the order of the distinct values (np.unique's inverse), in O(n) for small
-    non-negative integers (strata codes, classes) instead of a sort per block.
-
-    Example:
-        >>> _compact_codes(np.array([7, 2, 7, 5])).tolist()
-        [2, 0, 2, 1]
-    """
-    if (
-        np.issubdtype(strata.dtype, np.integer)
-        and len(strata)
-        and strata.min() >= 0
-        and strata.max() < 10 * len(strata) + 1024
-    ):
-        present = np.bincount(strata) > 0
-        return (np.cumsum(present) - 1)[strata]
-    return np.unique(strata, return_inverse=True)[1].reshape(-1)
 
 
 def moments_of(

@@ -286,17 +286,19 @@ class SuiteRun:
     def _scored(self, merged: dict[tuple[str, str], np.ndarray]) -> Scored:
         """Every result of the run's predictions: reused when the scored-results cache holds
         them for exactly these predictions and settings, else scored and stored."""
+        if self.cache is None:  # nothing to reuse: no key (hashing every prediction) either
+            self.observer.stage("scoring")
+            return self._score(merged)
         fingerprints = {name: adapter.fingerprint for name, adapter in self.models.items()}
         key = scoring_key(self.suite, self.datasets, fingerprints, merged)
-        store = ScoredCache(self.cache.root) if self.cache is not None else None
-        found = store.get(key) if store is not None else None
+        store = ScoredCache(self.cache.root)
+        found = store.get(key)
         if found is not None:
             self.observer.stage("scores unchanged: reusing them")
             return found
         self.observer.stage("scoring")
         scored = self._score(merged)
-        if store is not None:
-            store.put(key, scored)
+        store.put(key, scored)
         return scored
 
     def _score(self, merged: dict[tuple[str, str], np.ndarray]) -> Scored:
