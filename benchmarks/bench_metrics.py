@@ -40,6 +40,9 @@ from assay.metrics.resampling import strata_codes
 def timed(function: Callable[[], object], repeats: int) -> float:
     times = []
     for _ in range(repeats):
+        # torch's OpenMP workers spin for a while after each call; let them go idle so
+        # they do not take the cores from whichever contender runs next
+        time.sleep(0.05)
         began = time.perf_counter()
         function()
         times.append(time.perf_counter() - began)

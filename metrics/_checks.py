@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from assay.errors import InvalidInputError
+from assay.metrics.top_class import row_blocks
 
 ROW_SUM_TOLERANCE = 1e-3
 
@@ -57,16 +58,22 @@ def check_probabilities(y_prob: object, n_examples: int) -> np.ndarray:
         raise InvalidInputError(
             f"y_prob must be N or N×C with N = {n_examples}; got shape {probs.shape}"
         )
-    low, high = probs.min(), probs.max()
-    if np.isnan(low) or np.isnan(high) or np.isinf(low) or np.isinf(high):
-        raise InvalidInputError("y_prob holds NaN or infinite values")
+    ones = np.ones(probs.shape[1], dtype=probs.dtype)
+    low, high, worst = np.inf, -np.inf, 0.0
+    for rows in row_blocks(len(probs)):  # temporaries stay small and in cache
+        block = probs[rows]
+        block_low, block_high = float(block.min()), float(block.max())
+        if not (np.isfinite(block_low) and np.isfinite(block_high)):  # NaN propagates
+            raise InvalidInputError("y_prob holds NaN or infinite values")
+        low, high = min(low, block_low), max(high, block_high)
+        # a matrix-vector product sums short rows ~5x faster than sum(axis=1); the largest
+        # |sum - 1| is at the largest or the smallest sum (subtracting 1 keeps the order)
+        row_sums = block @ ones
+        worst = max(worst, float(row_sums.max()) - 1.0, 1.0 - float(row_sums.min()))
     if low < 0.0 or high > 1.0:
         raise InvalidInputError(
             "y_prob holds values outside [0, 1]; pass probabilities, not logits"
         )
-    # a matrix-vector product sums short rows ~5x faster than sum(axis=1)
-    row_sums = probs @ np.ones(probs.shape[1], dtype=probs.dtype)
-    worst = float(np.max(np.abs(row_sums - 1.0)))
     if worst > ROW_SUM_TOLERANCE:
         raise InvalidInputError(f"y_prob rows must sum to 1; one is off by {worst:.3g}")
     return probs

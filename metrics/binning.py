@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 
 from assay.metrics._checks import param_error
+from assay.metrics.top_class import row_blocks
 
 Binning = Literal["uniform", "quantile"]
 
@@ -74,10 +75,13 @@ def bin_index(confidence: np.ndarray, edges: np.ndarray, *, uniform: bool = Fals
     last = len(edges) - 1
     if not uniform:
         return np.minimum(np.searchsorted(edges, confidence, side="left"), last)
-    scaled = confidence * len(edges)
-    index = np.clip(np.ceil(scaled).astype(np.int64) - 1, 0, last)
-    near = np.flatnonzero(np.abs(scaled - np.round(scaled)) < 1e-9)
-    index[near] = np.minimum(np.searchsorted(edges, confidence[near], side="left"), last)
+    index = np.empty(len(confidence), dtype=np.int64)
+    for rows in row_blocks(len(confidence)):  # temporaries stay small and in cache
+        scaled = confidence[rows] * len(edges)
+        block = np.clip(np.ceil(scaled).astype(np.int64) - 1, 0, last)
+        near = np.flatnonzero(np.abs(scaled - np.round(scaled)) < 1e-9)
+        block[near] = np.minimum(np.searchsorted(edges, confidence[rows][near], side="left"), last)
+        index[rows] = block
     return index
 
 

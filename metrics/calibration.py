@@ -15,6 +15,7 @@ from assay.metrics._checks import labels_and_probabilities
 from assay.metrics.binning import BINNINGS, Binning, bin_index, upper_edges
 from assay.metrics.decomposition import Block, Decomposition, onehot
 from assay.metrics.info import MetricInfo
+from assay.metrics.top_class import top_class_blocks
 from assay.params import Param
 
 Norm = Literal["l1", "l2", "max"]
@@ -36,10 +37,13 @@ def uniform_bin_index(confidence: np.ndarray, n_bins: int) -> np.ndarray:
 
 def top_label(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's top-label probability (ties go to the lowest class index) and whether that
-    label is right, as float64."""
-    predicted = np.argmax(probs, axis=1)
-    confidence = probs.ravel()[np.arange(len(labels)) * probs.shape[1] + predicted]
-    return confidence.astype(np.float64), (predicted == labels).astype(np.float64)
+    label is right, as float64, filled block by block (see :mod:`top_class`)."""
+    confidence = np.empty(len(labels))
+    outcome = np.empty(len(labels))
+    for rows, predicted, top in top_class_blocks(probs):
+        confidence[rows] = top
+        np.equal(predicted, labels[rows], out=outcome[rows], casting="unsafe")
+    return confidence, outcome
 
 
 def one_vs_rest(

@@ -23,6 +23,7 @@ from assay.metrics import (
 from assay.metrics._checks import GroupCodes, labels_and_probabilities
 from assay.metrics.decomposition import Decomposition
 from assay.metrics.info import MetricInfo, MetricInput
+from assay.metrics.top_class import predicted_classes
 from assay.registry import Registry
 
 __all__ = ["METRICS", "MetricInfo", "MetricInput", "compute_metric", "decompose"]
@@ -61,7 +62,7 @@ def decompose(
         kwargs["sensitive_features"] = sensitive_features
     if info.input == "labels":
         labels, probs = labels_and_probabilities(y_true, y_prob)
-        return info.decomposition(labels, np.argmax(probs, axis=1), **kwargs)
+        return info.decomposition(labels, predicted_classes(probs), **kwargs)
     return info.decomposition(y_true, y_prob, **kwargs)
 
 
@@ -80,7 +81,7 @@ def compute_metric(
         0.5
     """
     info = METRICS.get(name)
-    second = np.argmax(y_prob, axis=1) if info.input == "labels" else y_prob
+    second = predicted_classes(y_prob) if info.input == "labels" else y_prob
     return info.value(y_true, second, sensitive_features=sensitive_features, **dict(params or {}))
 
 

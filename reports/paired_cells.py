@@ -20,6 +20,7 @@ from scipy.special import bdtr, ndtr
 from assay.hashing import seed_from
 from assay.metrics.decomposition import Decomposition, Finish, hstack_csr
 from assay.metrics.resampled_sums import resampled_sums
+from assay.metrics.top_class import predicted_classes
 from assay.reports.comparison_types import CellComparison, CellMetric, Churn, ComparePolicy
 from assay.reports.pairing import PairedPredictions, SliceRows
 
@@ -199,7 +200,7 @@ def wald_p_value(delta: float, standard_error: float) -> float:
 
 def flip_decomposition(data: BlockData) -> tuple[Decomposition, np.ndarray]:
     """Negative flips, positive flips and changed predictions as rates; and the lost rows."""
-    predicted_b, predicted_c = data.baseline.argmax(axis=1), data.candidate.argmax(axis=1)
+    predicted_b, predicted_c = predicted_classes(data.baseline), predicted_classes(data.candidate)
     right_b, right_c = predicted_b == data.labels, predicted_c == data.labels
     lost = right_b & ~right_c
     flags = np.column_stack(
@@ -240,8 +241,8 @@ def _churn(
 
 def mcnemar(data: BlockData) -> float:
     """Exact McNemar test: discordant pairs split 50/50 under no change."""
-    right_b = data.baseline.argmax(axis=1) == data.labels
-    right_c = data.candidate.argmax(axis=1) == data.labels
+    right_b = predicted_classes(data.baseline) == data.labels
+    right_c = predicted_classes(data.candidate) == data.labels
     lost, gained = int(np.sum(right_b & ~right_c)), int(np.sum(~right_b & right_c))
     if lost + gained == 0:
         return 1.0

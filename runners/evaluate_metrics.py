@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from assay.errors import UserError
+from assay.metrics.top_class import predicted_classes
 from assay.suites.policy_schema import MetricSpec
 
 
@@ -27,7 +28,9 @@ def compute_evaluate_metric(
     """The numbers an evaluate module returns, named ``<name>`` or ``<name>_<key>``."""
     assert spec.evaluate is not None
     module = _load(spec.evaluate)
-    predictions = probabilities if spec.input == "probabilities" else probabilities.argmax(axis=1)
+    predictions = (
+        probabilities if spec.input == "probabilities" else predicted_classes(probabilities)
+    )
     output = module.compute(predictions=predictions, references=labels, **spec.params)
     numbers = {k: float(v) for k, v in output.items() if isinstance(v, int | float | np.number)}
     if len(numbers) == 1:

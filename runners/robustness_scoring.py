@@ -20,6 +20,7 @@ from assay.metrics.robustness import (
     mean_corruption_error,
     paired_decomposition,
 )
+from assay.metrics.top_class import predicted_classes
 from assay.reports.schema import Result
 from assay.runners.scoring import interval_fields
 from assay.suites.data import LoadedDataset
@@ -37,7 +38,7 @@ def robustness_results(
     """All robustness results, models in suite order."""
     correct = {
         model.name: {
-            name: np.argmax(probabilities[(model.name, name)], axis=1) == d.labels
+            name: predicted_classes(probabilities[(model.name, name)]) == d.labels
             for name, d in datasets.items()
         }
         for model in suite.models
