@@ -18,8 +18,9 @@ import numpy as np
 
 from assay.params import DeclaresParams, Param
 from assay.registry import Registry
+from assay.suites.column_spread import column_spread
 from assay.suites.features import COLUMN_KINDS, check_column_kinds
-from assay.suites.randomness import BLOCK_ROWS, per_example_normal
+from assay.suites.randomness import for_each_block, per_example_normal
 
 ShiftFunction = Callable[..., np.ndarray]
 
@@ -111,15 +112,24 @@ def gaussian_noise(
         >>> y.shape, bool(np.all((y >= 0) & (y <= 3)))
         ((2, 2), True)
     """
-    clean = np.asarray(features, dtype=np.float64)
-    axis = 0 if scale == "column" else None
-    step = GAUSSIAN_NOISE_SCALES[severity - 1] * clean.std(axis=axis)
-    low, high = clean.min(axis=axis), clean.max(axis=axis)
+    values = np.asarray(features)
+    if scale == "column":
+        spread = column_spread(values)
+        std, low, high = spread.std, spread.low, spread.high
+    else:
+        clean = np.asarray(values, dtype=np.float64)
+        std, low, high = clean.std(), clean.min(), clean.max()
+    step = GAUSSIAN_NOISE_SCALES[severity - 1] * std
     keys = np.asarray(example_keys)
-    noisy = np.empty_like(clean)
-    # in blocks of rows, so the noise and the sum stay in cache (same arithmetic as whole)
-    for start in range(0, len(clean), BLOCK_ROWS):
-        rows = slice(start, start + BLOCK_ROWS)
-        block = clean[rows] + step * per_example_normal(keys[rows], seed, clean.shape[1])
+    # float32 features stay float32: the sums are float64 and rounded once, on the way out
+    noisy = np.empty(values.shape, np.float32 if values.dtype == np.float32 else np.float64)
+
+    def add_noise(rows: slice) -> None:
+        block = values[rows].astype(np.float64) + step * per_example_normal(
+            keys[rows], seed, values.shape[1]
+        )
         noisy[rows] = np.clip(block, low, high) if clip else block
+
+    # in blocks of rows, so the noise and the sum stay in cache (same arithmetic as whole)
+    for_each_block(len(values), add_noise)
     return noisy
