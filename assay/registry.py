@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from importlib import metadata
 from typing import Generic, TypeVar
@@ -24,6 +25,7 @@ T = TypeVar("T")
 # the distribution whose plugin module is being imported: entries added meanwhile (in any
 # registry: one plugin module may add metrics and shifts) are recorded as its
 _loading: list[str] = []
+_PLUGIN_LOCK = threading.RLock()
 
 
 class Registry(Generic[T]):
@@ -35,6 +37,7 @@ class Registry(Generic[T]):
         self._entries: dict[str, T] = {}
         self._aliases: dict[str, str] = {}
         self._plugins_loaded = entry_points is None
+        self._plugins_loading = False
         self.plugins: dict[str, str] = {}  # entry name → the distribution that added it
 
     def add(self, name: str, entry: T, *, aliases: tuple[str, ...] = ()) -> None:
@@ -50,10 +53,21 @@ class Registry(Generic[T]):
             self.plugins[name] = _loading[-1]
 
     def load_plugins(self) -> None:
-        """Load the entry points of this registry's group (once)."""
+        """Load the entry points of this registry's group (once; a thread that asks while
+        another loads them waits for it, so it never sees a half-filled registry)."""
         if self._plugins_loaded:
             return
-        self._plugins_loaded = True  # set first: a plugin's own lookups must not recurse
+        with _PLUGIN_LOCK:  # re-entrant: a plugin's own lookups run on the loading thread
+            if self._plugins_loaded or self._plugins_loading:
+                return
+            self._plugins_loading = True
+            try:
+                self._load_entry_points()
+            finally:
+                self._plugins_loading = False
+                self._plugins_loaded = True  # a plugin that failed is not retried
+
+    def _load_entry_points(self) -> None:
         assert self.entry_point_group is not None
         for point in metadata.entry_points(group=self.entry_point_group):
             _loading.append(point.dist.name if point.dist is not None else point.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
@@ -302,15 +303,16 @@ class SuiteRun:
         return scored
 
     def _score(self, merged: dict[tuple[str, str], np.ndarray]) -> Scored:
-        results: list[Result] = []
-        reliability: list[ReliabilityRecord] = []
-        for (model, name), probabilities in merged.items():
-            dataset = self.datasets[name]
+        """Each (model, dataset) pair scored on a thread of its own (numpy releases the GIL;
+        the results keep the pairs' order, whatever finishes first)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def pair(key: tuple[str, str]) -> tuple[list[Result], list[ReliabilityRecord]]:
+            model, name = key
+            dataset, probabilities = self.datasets[name], merged[key]
             if dataset.kind == "ood":
-                results += self._ood(model, dataset, merged)
-                continue
-            reliability.append(_reliability(model, dataset, probabilities))
-            results += score_predictions(
+                return self._ood(model, dataset, merged), []
+            scored = score_predictions(
                 model,
                 dataset,
                 probabilities,
@@ -320,7 +322,16 @@ class SuiteRun:
                 bias=self.suite.bias,
                 seed=self.suite.seed,
             )
-        results += robustness_results(self.suite, self.datasets, merged)
+            return scored, [_reliability(model, dataset, probabilities)]
+
+        results: list[Result] = []
+        reliability: list[ReliabilityRecord] = []
+        with ThreadPoolExecutor(max_workers=min(len(merged), os.cpu_count() or 1)) as pool:
+            robustness = pool.submit(robustness_results, self.suite, self.datasets, merged)
+            for found, diagram in pool.map(pair, merged):
+                results += found
+                reliability += diagram
+            results += robustness.result()
         return Scored(results=results, reliability=reliability)
 
     def _report(self, results: list[Result], cells: list[CellRecord]) -> Report:
