@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from assay.atomic import leftover_name, sweep, write_text_atomically
 from assay.errors import InvalidInputError, UnknownNameError, UserError
@@ -53,10 +54,12 @@ class ReportStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def write(self, report: Report, predictions: pa.Table) -> Path:
+    def write(self, report: Report, predictions: pa.Table | Path) -> Path:
         """Write both files into a hidden folder, then rename it into place in one step.
 
-        Staging folders left by killed writers are removed first (see :mod:`assay.atomic`).
+        ``predictions`` is the table, or a Parquet file already holding it (copied as is: a
+        rerun whose predictions and scores come from the cache). Staging folders left by
+        killed writers are removed first (see :mod:`assay.atomic`).
         """
         self.root.mkdir(parents=True, exist_ok=True)
         self.sweep()
@@ -67,9 +70,14 @@ class ReportStore:
         staging.mkdir()
         try:
             predictions_path = staging / PREDICTIONS_FILE
-            write_predictions(predictions, predictions_path)
+            if isinstance(predictions, Path):
+                shutil.copyfile(predictions, predictions_path)
+                rows = pq.ParquetFile(predictions_path).metadata.num_rows
+            else:
+                write_predictions(predictions, predictions_path)
+                rows = predictions.num_rows
             record = PredictionsRecord(
-                file=PREDICTIONS_FILE, sha256=hash_file(predictions_path), rows=predictions.num_rows
+                file=PREDICTIONS_FILE, sha256=hash_file(predictions_path), rows=rows
             )
             with_predictions = report.model_copy(update={"predictions": record})
             sealed = with_predictions.model_copy(

@@ -9,6 +9,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from assay._version import __version__
 from assay.errors import located
 from assay.metrics.ood import max_softmax_score, negative_energy_score
 from assay.metrics.reliability import reliability_diagram
-from assay.reports.predictions import PredictionBlock, predictions_table
+from assay.reports.predictions import PredictionBlock, predictions_table, read_predictions
 from assay.reports.schema import (
     CellRecord,
     DatasetRecord,
@@ -66,10 +67,28 @@ class CellOutcome:
 
 @dataclass(frozen=True)
 class RunOutput:
-    """The report (not yet stored) and its per-example predictions."""
+    """The report (not yet stored) and its per-example predictions: the blocks, and the
+    Parquet file that already holds them when the scores came from the cache.
+
+    ``scoring_key`` names the scored-results cache entry (None without a cache).
+    """
 
     report: Report
-    predictions: pa.Table
+    blocks: list[PredictionBlock]
+    predictions_file: Path | None = None
+    scoring_key: str | None = None
+
+    @cached_property
+    def predictions(self) -> pa.Table:
+        """All predictions as one Arrow table (built, or read from the kept file, once)."""
+        if self.predictions_file is not None:
+            return read_predictions(self.predictions_file)
+        return predictions_table(self.blocks)
+
+    @property
+    def to_store(self) -> pa.Table | Path:
+        """What the report store writes: the kept file as is, else the table."""
+        return self.predictions_file or self.predictions
 
     @property
     def inferred_cells(self) -> int:
@@ -268,7 +287,7 @@ class SuiteRun:
                         model, name, dataset.ids, dataset.labels, probabilities, dataset.groups
                     )
                 )
-        scored = self._scored(merged)
+        scored, key = self._scored(merged)
         cells = [
             CellRecord(
                 model=o.cell.model,
@@ -282,25 +301,33 @@ class SuiteRun:
         ]
         report = self._report(scored.results, cells)
         report = report.model_copy(update={"reliability": scored.reliability})
-        return RunOutput(report, predictions_table(blocks))
+        kept = (
+            None if key is None or self.cache is None else self._scored_cache.predictions_file(key)
+        )
+        return RunOutput(report, blocks, predictions_file=kept, scoring_key=key)
 
-    def _scored(self, merged: dict[tuple[str, str], np.ndarray]) -> Scored:
-        """Every result of the run's predictions: reused when the scored-results cache holds
-        them for exactly these predictions and settings, else scored and stored."""
+    @cached_property
+    def _scored_cache(self) -> ScoredCache:
+        assert self.cache is not None
+        return ScoredCache(self.cache.root)
+
+    def _scored(self, merged: dict[tuple[str, str], np.ndarray]) -> tuple[Scored, str | None]:
+        """Every result of the run's predictions, and its scored-results cache key: reused
+        when the cache holds them for exactly these predictions and settings, else scored
+        and stored."""
         if self.cache is None:  # nothing to reuse: no key (hashing every prediction) either
             self.observer.stage("scoring")
-            return self._score(merged)
+            return self._score(merged), None
         fingerprints = {name: adapter.fingerprint for name, adapter in self.models.items()}
         key = scoring_key(self.suite, self.datasets, fingerprints, merged)
-        store = ScoredCache(self.cache.root)
-        found = store.get(key)
+        found = self._scored_cache.get(key)
         if found is not None:
             self.observer.stage("scores unchanged: reusing them")
-            return found
+            return found, key
         self.observer.stage("scoring")
         scored = self._score(merged)
-        store.put(key, scored)
-        return scored
+        self._scored_cache.put(key, scored)
+        return scored, key
 
     def _score(self, merged: dict[tuple[str, str], np.ndarray]) -> Scored:
         """Each (model, dataset) pair scored on a thread of its own (numpy releases the GIL;

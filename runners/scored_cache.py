@@ -4,13 +4,15 @@ Scoring (metrics, intervals, slices, groups, robustness, ood) is a pure function
 predictions, the datasets (labels, ids, slice and sensitive columns: their fingerprints),
 the models' fingerprints (energy scores read their logits), the suite's scoring settings and
 assay's version. A rerun whose key is unchanged reuses the stored results and only writes
-the new report; anything else scores afresh. Stored as JSON (never pickled), written through
-a unique temporary and renamed.
+the new report (copying the predictions file kept beside the results); anything else scores
+afresh. Stored as JSON and Parquet (never pickled), written through a unique temporary and
+renamed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assay._version import __version__
-from assay.atomic import write_text_atomically
+from assay.atomic import atomic_path, write_text_atomically
 from assay.hashing import hash_value
 from assay.reports.schema import ReliabilityRecord, Result
 from assay.suites.data import LoadedDataset
@@ -101,3 +103,17 @@ class ScoredCache:
     def put(self, key: str, scored: Scored) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         write_text_atomically(self.folder / f"{key}.json", scored.model_dump_json())
+
+    def predictions_file(self, key: str) -> Path | None:
+        """The stored predictions Parquet file of these scores, if kept (see
+        :meth:`keep_predictions`)."""
+        path = self.folder / f"{key}.parquet"
+        return path if path.is_file() else None
+
+    def keep_predictions(self, key: str, written: Path) -> None:
+        """Keep a copy of the predictions file a report was stored with: the predictions
+        table is a function of the key too, so a rerun copies it instead of rebuilding and
+        re-encoding it (the store checks it against the report's seal as usual)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(self.folder / f"{key}.parquet") as temporary:
+            shutil.copyfile(written, temporary)

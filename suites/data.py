@@ -173,14 +173,17 @@ def encode_labels(
         classes = tuple(str(v) for v in ordered)
     else:
         classes = tuple(str(v) for v in declared)
-    as_text = values.astype(str).to_numpy()
+    # labels are compared as text; only the distinct values are turned into text
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    as_text = [str(value) for value in distinct]
     lookup = {name: index for index, name in enumerate(classes)}
     unknown = sorted(set(as_text) - lookup.keys())
     if unknown:
         raise InvalidInputError(
             f"{origin}: labels {unknown[:5]} are not among the declared classes {list(classes)}"
         )
-    return np.array([lookup[v] for v in as_text], dtype=np.int64), classes
+    class_of_distinct = np.array([lookup[text] for text in as_text], dtype=np.int64)
+    return class_of_distinct[codes], classes
 
 
 def _no_rows(spec: DatasetSpec, source_rows: int, context: DataContext) -> ConfigError:

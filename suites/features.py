@@ -105,7 +105,8 @@ class FeatureBlock:
 
 
 def feature_block(table: pa.Table, columns: list[str], origin: str) -> FeatureBlock:
-    """Split ``columns`` of an Arrow table into a float32 matrix and the non-numeric rest."""
+    """Split ``columns`` of an Arrow table into a float32 matrix (made on first use) and the
+    non-numeric rest."""
     parts: list[np.ndarray] = []
     numeric_columns: list[tuple[str, int]] = []
     other: dict[str, pd.Series] = {}
@@ -119,8 +120,11 @@ def feature_block(table: pa.Table, columns: list[str], origin: str) -> FeatureBl
             continue
         parts.append(values)
         numeric_columns.append((name, values.shape[1]))
+    n_rows = table.num_rows
     return FeatureBlock(
-        source=_row_major(parts, table.num_rows),
+        # the copy into one matrix waits until a model or a shift needs it: a run whose
+        # predictions all come from the cache never does
+        source=lambda: _row_major(parts, n_rows),
         numeric_columns=tuple(numeric_columns),
         other=pd.DataFrame(other),
         order=tuple(columns),

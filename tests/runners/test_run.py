@@ -325,3 +325,26 @@ def test_a_shift_runs_only_when_its_predictions_are_not_cached(
     message = str(error.value)
     assert "datasets[1]" in message and "dataset 'adult_noisy'" in message, message
     assert "the noise generator broke" in message
+
+
+def test_a_fully_cached_rerun_stores_the_kept_predictions_file(tmp_path: Path) -> None:
+    """The first stored run keeps its predictions file beside its scores; a rerun with the
+    same key copies it into its own report (same bytes, sealed, verified on load) instead
+    of rebuilding the table, and its table reads back equal to a rebuilt one."""
+    from assay.reports.predictions import predictions_table
+    from assay.reports.store import PREDICTIONS_FILE
+    from assay.runners.api import run
+
+    store, cache = tmp_path / "store", tmp_path / "cache"
+    first = run("demo:adult", store=store, cache_dir=cache)
+    kept = list((cache / "scored").glob("*.parquet"))
+    assert len(kept) == 1 and first.folder is not None
+    assert first.output.predictions_file is None
+    again = run("demo:adult", store=store, cache_dir=cache)
+    assert again.output.predictions_file == kept[0] and again.folder is not None
+    written = (again.folder / PREDICTIONS_FILE).read_bytes()
+    assert written == (first.folder / PREDICTIONS_FILE).read_bytes()
+    report = load_report(again.folder, verify_predictions=True)
+    assert report.predictions.rows == pq.ParquetFile(kept[0]).metadata.num_rows
+    rebuilt = predictions_table(again.output.blocks)
+    assert again.output.predictions.equals(rebuilt)
