@@ -190,6 +190,8 @@ def group_codes(sensitive_features: object) -> GroupCodes:
         >>> group_codes(["x", "y", "x"]).names
         ['x', 'y']
     """
+    if isinstance(sensitive_features, GroupCodes):
+        return sensitive_features
     values = np.asarray(sensitive_features)
     codes, names = encode_groups(values, len(values))
     return GroupCodes(codes, names)

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from assay.reports.frames import frame_html
 from assay.reports.schema import Report
-from assay.reports.store import PREDICTIONS_FILE, ReportStore, default_store
+from assay.reports.store import ReportStore, default_store
 from assay.reports.store import load_report as load_stored_report
 from assay.runners.progress import RunObserver
 
@@ -111,7 +111,6 @@ def run(
     ``.assay/...``), or None (report not stored; no cache).
     """
     from assay.runners.run import run_suite
-    from assay.runners.scored_cache import ScoredCache
     from assay.suites.loading import LoadedSuite, load_suite
 
     loaded = suite if isinstance(suite, LoadedSuite) else load_suite(suite_path(suite))
@@ -122,9 +121,6 @@ def run(
     folder = None
     if store_root is not None:
         folder = ReportStore(store_root).write(output.report, output.to_store)
-        cache_root = _cache_root(cache_dir)
-        if cache_root is not None and output.scoring_key and output.predictions_file is None:
-            ScoredCache(cache_root).keep_predictions(output.scoring_key, folder / PREDICTIONS_FILE)
     return RunResult(output, folder, loaded)
 
 

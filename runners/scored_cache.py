@@ -4,24 +4,25 @@ Scoring (metrics, intervals, slices, groups, robustness, ood) is a pure function
 predictions, the datasets (labels, ids, slice and sensitive columns: their fingerprints),
 the models' fingerprints (energy scores read their logits), the suite's scoring settings and
 assay's version. A rerun whose key is unchanged reuses the stored results and only writes
-the new report (copying the predictions file kept beside the results); anything else scores
-afresh. Stored as JSON and Parquet (never pickled), written through a unique temporary and
-renamed.
+the new report (copying the predictions file kept beside the results, which the first run
+writes while it scores); anything else scores afresh. Stored as JSON and Parquet (never
+pickled), each written through a unique temporary and renamed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assay._version import __version__
 from assay.atomic import atomic_path, write_text_atomically
 from assay.hashing import hash_value
+from assay.reports.predictions import write_predictions
 from assay.reports.schema import ReliabilityRecord, Result
 from assay.suites.data import LoadedDataset
 from assay.suites.schema import Suite
@@ -110,10 +111,12 @@ class ScoredCache:
         path = self.folder / f"{key}.parquet"
         return path if path.is_file() else None
 
-    def keep_predictions(self, key: str, written: Path) -> None:
-        """Keep a copy of the predictions file a report was stored with: the predictions
-        table is a function of the key too, so a rerun copies it instead of rebuilding and
-        re-encoding it (the store checks it against the report's seal as usual)."""
+    def keep_predictions(self, key: str, predictions: pa.Table) -> Path:
+        """Write the predictions table of these scores beside them and return the file: the
+        table is a function of the key too, so a rerun copies the file into its report
+        instead of rebuilding and re-encoding it (the store seals it as usual)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        with atomic_path(self.folder / f"{key}.parquet") as temporary:
-            shutil.copyfile(written, temporary)
+        path = self.folder / f"{key}.parquet"
+        with atomic_path(path) as temporary:
+            write_predictions(predictions, temporary)
+        return path

@@ -13,8 +13,9 @@ block), so every model of a suite sees the same resamples.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -82,12 +83,21 @@ def score_predictions(
         MetricSpec(name=n) for n in named_group_metrics()
     ]
     scorer = _Scorer(model, dataset, probabilities, intervals or IntervalSpec(), seed)
-    results = scorer.scalar_block([*scalar, *per_class], rows=None, column=None, group=None)
+    results = scorer.scalar_block(
+        [*scalar, *per_class], dataset.labels, probabilities, column=None, group=None
+    )
     for column in slices:
-        encoded = group_codes(dataset.groups[column])  # factorised once: no string compares
-        for index, group in enumerate(encoded.names):
-            rows = encoded.codes == index
-            results += scorer.scalar_block(scalar, rows=rows, column=column, group=group)
+        # factorised once, then one stable sort: each group's rows are a contiguous view, in
+        # their original order (so values and resamples are those of a boolean selection)
+        encoded = dataset.group_codes(column)
+        order = np.argsort(encoded.codes, kind="stable")
+        labels, probs = dataset.labels[order], probabilities[order]
+        bounds = np.cumsum(np.bincount(encoded.codes, minlength=len(encoded.names)))
+        for group, stop, start in zip(encoded.names, bounds, [0, *bounds[:-1]], strict=True):
+            rows = slice(int(start), int(stop))
+            results += scorer.scalar_block(
+                scalar, labels[rows], probs[rows], column=column, group=group
+            )
     for column, values in _bias_columns(dataset, bias):
         results += scorer.bias_block(column, values, bias, named)
     return results
@@ -100,9 +110,11 @@ def _kind(metric: MetricSpec) -> str:
     return "groups" if info.needs_groups else "per_class" if info.per_class else "scalar"
 
 
-def _bias_columns(dataset: LoadedDataset, bias: BiasSpec) -> Iterator[tuple[str, np.ndarray]]:
+def _bias_columns(
+    dataset: LoadedDataset, bias: BiasSpec
+) -> Iterator[tuple[str, np.ndarray | GroupCodes]]:
     for column in dataset.sensitive:
-        yield column, dataset.groups[column]
+        yield column, dataset.group_codes(column)
     for columns in bias.intersections:
         if all(c in dataset.sensitive for c in columns):
             crossed = intersect_groups({c: dataset.groups[c] for c in columns})
@@ -127,18 +139,22 @@ class _Scorer:
     def scalar_block(
         self,
         metrics: Sequence[MetricSpec],
+        labels: np.ndarray,
+        probs: np.ndarray,
         *,
-        rows: np.ndarray | None,
         column: str | None,
         group: str | None,
     ) -> list[Result]:
-        labels = self.dataset.labels if rows is None else self.dataset.labels[rows]
-        probs = self.probabilities if rows is None else self.probabilities[rows]
+        """The scalar metrics of one block of examples (the dataset, or one slice group)."""
         pending = [self._scalar(m, labels, probs, group) for m in metrics]
-        return self._results(pending, strata_codes(labels), column, (column, group))
+        return self._results(pending, partial(strata_codes, labels), column, (column, group))
 
     def bias_block(
-        self, column: str, values: np.ndarray, bias: BiasSpec, named: Sequence[MetricSpec]
+        self,
+        column: str,
+        values: np.ndarray | GroupCodes,
+        bias: BiasSpec,
+        named: Sequence[MetricSpec],
     ) -> list[Result]:
         encoded = group_codes(values)
         sizes = np.bincount(encoded.codes, minlength=len(encoded.names))
@@ -155,7 +171,8 @@ class _Scorer:
             return too_small
         pending = [self._by_group(m, labels, probs, scored) for m in bias.metrics]
         pending += [self._named(m, labels, probs, scored) for m in named]
-        block = self._results(pending, strata_codes(scored.codes, labels), column, (column,))
+        strata = partial(strata_codes, scored.codes, labels)
+        block = self._results(pending, strata, column, (column,))
         return block + too_small
 
     def _scalar(
@@ -262,7 +279,7 @@ class _Scorer:
     def _results(
         self,
         pending: list[_Pending],
-        strata: np.ndarray,
+        strata: Callable[[], np.ndarray],
         column: str | None,
         block: tuple[Any, ...],
     ) -> list[Result]:
@@ -275,8 +292,10 @@ class _Scorer:
         return results
 
     def _intervals(
-        self, pending: list[_Pending], strata: np.ndarray, block: tuple[Any, ...]
+        self, pending: list[_Pending], strata: Callable[[], np.ndarray], block: tuple[Any, ...]
     ) -> list[Sequence[Interval | None]]:
+        """Each pending metric's intervals (None without a decomposition); the strata are
+        made only when some metric is resampled."""
         usable = [p.decomposition for p in pending if p.decomposition is not None]
         spec = self.intervals
         computed: Iterator[Sequence[Interval | None]] = iter(
@@ -286,7 +305,7 @@ class _Scorer:
                 level=spec.level,
                 method=spec.method,  # type: ignore[arg-type]
                 seed=seed_from(self.seed, self.dataset.name, *block),
-                strata=strata,
+                strata=strata(),
                 closed_form=spec.closed_form,
             )
             if usable

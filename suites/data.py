@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
 
@@ -16,12 +17,33 @@ import pyarrow.compute as pc
 
 from assay.errors import ConfigError, InvalidInputError, located
 from assay.hashing import hash_frame, hash_ids, hash_value
+from assay.metrics import GroupCodes, group_codes
 from assay.suites.attacks import ATTACKS
 from assay.suites.features import FeatureBlock, feature_block
 from assay.suites.file_state import FingerprintCache
 from assay.suites.schema import DatasetSpec, FileSource, Suite, Transform
 from assay.suites.shifts import SHIFTS
 from assay.suites.sources import load_source, partition_indices, resolve_path
+
+
+class GroupEncodings:
+    """Group columns factorised on first use, by column name (thread-safe).
+
+    Example:
+        >>> encodings = GroupEncodings()
+        >>> encodings.of("site", np.array(["b", "a", "b"])).codes.tolist()
+        [1, 0, 1]
+    """
+
+    def __init__(self) -> None:
+        self._codes: dict[str, GroupCodes] = {}
+        self._lock = threading.Lock()
+
+    def of(self, column: str, values: np.ndarray) -> GroupCodes:
+        with self._lock:
+            if column not in self._codes:
+                self._codes[column] = group_codes(values)
+            return self._codes[column]
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,13 @@ class LoadedDataset:
     derived_from: str | None = None
     transform: Transform | None = None
     reference: str | None = None  # ood sets: the in-distribution set they are told from
+    # encodings of the group columns, made on first use; shared with the shifted and
+    # attacked sets derived from this one (they carry the same group columns)
+    encodings: GroupEncodings = field(default_factory=lambda: GroupEncodings())
+
+    def group_codes(self, column: str) -> GroupCodes:
+        """A group column factorised (once per dataset and the sets derived from it)."""
+        return self.encodings.of(column, self.groups[column])
 
     @property
     def n_examples(self) -> int:

@@ -328,9 +328,10 @@ def test_a_shift_runs_only_when_its_predictions_are_not_cached(
 
 
 def test_a_fully_cached_rerun_stores_the_kept_predictions_file(tmp_path: Path) -> None:
-    """The first stored run keeps its predictions file beside its scores; a rerun with the
-    same key copies it into its own report (same bytes, sealed, verified on load) instead
-    of rebuilding the table, and its table reads back equal to a rebuilt one."""
+    """The first run writes its predictions file beside its scores in the cache (while it
+    scores); the store copies it, and a rerun with the same key copies the same file (same
+    bytes, sealed, verified on load) instead of rebuilding the table. The table read back
+    equals one built from the blocks."""
     from assay.reports.predictions import predictions_table
     from assay.reports.store import PREDICTIONS_FILE
     from assay.runners.api import run
@@ -339,12 +340,39 @@ def test_a_fully_cached_rerun_stores_the_kept_predictions_file(tmp_path: Path) -
     first = run("demo:adult", store=store, cache_dir=cache)
     kept = list((cache / "scored").glob("*.parquet"))
     assert len(kept) == 1 and first.folder is not None
-    assert first.output.predictions_file is None
+    assert first.output.predictions_file == kept[0]
+    stamp = kept[0].stat().st_mtime_ns
     again = run("demo:adult", store=store, cache_dir=cache)
     assert again.output.predictions_file == kept[0] and again.folder is not None
+    assert kept[0].stat().st_mtime_ns == stamp  # reused, not rewritten
     written = (again.folder / PREDICTIONS_FILE).read_bytes()
-    assert written == (first.folder / PREDICTIONS_FILE).read_bytes()
+    assert written == (first.folder / PREDICTIONS_FILE).read_bytes() == kept[0].read_bytes()
     report = load_report(again.folder, verify_predictions=True)
     assert report.predictions.rows == pq.ParquetFile(kept[0]).metadata.num_rows
-    rebuilt = predictions_table(again.output.blocks)
-    assert again.output.predictions.equals(rebuilt)
+    assert again.output.predictions.equals(predictions_table(again.output.blocks))
+    uncached = run("demo:adult", store=store, cache_dir=None)
+    assert uncached.output.predictions_file is None and uncached.folder is not None
+    assert (uncached.folder / PREDICTIONS_FILE).read_bytes() == written
+
+
+def test_group_columns_are_factorised_once_per_dataset_family(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two models × (a set and its shifted copy) score three group columns; each column is
+    encoded once, shared by both models and by the shifted set, and the report is the same
+    as when every pair encodes its own."""
+    import assay.suites.data as data_module
+
+    loaded = load_suite(demo_suite_path("adult"))
+    reference = run_suite(loaded, cache_dir=None).report.results
+    encoded: list[int] = []
+    original = data_module.group_codes
+
+    def counted(values: np.ndarray) -> object:
+        encoded.append(len(values))
+        return original(values)
+
+    monkeypatch.setattr(data_module, "group_codes", counted)
+    results = run_suite(loaded, cache_dir=None).report.results
+    assert len(encoded) == 3  # age_band, sex, race
+    assert results == reference
