@@ -131,19 +131,25 @@ def feature_block(table: pa.Table, columns: list[str], origin: str) -> FeatureBl
     )
 
 
-def _row_major(parts: list[np.ndarray], n_rows: int) -> np.ndarray:
+def _row_major(parts: list[np.ndarray], n_rows: int, block: int = 16_384) -> np.ndarray:
     """Stack N×w column blocks into one N×D float32 matrix.
 
-    Filling a D×N buffer (contiguous writes) and transposing once is about 3× faster than
-    writing columns into an N×D array (strided writes).
+    A block of rows at a time: the columns fill a reused D×block buffer (contiguous
+    writes), which is transposed into the output while it is in cache. The output is the
+    only sample-sized allocation (fresh pages cost more than the copying).
     """
     width = sum(p.shape[1] for p in parts)
-    by_feature = np.empty((width, n_rows), dtype=np.float32)
-    offset = 0
-    for part in parts:
-        by_feature[offset : offset + part.shape[1]] = part.T
-        offset += part.shape[1]
-    return np.ascontiguousarray(by_feature.T)
+    matrix = np.empty((n_rows, width), dtype=np.float32)
+    buffer = np.empty((width, min(block, n_rows)), dtype=np.float32)
+    for start in range(0, n_rows, block):
+        stop = min(start + block, n_rows)
+        by_feature = buffer[:, : stop - start]
+        offset = 0
+        for part in parts:
+            by_feature[offset : offset + part.shape[1]] = part[start:stop].T
+            offset += part.shape[1]
+        matrix[start:stop] = by_feature.T
+    return matrix
 
 
 def _numeric_values(column: pa.ChunkedArray) -> np.ndarray | None:

@@ -87,3 +87,19 @@ def test_hash_ids_is_the_hash_of_the_ids_as_text() -> None:
     np.testing.assert_array_equal(hash_ids(mixed), pd.util.hash_array(as_text))
     text = np.array([f"id{i}" for i in range(1000)], dtype=object)
     np.testing.assert_array_equal(hash_ids(text), pd.util.hash_array(text))
+
+
+@pytest.mark.parametrize("n_rows", [1, 6, 7, 50])
+def test_feature_matrix_in_row_blocks_is_the_stacked_columns(n_rows: int) -> None:
+    from assay.suites.features import _row_major
+
+    rng = np.random.default_rng(n_rows)
+    parts = [
+        rng.normal(size=(n_rows, 1)),
+        rng.integers(0, 9, size=(n_rows, 3)),
+        rng.normal(size=(n_rows, 2)).astype(np.float32),
+    ]
+    expected = np.hstack(parts).astype(np.float32)
+    matrix = _row_major(parts, n_rows, block=7)
+    assert matrix.dtype == np.float32 and matrix.flags.c_contiguous
+    np.testing.assert_array_equal(matrix, expected)
