@@ -59,6 +59,10 @@ class PredictionCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.npy"
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is stored under ``key`` (without reading it)."""
+        return self._path(key).is_file()
+
     def get(self, key: str) -> np.ndarray | None:
         """The cached array, or None when absent or unreadable (then it is recomputed)."""
         path = self._path(key)

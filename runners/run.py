@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -130,7 +132,13 @@ class SuiteRun:
         sizes = {name: d.n_examples for name, d in self.datasets.items()}
         cells = plan_cells(list(self.models), sizes, shard_size=self.shard_size)
         self.observer.stage(f"running {len(cells)} cells")
-        outcomes = list(self.executor.map(self._run_cell, cells))
+        stop = threading.Event()
+        with ThreadPoolExecutor(max_workers=1) as prefetcher:
+            prefetcher.submit(self._prefetch_features, self._to_infer(cells), stop)
+            try:
+                outcomes = list(self.executor.map(self._run_cell, cells))
+            finally:
+                stop.set()
         output = self._assemble(outcomes)
         if self.fingerprints is not None:
             self.fingerprints.flush()
@@ -154,6 +162,29 @@ class SuiteRun:
         for index, spec in enumerate(self.suite.models):
             with located(self.loaded.path, ("models", index), f"model {spec.name!r}"):
                 self.models[spec.name] = load_model(spec, self.loaded.base_dir)
+
+    def _to_infer(self, cells: list[Cell]) -> list[str]:
+        """The datasets, in cell order, that some cell will run a model on (its predictions
+        are not cached)."""
+        names: list[str] = []
+        for cell in cells:
+            if cell.dataset in names:
+                continue
+            adapter, dataset = self.models[cell.model], self.datasets[cell.dataset]
+            if self.cache is None or not self.cache.has(self._cache_key(cell, adapter, dataset)):
+                names.append(cell.dataset)
+        return names
+
+    def _prefetch_features(self, names: list[str], stop: threading.Event) -> None:
+        """Make these datasets' feature matrices (a shift, the stacking of columns) ahead of
+        their cells, on a thread of its own: numpy releases the GIL, so this overlaps the
+        first cell's model loading and inference. A failure is left for the cell to raise,
+        in place and named (the matrix is made again there)."""
+        for name in names:
+            if stop.is_set():
+                return
+            with contextlib.suppress(Exception):
+                _ = self.datasets[name].features.numeric
 
     def _run_cell(self, cell: Cell) -> CellOutcome:
         began = time.perf_counter()

@@ -3,9 +3,9 @@ non-numeric feature columns (for pipelines that take a data frame)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from functools import cached_property
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -41,12 +41,22 @@ class FeatureBlock:
     numeric_columns: tuple[tuple[str, int], ...]
     other: pd.DataFrame
     order: tuple[str, ...]
+    # made once even when a prefetching thread and the runner ask at the same time
+    _made: dict[str, np.ndarray] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
-    @cached_property
+    @property
     def numeric(self) -> np.ndarray:
         if isinstance(self.source, np.ndarray):
             return self.source
-        return np.ascontiguousarray(self.source(), dtype=np.float32)
+        with self._lock:
+            if "numeric" not in self._made:  # a failed attempt is retried (and raises again)
+                self._made["numeric"] = np.ascontiguousarray(self.source(), dtype=np.float32)
+            return self._made["numeric"]
 
     def rows(self, rows: slice) -> FeatureBlock:
         """A view of some rows (a cell's shard)."""
