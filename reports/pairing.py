@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from assay.errors import InvalidInputError
+from assay.metrics.resampling import stable_order
 from assay.reports.predictions import PredictionBlock
 
 
@@ -111,7 +112,7 @@ def group_members(values: np.ndarray) -> dict[str, np.ndarray]:
         {'1': [1], '2': [0, 2]}
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    order = np.argsort(codes, kind="stable")
+    order = stable_order(codes)
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     members = {
         str(value): order[bounds[code] : bounds[code + 1]] for code, value in enumerate(uniques)

@@ -32,7 +32,7 @@ from assay.metrics.groups import (
 )
 from assay.metrics.intervals import Interval, bootstrap_intervals
 from assay.metrics.registry import METRICS, compute_metric, decompose
-from assay.metrics.resampling import strata_codes
+from assay.metrics.resampling import stable_order, strata_codes
 from assay.reports.schema import Result
 from assay.runners.evaluate_metrics import compute_evaluate_metric
 from assay.suites.data import LoadedDataset
@@ -90,7 +90,7 @@ def score_predictions(
         # factorised once, then one stable sort: each group's rows are a contiguous view, in
         # their original order (so values and resamples are those of a boolean selection)
         encoded = dataset.group_codes(column)
-        order = np.argsort(encoded.codes, kind="stable")
+        order = stable_order(encoded.codes)
         labels, probs = dataset.labels[order], probabilities[order]
         bounds = np.cumsum(np.bincount(encoded.codes, minlength=len(encoded.names)))
         for group, stop, start in zip(encoded.names, bounds, [0, *bounds[:-1]], strict=True):
