@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from assay.metrics._checks import check_labels, check_same_length
 from assay.metrics.decomposition import Decomposition
@@ -71,7 +70,8 @@ def paired_decomposition(clean_correct: np.ndarray, shifted_correct: np.ndarray)
     """Sufficient statistics [clean, shifted, 1] per example pair; outputs the accuracy drop
     and the relative robustness, so both intervals resample pairs jointly."""
     clean, shifted = _paired(clean_correct, shifted_correct)
-    statistics = sparse.csr_matrix(np.column_stack([clean, shifted, np.ones(len(clean))]))
+    # dense columns: summed directly; the sparse matrix is built only if resampled
+    statistics = (clean, shifted, np.ones(len(clean)))
 
     def finish(s: np.ndarray) -> np.ndarray:
         clean_rate, shifted_rate = s[:, 0] / s[:, 2], s[:, 1] / s[:, 2]
@@ -79,9 +79,7 @@ def paired_decomposition(clean_correct: np.ndarray, shifted_correct: np.ndarray)
             relative = np.where(clean_rate > 0, shifted_rate / clean_rate, np.nan)
         return np.column_stack([clean_rate - shifted_rate, relative])
 
-    return Decomposition(
-        (statistics,), finish, outputs=(ACCURACY_DROP.name, RELATIVE_ROBUSTNESS.name)
-    )
+    return Decomposition(statistics, finish, outputs=(ACCURACY_DROP.name, RELATIVE_ROBUSTNESS.name))
 
 
 @dataclass(frozen=True)
