@@ -28,7 +28,7 @@ class PredictionBlock:
 
     model: str
     dataset: str
-    ids: np.ndarray
+    ids: np.ndarray | pa.Array
     labels: np.ndarray
     probabilities: np.ndarray
     groups: dict[str, np.ndarray] = field(default_factory=dict)
@@ -65,9 +65,11 @@ def _repeated(text: str, n_rows: int) -> pa.Array:
     return pa.repeat(pa.scalar(text, pa.string()), n_rows)
 
 
-def _strings(values: np.ndarray) -> pa.Array:
-    """A string column from an array of str objects (no copy into a fixed-width array
-    first) or of anything else, as text."""
+def _strings(values: np.ndarray | pa.Array) -> pa.Array:
+    """A string column from Arrow strings (as is), an array of str objects (no copy into a
+    fixed-width array first) or of anything else, as text."""
+    if isinstance(values, pa.Array):
+        return values if values.type == pa.string() else values.cast(pa.string())
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
         return pa.array(values, pa.string())
     return pa.array(values.astype(str), pa.string())

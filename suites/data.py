@@ -56,7 +56,7 @@ class LoadedDataset:
 
     name: str
     kind: str
-    ids: np.ndarray
+    ids: pa.StringArray  # Arrow, as read: written to the predictions file as is
     labels: np.ndarray
     classes: tuple[str, ...]
     features: FeatureBlock
@@ -82,7 +82,7 @@ class LoadedDataset:
     def keys(self) -> np.ndarray:
         """A stable uint64 per example id, seeding per-example randomness (shifts); hashed
         on first use: 0.65 s per million ids that a cached run never needs."""
-        return hash_ids(self.ids)
+        return hash_ids(self.ids.to_numpy(zero_copy_only=False))
 
 
 @dataclass(frozen=True)
@@ -266,23 +266,31 @@ def _require_columns(
 
 def _example_ids(
     table: pa.Table, rows: np.ndarray, spec: DatasetSpec, context: DataContext
-) -> np.ndarray:
+) -> pa.StringArray:
+    """The id column as Arrow strings (``row-<i>`` by source position without one); ids
+    must be unique and present."""
     if spec.id is None:
-        return np.array([f"row-{i}" for i in rows], dtype=object)
+        return _joined("row-", pa.array(rows).cast(pa.string()))
     column = table.column(spec.id)
     kind = column.type
-    if pa.types.is_integer(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        # Arrow writes integers as Python's str does: the same ids, ~5x faster
-        ids = pc.cast(column, pa.string()).to_numpy(zero_copy_only=False)
-        if pc.count_distinct(column).as_py() == len(ids) and column.null_count == 0:
-            return ids
-    ids = column.to_pandas().astype(str).to_numpy(dtype=object)
-    duplicated = pd.Series(ids).duplicated()
+    # Arrow writes integers as Python's str does: the same ids, ~5x faster
+    types = pa.types
+    if (types.is_string(kind) or types.is_large_string(kind) or types.is_integer(kind)) and (
+        column.null_count == 0 and pc.count_distinct(column).as_py() == len(column)
+    ):
+        return pc.cast(column, pa.string()).combine_chunks()
+    values = column.to_pandas().astype(str).to_numpy(dtype=object)
+    duplicated = pd.Series(values).duplicated()
     if duplicated.any():
         raise context.error(
-            "example ids must be unique; this one repeats", "id", ids[duplicated.to_numpy()][0]
+            "example ids must be unique; this one repeats", "id", values[duplicated.to_numpy()][0]
         )
-    return ids
+    return pa.array(values, pa.string())
+
+
+def _joined(prefix: str, text: pa.Array) -> pa.StringArray:
+    """``prefix`` before every string of ``text``, in Arrow."""
+    return pc.binary_join_element_wise(pa.scalar(prefix), text, "")
 
 
 def _source_fingerprint(

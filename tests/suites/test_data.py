@@ -50,7 +50,7 @@ def test_local_files_load_the_same(tmp_path: Path, suffix: str) -> None:
         [],
         context(tmp_path),
     )
-    assert loaded.ids.tolist() == ["u1", "u2", "u3", "u4"]
+    assert loaded.ids.to_pylist() == ["u1", "u2", "u3", "u4"]
     assert loaded.labels.tolist() == [0, 1, 1, 0]
     assert loaded.classes == ("no", "yes")
     assert loaded.groups["sex"].tolist() == ["F", "M", "F", "M"]
@@ -99,7 +99,7 @@ def test_partition_and_default_ids_are_stable(tmp_path: Path) -> None:
     part = {"test_fraction": 0.5, "seed": 3}
     test = load_base_dataset(spec(partition=part), [], context(tmp_path))
     train = load_base_dataset(spec(partition={**part, "use": "train"}), [], context(tmp_path))
-    assert sorted([*test.ids, *train.ids]) == [f"row-{i}" for i in range(4)]
+    assert sorted([*test.ids.to_pylist(), *train.ids.to_pylist()]) == [f"row-{i}" for i in range(4)]
 
 
 def test_sklearn_and_python_sources(tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ def test_shifted_dataset_keeps_ids_and_is_deterministic(tmp_path: Path) -> None:
     first = derive_dataset(shifted_spec, clean, seed=1)
     again = derive_dataset(shifted_spec, clean, seed=1)
     other_seed = derive_dataset(shifted_spec, clean, seed=2)
-    assert first.ids.tolist() == clean.ids.tolist()
+    assert first.ids.to_pylist() == clean.ids.to_pylist()
     assert np.array_equal(first.features.numeric, again.features.numeric)
     assert not np.array_equal(first.features.numeric, clean.features.numeric)
     assert not np.array_equal(first.features.numeric, other_seed.features.numeric)
