@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
@@ -118,19 +119,29 @@ def load_base_dataset(
     if not feature_names:
         raise context.error("no feature columns are left for the model", "features", columns)
     origin = f"dataset {spec.name!r}"
-    ids = _example_ids(table, rows, spec, context)
-    classes: tuple[str, ...] = ()
-    if spec.label is None:  # an ood set: no labels; classes come from its reference
-        labels = np.full(table.num_rows, -1, dtype=np.int64)
-    else:
-        labels, classes = encode_labels(table.column(spec.label).to_pandas(), spec.classes, origin)
-    groups = {
-        c: table.column(c).to_pandas().astype(str).to_numpy() for c in (*spec.sensitive, *slices)
-    }
-    features = feature_block(table, feature_names, origin)
-    fingerprint = _source_fingerprint(
-        spec, context, lambda: _fingerprint(table, spec, feature_names, slices), slices
-    )
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        # the content hash (Arrow's conversion and pandas' hashing release the GIL) runs
+        # beside the column conversions; its errors still come after theirs
+        hashed = helper.submit(
+            _source_fingerprint,
+            spec,
+            context,
+            lambda: _fingerprint(table, spec, feature_names, slices),
+            slices,
+        )
+        ids = _example_ids(table, rows, spec, context)
+        classes: tuple[str, ...] = ()
+        if spec.label is None:  # an ood set: no labels; classes come from its reference
+            labels = np.full(table.num_rows, -1, dtype=np.int64)
+        else:
+            label_values = table.column(spec.label).to_pandas()
+            labels, classes = encode_labels(label_values, spec.classes, origin)
+        groups = {
+            c: table.column(c).to_pandas().astype(str).to_numpy()
+            for c in (*spec.sensitive, *slices)
+        }
+        features = feature_block(table, feature_names, origin)
+        fingerprint = hashed.result()
     return LoadedDataset(
         name=spec.name,
         kind=spec.kind,

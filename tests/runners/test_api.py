@@ -15,7 +15,11 @@ import assay
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("api") / "store"
+    """A store holding one digits-demo report, whichever test (and xdist worker) asks
+    first: no test relies on another having run before it."""
+    root = tmp_path_factory.mktemp("api")
+    assay.run("demo:digits", store=root / "store", cache_dir=root / "cache")
+    return root / "store"
 
 
 def test_run_to_pandas_matches_the_stored_json(store: Path, tmp_path: Path) -> None:
