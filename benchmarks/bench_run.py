@@ -12,17 +12,19 @@ fresh process, with its peak resident memory:
 - ``assay run`` with ``intervals: {method: none}``, from an empty cache, and again with the
   predictions cached (its scores are not: the settings differ).
 
-Ratios are each time over the bare script's; the cached rerun is also given as a share of
-the first run.
+Each configuration runs ``--repeats`` times (default 3), interleaved round by round, each
+round from empty caches; medians are reported with their range. Ratios are medians over the
+bare script's median; the cached rerun is also given as a share of the first run.
 
 Usage: ``python benchmarks/bench_run.py --rows 1000000`` (several sizes: ``--rows 100000
-1000000``).
+1000000``; ``--repeats 5`` for tighter medians).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -126,35 +128,46 @@ def timed(command: list[str], environment: dict[str, str]) -> tuple[float, float
     return seconds, usage.ru_maxrss / 1024
 
 
-def measure(rows: int) -> None:
+def measure(rows: int, repeats: int) -> None:
+    """Every configuration ``repeats`` times, interleaved (each round from empty caches), so
+    machine noise falls on all of them alike; medians are reported, with the range."""
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         build(folder, rows)
-        environment = {
-            **os.environ,
-            "ASSAY_STORE": str(folder / "store"),
-            "ASSAY_CACHE": str(folder / "cache"),
-        }
         assay = [sys.executable, "-m", "assay", "run"]
-        fresh = {**environment, "ASSAY_CACHE": str(folder / "fresh-cache")}
-        runs = {
-            "bare script": ([sys.executable, "-c", BARE_SCRIPT, str(folder)], environment),
-            "assay run, first": ([*assay, str(folder / "suite.yaml")], environment),
-            "assay run, cached": ([*assay, str(folder / "suite.yaml")], environment),
-            "assay run, no intervals": ([*assay, str(folder / "suite_no_intervals.yaml")], fresh),
-            "  same, predictions cached": (
-                [*assay, str(folder / "suite_no_intervals.yaml")],
-                environment,
-            ),
-        }
-        results = {label: timed(*run) for label, run in runs.items()}
-    bare = results["bare script"][0]
-    first = results["assay run, first"][0]
-    print(f"\n{rows:,} rows × {N_FEATURES} features, {N_CLASSES} classes")
-    for label, (seconds, peak) in results.items():
+        samples: dict[str, list[tuple[float, float]]] = {}
+        for round_ in range(repeats):
+            environment = {
+                **os.environ,
+                "ASSAY_STORE": str(folder / "store"),
+                "ASSAY_CACHE": str(folder / f"cache-{round_}"),
+            }
+            fresh = {**environment, "ASSAY_CACHE": str(folder / f"fresh-cache-{round_}")}
+            runs = {
+                "bare script": ([sys.executable, "-c", BARE_SCRIPT, str(folder)], environment),
+                "assay run, first": ([*assay, str(folder / "suite.yaml")], environment),
+                "assay run, cached": ([*assay, str(folder / "suite.yaml")], environment),
+                "assay run, no intervals": (
+                    [*assay, str(folder / "suite_no_intervals.yaml")],
+                    fresh,
+                ),
+                "  same, predictions cached": (
+                    [*assay, str(folder / "suite_no_intervals.yaml")],
+                    environment,
+                ),
+            }
+            for label, run in runs.items():
+                samples.setdefault(label, []).append(timed(*run))
+    medians = {label: statistics.median(s for s, _ in found) for label, found in samples.items()}
+    bare, first = medians["bare script"], medians["assay run, first"]
+    print(f"\n{rows:,} rows × {N_FEATURES} features, {N_CLASSES} classes; median of {repeats}")
+    for label, found in samples.items():
+        seconds = medians[label]
+        spread = f"{min(s for s, _ in found):.1f}–{max(s for s, _ in found):.1f}"
+        peak = max(p for _, p in found)
         share = f"   {seconds / first:5.0%} of the first run" if label.endswith("cached") else ""
         print(
-            f"  {label:26s} {seconds:7.1f} s  {seconds / bare:5.1f}× bare"
+            f"  {label:26s} {seconds:6.1f} s ({spread})  {seconds / bare:4.2f}× bare"
             f"   peak RSS {peak:6.0f} MiB{share}"
         )
 
@@ -162,8 +175,10 @@ def measure(rows: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
-    for rows in parser.parse_args().rows:
-        measure(rows)
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds per size")
+    arguments = parser.parse_args()
+    for rows in arguments.rows:
+        measure(rows, arguments.repeats)
 
 
 if __name__ == "__main__":

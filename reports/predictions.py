@@ -31,7 +31,7 @@ class PredictionBlock:
     ids: np.ndarray | pa.Array
     labels: np.ndarray
     probabilities: np.ndarray
-    groups: dict[str, np.ndarray] = field(default_factory=dict)
+    groups: dict[str, np.ndarray | pa.Array] = field(default_factory=dict)
 
 
 def predictions_table(blocks: Sequence[PredictionBlock]) -> pa.Table:

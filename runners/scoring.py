@@ -117,7 +117,9 @@ def _bias_columns(
         yield column, dataset.group_codes(column)
     for columns in bias.intersections:
         if all(c in dataset.sensitive for c in columns):
-            crossed = intersect_groups({c: dataset.groups[c] for c in columns})
+            crossed = intersect_groups(
+                {c: dataset.groups[c].to_numpy(zero_copy_only=False) for c in columns}
+            )
             yield " & ".join(columns), crossed
 
 

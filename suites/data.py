@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from assay.errors import ConfigError, InvalidInputError, located
 from assay.hashing import hash_frame, hash_ids, hash_value
-from assay.metrics import GroupCodes, group_codes
+from assay.metrics import GroupCodes
 from assay.suites.attacks import ATTACKS
 from assay.suites.features import FeatureBlock, feature_block
 from assay.suites.file_state import FingerprintCache
@@ -32,7 +32,7 @@ class GroupEncodings:
 
     Example:
         >>> encodings = GroupEncodings()
-        >>> encodings.of("site", np.array(["b", "a", "b"])).codes.tolist()
+        >>> encodings.of("site", pa.array(["b", "a", "b"])).codes.tolist()
         [1, 0, 1]
     """
 
@@ -40,11 +40,21 @@ class GroupEncodings:
         self._codes: dict[str, GroupCodes] = {}
         self._lock = threading.Lock()
 
-    def of(self, column: str, values: np.ndarray) -> GroupCodes:
+    def of(self, column: str, values: pa.Array) -> GroupCodes:
         with self._lock:
             if column not in self._codes:
-                self._codes[column] = group_codes(values)
+                self._codes[column] = _arrow_group_codes(values)
             return self._codes[column]
+
+
+def _arrow_group_codes(values: pa.Array) -> GroupCodes:
+    """What ``group_codes`` gives for these strings, by Arrow's hash encoding: only the
+    distinct values become Python strings (sorted as ``encode_groups`` sorts them)."""
+    encoded = pc.dictionary_encode(values)
+    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
+    names, rank = np.unique(distinct, return_inverse=True)
+    codes = rank.reshape(-1)[encoded.indices.to_numpy(zero_copy_only=False)]
+    return GroupCodes(codes.astype(np.int64), [str(name) for name in names])
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ class LoadedDataset:
     labels: np.ndarray
     classes: tuple[str, ...]
     features: FeatureBlock
-    groups: dict[str, np.ndarray]
+    groups: dict[str, pa.StringArray]  # slice and sensitive columns as text, Arrow as read
     sensitive: tuple[str, ...]
     fingerprint: str
     derived_from: str | None = None
@@ -136,10 +146,7 @@ def load_base_dataset(
         else:
             label_values = table.column(spec.label).to_pandas()
             labels, classes = encode_labels(label_values, spec.classes, origin)
-        groups = {
-            c: table.column(c).to_pandas().astype(str).to_numpy()
-            for c in (*spec.sensitive, *slices)
-        }
+        groups = {c: _as_text(table.column(c)) for c in (*spec.sensitive, *slices)}
         features = feature_block(table, feature_names, origin)
         fingerprint = hashed.result()
     return LoadedDataset(
@@ -297,6 +304,16 @@ def _example_ids(
             "example ids must be unique; this one repeats", "id", values[duplicated.to_numpy()][0]
         )
     return pa.array(values, pa.string())
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.StringArray:
+    """A group column as text: string columns as they are, others as pandas then numpy
+    write their values (1.0 stays "1.0"; a missing value is "nan")."""
+    if (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) and (
+        column.null_count == 0
+    ):
+        return pc.cast(column, pa.string()).combine_chunks()
+    return pa.array(column.to_pandas().astype(str).to_numpy().astype(str), pa.string())
 
 
 def _joined(prefix: str, text: pa.Array) -> pa.StringArray:

@@ -366,13 +366,13 @@ def test_group_columns_are_factorised_once_per_dataset_family(
     loaded = load_suite(demo_suite_path("adult"))
     reference = run_suite(loaded, cache_dir=None).report.results
     encoded: list[int] = []
-    original = data_module.group_codes
+    original = data_module._arrow_group_codes
 
     def counted(values: np.ndarray) -> object:
         encoded.append(len(values))
         return original(values)
 
-    monkeypatch.setattr(data_module, "group_codes", counted)
+    monkeypatch.setattr(data_module, "_arrow_group_codes", counted)
     results = run_suite(loaded, cache_dir=None).report.results
     assert len(encoded) == 3  # age_band, sex, race
     assert results == reference

@@ -103,3 +103,45 @@ def test_feature_matrix_in_row_blocks_is_the_stacked_columns(n_rows: int) -> Non
     matrix = _row_major(parts, n_rows, block=7)
     assert matrix.dtype == np.float32 and matrix.flags.c_contiguous
     np.testing.assert_array_equal(matrix, expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["b", "a", "", "é", "Z", "a b", "10", "9", "ß", "\U0001f600"]),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_group_codes_from_arrow_are_the_numpy_encoding(values: list[str]) -> None:
+    import pyarrow as pa
+
+    from assay.metrics import group_codes
+    from assay.suites.data import _arrow_group_codes
+
+    expected = group_codes(np.array(values, dtype=object))
+    found = _arrow_group_codes(pa.array(values, pa.string()))
+    assert found.names == expected.names
+    np.testing.assert_array_equal(found.codes, expected.codes)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [3, 1, None],
+        [1.0, 2.5, float("nan")],
+        [True, False, None],
+        ["x", None, "y"],
+        ["x", "y", "x"],
+    ],
+)
+def test_group_columns_as_text_are_pandas_text(values: list[object]) -> None:
+    import pyarrow as pa
+
+    from assay.suites.data import _as_text
+
+    column = pa.chunked_array([pa.array(values)])
+    # what the group columns were before: pandas' text, then numpy's (as every consumer
+    # read them), so reports keep their group names
+    expected = column.to_pandas().astype(str).to_numpy().astype(str).tolist()
+    assert _as_text(column).to_pylist() == expected
