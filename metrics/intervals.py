@@ -82,7 +82,7 @@ def bootstrap_intervals(
     n_examples = decompositions[0].n_examples
     if n_examples >= EXACT_BELOW:
         replicate_sets = _large_sample_replicates(
-            decompositions, n_resamples, seed, strata, skip_proportions=closed_form
+            decompositions, n_resamples, seed, strata, skip_proportions=closed_form, n_jobs=n_jobs
         )
     else:
         replicate_sets = _exact_replicates(decompositions, n_resamples, seed, strata, n_jobs)
@@ -149,6 +149,7 @@ def _large_sample_replicates(
     strata: np.ndarray | None,
     *,
     skip_proportions: bool,
+    n_jobs: int | None = None,
 ) -> list[np.ndarray]:
     """(B × j) replicates from :func:`resampled_sums` (exact draws only for the rows that
     break Lindeberg's condition, the normal limit for the rest). Wide statistics (more
@@ -168,8 +169,34 @@ def _large_sample_replicates(
         matrices = [decompositions[i].statistics for i in group]
         sums = resampled_sums(matrices, codes, n_resamples, int(group_seed))
         for i, total in zip(group, sums, strict=True):
-            replicates[i] = decompositions[i].finish(total)
+            replicates[i] = finish_by_rows(decompositions[i], total, n_jobs)
     return replicates
+
+
+def finish_by_rows(
+    decomposition: Decomposition, sums: np.ndarray, n_jobs: int | None = None, chunk: int = 128
+) -> np.ndarray:
+    """``finish`` of resampled sums (B × k) in fixed chunks of rows, on threads: finishes
+    work row by row (the exact path also calls them per chunk of resamples) and costly ones
+    (smooth ECE's bisection of FFTs) release the GIL. numpy may sum a row in another order
+    when the batch has another shape, so the chunks are fixed: the values depend on neither
+    the thread count nor the machine.
+
+    Example:
+        >>> from assay.metrics.decomposition import mean_of
+        >>> finish_by_rows(mean_of(np.ones(3)), np.array([[2.0, 4.0], [3.0, 3.0]])).tolist()
+        [[0.5], [1.0]]
+    """
+    starts = range(0, len(sums), chunk)
+
+    def finish(start: int) -> np.ndarray:
+        return decomposition.finish(sums[start : start + chunk])
+
+    workers = min(len(starts), n_jobs or os.cpu_count() or 1)
+    if workers < 2:
+        return np.vstack([finish(start) for start in starts])
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return np.vstack(list(pool.map(finish, starts)))
 
 
 def jackknife_spreads(leave_one_out: np.ndarray) -> list[np.ndarray]:

@@ -11,7 +11,7 @@ from scipy import stats
 
 from assay.metrics.intervals import bootstrap_intervals, wilson_interval
 from assay.metrics.registry import decompose
-from assay.metrics.resampling import resample_counts, strata_codes
+from assay.metrics.resampling import draw_counts, resample_counts, strata_codes
 
 
 def accuracy(y: np.ndarray, probs: np.ndarray):  # type: ignore[no-untyped-def]
@@ -168,3 +168,32 @@ def test_integer_strata_equal_the_sorting_path(pairs: list[tuple[int, int]]) -> 
         keys = np.stack([encode_groups(c, len(a))[0] for c in columns], axis=1)
         expected = np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1)
         assert strata_codes(*columns).tolist() == expected.tolist()
+
+
+def test_every_finish_works_row_by_row() -> None:
+    """The large-sample path finishes resampled sums in fixed row chunks on threads: every
+    registered metric's finish gives each row its own value (to rounding: numpy may sum a
+    row in another order in a batch of another shape), and the chunked values are the same
+    bits whatever the number of threads."""
+    from assay.metrics.intervals import finish_by_rows
+    from assay.metrics.registry import METRICS
+
+    rng = np.random.default_rng(7)
+    n, n_classes = 400, 4
+    logits = rng.normal(size=(n, n_classes))
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = rng.integers(0, n_classes, n)
+    groups = rng.choice(["a", "b", "c"], n)
+    counts = draw_counts(n, 40, np.random.default_rng(1))
+    for name, info in METRICS.items():
+        kwargs = {"sensitive_features": groups} if info.needs_groups else {}
+        decomposition = decompose(name, labels, probs, **kwargs)
+        if decomposition is None:
+            continue
+        sums = np.asarray(decomposition.statistics.T @ counts.T).T
+        whole = decomposition.finish(sums)
+        single = np.vstack([decomposition.finish(sums[i : i + 1]) for i in range(len(sums))])
+        np.testing.assert_allclose(single, whole, rtol=1e-12, atol=1e-15, err_msg=name)
+        threaded = finish_by_rows(decomposition, sums, n_jobs=2, chunk=3)
+        np.testing.assert_array_equal(threaded, finish_by_rows(decomposition, sums, 1, chunk=3))
+        np.testing.assert_allclose(threaded, whole, rtol=1e-12, atol=1e-15, err_msg=name)
