@@ -297,7 +297,7 @@ def _example_ids(
         column.null_count == 0 and pc.count_distinct(column).as_py() == len(column)
     ):
         return pc.cast(column, pa.string()).combine_chunks()
-    values = column.to_pandas().astype(str).to_numpy(dtype=object)
+    values = _pandas_text(column)
     duplicated = pd.Series(values).duplicated()
     if duplicated.any():
         raise context.error(
@@ -313,7 +313,13 @@ def _as_text(column: pa.ChunkedArray) -> pa.StringArray:
         column.null_count == 0
     ):
         return pc.cast(column, pa.string()).combine_chunks()
-    return pa.array(column.to_pandas().astype(str).to_numpy().astype(str), pa.string())
+    return pa.array(_pandas_text(column), pa.string())
+
+
+def _pandas_text(column: pa.ChunkedArray) -> np.ndarray:
+    """Each value as pandas then numpy write it (the text ids and group names always had:
+    1.0 is "1.0", a missing value "nan")."""
+    return np.asarray(column.to_pandas().astype(str).to_numpy()).astype(str)
 
 
 def _joined(prefix: str, text: pa.Array) -> pa.StringArray:

@@ -94,6 +94,26 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
         load_base_dataset(spec(id="uid"), [], context(tmp_path))
 
 
+@pytest.mark.parametrize(
+    ("uids", "expected"),
+    [
+        ([1.0, 2.0, 3.5, 4.0], ["1.0", "2.0", "3.5", "4.0"]),  # floats keep their text
+        (["u1", None, "u3", "u4"], ["u1", "nan", "u3", "u4"]),  # as ids always read
+        ([10, 2, 3, 4], ["10", "2", "3", "4"]),
+    ],
+)
+def test_ids_of_other_column_types_are_their_text(
+    tmp_path: Path, uids: list[object], expected: list[str]
+) -> None:
+    data = frame()
+    data["uid"] = uids
+    data.to_parquet(tmp_path / "data.parquet")
+    loaded = load_base_dataset(
+        spec(id="uid", source={"type": "file", "path": "data.parquet"}), [], context(tmp_path)
+    )
+    assert loaded.ids.to_pylist() == expected
+
+
 def test_partition_and_default_ids_are_stable(tmp_path: Path) -> None:
     frame().to_csv(tmp_path / "data.csv", index=False)
     part = {"test_fraction": 0.5, "seed": 3}
