@@ -52,6 +52,10 @@ class Registry(Generic[T]):
         if _loading and not defined_in.startswith("assay."):
             self.plugins[name] = _loading[-1]
 
+    def added(self, name: str) -> T | None:
+        """The entry added under ``name`` so far (no plugin is loaded to find it)."""
+        return self._entries.get(name)
+
     def load_plugins(self) -> None:
         """Load the entry points of this registry's group (once; a thread that asks while
         another loads them waits for it, so it never sees a half-filled registry)."""

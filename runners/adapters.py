@@ -143,7 +143,7 @@ class SklearnAdapter:
                     "type": "sklearn",
                     "file": hash_file(self.path),
                     "input": spec.input,
-                    "scikit-learn": _version("scikit-learn"),
+                    "scikit-learn": package_version("scikit-learn"),
                 }
             )
 
@@ -309,7 +309,8 @@ def declared_fingerprint(target: object) -> str | None:
     return None if declared is None else str(declared)
 
 
-def _version(package: str) -> str:
+def package_version(package: str) -> str:
+    """An installed package's version ("absent" if it is not installed), for fingerprints."""
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
