@@ -139,6 +139,8 @@ class SuiteRun:
                 outcomes = list(self.executor.map(self._run_cell, cells))
             finally:
                 stop.set()
+        for dataset in self.datasets.values():  # scoring needs predictions, not features
+            dataset.features.release()
         output = self._assemble(outcomes)
         if self.fingerprints is not None:
             self.fingerprints.flush()

@@ -58,6 +58,12 @@ class FeatureBlock:
                 self._made["numeric"] = np.ascontiguousarray(self.source(), dtype=np.float32)
             return self._made["numeric"]
 
+    def release(self) -> None:
+        """Let go of a matrix made on demand (it is made again if asked for): a run frees
+        every set's features once its cells are done, before scoring."""
+        with self._lock:
+            self._made.clear()
+
     def rows(self, rows: slice) -> FeatureBlock:
         """A view of some rows (a cell's shard)."""
         return replace(self, source=self.numeric[rows], other=self.other.iloc[rows])
