@@ -7,9 +7,7 @@ resamples cost a sparse product per metric rather than B metric evaluations.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +18,7 @@ from assay.metrics._checks import param_error
 from assay.metrics.decomposition import Decomposition
 from assay.metrics.resampled_sums import EXACT_BELOW, WIDEST_NORMAL, resampled_sums
 from assay.metrics.resampling import chunk_plan, draw_counts
+from assay.metrics.rowwise import map_on_cores
 
 Method = Literal["percentile", "bca"]
 METHODS = ("percentile", "bca")
@@ -135,10 +134,7 @@ def _exact_replicates(
 
     # numpy's generators, bincount and scipy's sparse products release the GIL, so threads
     # use every core; each chunk has its own seed, so the result does not depend on them
-    plans = chunk_plan(n_examples, n_resamples, seed)
-    workers = min(len(plans), n_jobs or os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        chunks = list(pool.map(run_chunk, plans))
+    chunks = map_on_cores(run_chunk, chunk_plan(n_examples, n_resamples, seed), n_jobs)
     return [np.vstack([chunk[index] for chunk in chunks]) for index in range(len(decompositions))]
 
 
@@ -192,11 +188,7 @@ def finish_by_rows(
     def finish(start: int) -> np.ndarray:
         return decomposition.finish(sums[start : start + chunk])
 
-    workers = min(len(starts), n_jobs or os.cpu_count() or 1)
-    if workers < 2:
-        return np.vstack([finish(start) for start in starts])
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return np.vstack(list(pool.map(finish, starts)))
+    return np.vstack(map_on_cores(finish, starts, n_jobs))
 
 
 def jackknife_spreads(leave_one_out: np.ndarray) -> list[np.ndarray]:

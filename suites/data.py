@@ -79,7 +79,7 @@ class LoadedDataset:
     reference: str | None = None  # ood sets: the in-distribution set they are told from
     # encodings of the group columns, made on first use; shared with the shifted and
     # attacked sets derived from this one (they carry the same group columns)
-    encodings: GroupEncodings = field(default_factory=lambda: GroupEncodings())
+    encodings: GroupEncodings = field(default_factory=GroupEncodings, compare=False, repr=False)
 
     def group_codes(self, column: str) -> GroupCodes:
         """A group column factorised (once per dataset and the sets derived from it)."""

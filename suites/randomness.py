@@ -4,11 +4,11 @@ vectorised with SplitMix64 so a million rows cost milliseconds)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from assay.metrics.rowwise import map_on_cores
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -31,14 +31,7 @@ def for_each_block(n_rows: int, work: Callable[[slice], None]) -> None:
         >>> out.tolist()
         [1.0, 1.0, 1.0]
     """
-    blocks = [slice(start, start + BLOCK_ROWS) for start in range(0, n_rows, BLOCK_ROWS)]
-    if len(blocks) < 2:
-        for rows in blocks:
-            work(rows)
-        return
-    with ThreadPoolExecutor(max_workers=min(len(blocks), os.cpu_count() or 1)) as pool:
-        for future in [pool.submit(work, rows) for rows in blocks]:
-            future.result()
+    map_on_cores(work, [slice(start, start + BLOCK_ROWS) for start in range(0, n_rows, BLOCK_ROWS)])
 
 
 def splitmix64(values: np.ndarray) -> np.ndarray:
