@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from assay.suites.schema import (
     TorchModelSpec,
 )
 from assay.suites.sources import resolve_path
+
+if TYPE_CHECKING:
+    from assay.suites.data import LoadedDataset
 
 InputKind = Literal["array", "dataframe"]
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
@@ -83,6 +86,33 @@ class GradientModel(Protocol):
     """Optional: gives d loss / d input, which white-box attacks need."""
 
     def loss_gradient(self, features: np.ndarray, labels: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class PrecomputedModel(Protocol):
+    """Optional: predictions made elsewhere, looked up by example id rather than computed
+    from features. The runner hands such a model the dataset (ids, name, classes) instead
+    of inputs; it cannot be attacked (no gradients, no queries)."""
+
+    def predictions_for(self, dataset: LoadedDataset) -> np.ndarray:
+        """N × C probabilities of the dataset's examples, in its row and class order."""
+        ...
+
+    def logits_for(self, dataset: LoadedDataset) -> np.ndarray:
+        """N × C logits, when ``gives_logits`` (energy OOD scores)."""
+        ...
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float64, returned as float32.
+
+    Example:
+        >>> softmax(np.array([[0.0, 0.0], [0.0, np.log(3.0)]])).tolist()
+        [[0.5, 0.5], [0.25, 0.75]]
+    """
+    shifted = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
+    exponentials = np.exp(shifted)
+    return (exponentials / exponentials.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def load_model(spec: AnyModelSpec, base_dir: Path) -> ModelAdapter:

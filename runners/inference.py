@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from assay.errors import InvalidInputError, UserError
-from assay.runners.adapters import BatchedModel, GradientModel, ModelAdapter
+from assay.runners.adapters import BatchedModel, GradientModel, ModelAdapter, PrecomputedModel
 from assay.suites.attacks import ATTACKS
 from assay.suites.data import LoadedDataset
 from assay.suites.features import FeatureBlock
@@ -105,6 +105,21 @@ def attacked_block(
             **dataset.transform.params,
         )
     return dataset.features.rows(rows).with_numeric(crafted)
+
+
+def precomputed_rows(
+    adapter: PrecomputedModel, dataset: LoadedDataset, rows: slice, owner: str
+) -> np.ndarray:
+    """A cell's rows of a model's precomputed predictions; an attack crafted by assay (on
+    the model itself or a surrogate) gives new inputs such a model has no predictions for."""
+    if dataset.kind == "adversarial" and dataset.derived_from is not None:
+        assert dataset.transform is not None
+        raise UserError(
+            f"{owner}: attack {dataset.transform.name!r} makes new inputs, but the model's "
+            "predictions were made elsewhere; give the adversarial examples' predictions as "
+            "a dataset with a source (kind: adversarial) instead"
+        )
+    return adapter.predictions_for(dataset)[rows]
 
 
 def align_classes(

@@ -25,7 +25,7 @@ import numpy as np
 from assay.errors import ConfigError, UserError, located
 from assay.hashing import hash_file, hash_value
 from assay.params import Param
-from assay.runners.adapters import InputKind, package_version
+from assay.runners.adapters import InputKind, package_version, softmax
 from assay.suites.model_types import register_model_type
 from assay.suites.schema import PluginModelSpec
 from assay.suites.sources import resolve_path
@@ -122,7 +122,7 @@ class OnnxAdapter:
     def predict_proba(self, batch: Any) -> np.ndarray:
         values = self._run(batch)
         if self.output == "logits":
-            return _softmax(values)
+            return softmax(values)
         return values
 
     @property
@@ -162,12 +162,6 @@ def _only(names: list[str], param: str, what: str) -> str:
             f"the graph has {len(names)} {what} {names}; name one", key_path=("params", param)
         )
     return names[0]
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
-    exponentials = np.exp(shifted)
-    return (exponentials / exponentials.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 @register_model_type(

@@ -36,7 +36,7 @@ from assay.reports.schema import (
     Result,
     SuiteRecord,
 )
-from assay.runners.adapters import LogitModel, ModelAdapter, load_model
+from assay.runners.adapters import LogitModel, ModelAdapter, PrecomputedModel, load_model
 from assay.runners.cache import PredictionCache, cell_cache_key
 from assay.runners.executors import Executor, LocalExecutor
 from assay.runners.inference import (
@@ -44,6 +44,7 @@ from assay.runners.inference import (
     attacked_block,
     check_model_output,
     model_inputs,
+    precomputed_rows,
     predict_batched,
 )
 from assay.runners.ood_scoring import ood_results
@@ -218,22 +219,32 @@ class SuiteRun:
         self, cell: Cell, adapter: ModelAdapter, dataset: LoadedDataset
     ) -> np.ndarray:
         rows = slice(cell.start, cell.stop)
+        owner = f"model {cell.model!r} on dataset {cell.dataset!r}"
+        if isinstance(adapter, PrecomputedModel):
+            raw = precomputed_rows(adapter, dataset, rows, owner)
+            self.observer.examples_done(cell, cell.n_examples)
+        else:
+            raw = self._predicted(cell, adapter, dataset, rows)
+        probabilities = align_classes(raw, adapter.classes, dataset.classes, owner)
+        check_model_output(probabilities, len(dataset.classes), owner)
+        return np.clip(probabilities, 0.0, 1.0)
+
+    def _predicted(
+        self, cell: Cell, adapter: ModelAdapter, dataset: LoadedDataset, rows: slice
+    ) -> np.ndarray:
+        """The model run on the cell's rows (clean, shifted, or attacked against it)."""
         batch_size = self._batch_size(cell.model)
         if dataset.kind == "adversarial" and dataset.derived_from is not None:
             attacker = self.models[self._attack_model(cell.model, dataset)]
             block = attacked_block(dataset, rows, attacker, batch_size)
         else:
             block = dataset.features.rows(rows)
-        raw = predict_batched(
+        return predict_batched(
             adapter,
             model_inputs(adapter, block),
             batch_size,
             lambda n: self.observer.examples_done(cell, n),
         )
-        owner = f"model {cell.model!r} on dataset {cell.dataset!r}"
-        probabilities = align_classes(raw, adapter.classes, dataset.classes, owner)
-        check_model_output(probabilities, len(dataset.classes), owner)
-        return np.clip(probabilities, 0.0, 1.0)
 
     def _ood(
         self, model: str, dataset: LoadedDataset, merged: dict[tuple[str, str], np.ndarray]
@@ -268,9 +279,12 @@ class SuiteRun:
         cached = self.cache.get(key) if self.cache else None
         if cached is not None:
             return cached
-        inputs = model_inputs(adapter, dataset.features)
-        assert isinstance(adapter, LogitModel)
-        logits = adapter.predict_logits(inputs, self._batch_size(model))
+        if isinstance(adapter, PrecomputedModel):
+            logits = adapter.logits_for(dataset)
+        else:
+            assert isinstance(adapter, LogitModel)
+            inputs = model_inputs(adapter, dataset.features)
+            logits = adapter.predict_logits(inputs, self._batch_size(model))
         if self.cache:
             self.cache.put(key, logits)
         return logits

@@ -17,6 +17,7 @@ from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS, check_metric_params
 from assay.registry import Registry
 from assay.suites.attacks import ATTACKS, AttackInfo
+from assay.suites.label_models import check_label_only_models
 from assay.suites.model_types import MODEL_TYPES
 from assay.suites.policy_schema import MetricSpec
 from assay.suites.schema import (
@@ -159,6 +160,7 @@ def check_references(suite: Suite, base_dir: Path) -> None:
     _check_distinct_derivations(suite)
     for index, model in enumerate(suite.models):
         _check_model(model, index, base_dir)
+    check_label_only_models(suite)
     for index, dataset in enumerate(suite.datasets):
         _check_dataset(suite, dataset, index, base_dir)
     reference = suite.robustness.reference_model

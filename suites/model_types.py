@@ -21,6 +21,11 @@ from assay.registry import Registry
 
 BUILT_IN_MODEL_TYPES = ("torch", "sklearn", "python")
 Builder = Callable[[Any, Path], Any]
+HardLabels = Callable[[Mapping[str, Any]], bool]
+
+
+def _scores(params: Mapping[str, Any]) -> bool:
+    return False
 
 
 @dataclass(frozen=True)
@@ -33,13 +38,20 @@ class ModelType(DeclaresParams):
     build: Builder
     description: str
     params: Mapping[str, Param] = field(default_factory=dict)
+    # whether a model of these params gives hard labels only (its rows are one-hot): a
+    # suite that asks such a model for metrics of probabilities is refused when it loads
+    hard_labels: HardLabels = _scores
 
 
 MODEL_TYPES: Registry[ModelType] = Registry("model type", entry_points="assay.models")
 
 
 def register_model_type(
-    name: str, *, description: str, params: Mapping[str, Param]
+    name: str,
+    *,
+    description: str,
+    params: Mapping[str, Param],
+    hard_labels: HardLabels = _scores,
 ) -> Callable[[Builder], Builder]:
     """Register ``build(spec, base_dir) -> adapter`` as model type ``name`` (see
     ``tests/plugin_package`` for a complete plugin).
@@ -57,7 +69,7 @@ def register_model_type(
         earlier = MODEL_TYPES.added(name)
         if earlier is not None and _same_definition(earlier.build, build):
             return build  # one module imported under a second name (a doctest run, say)
-        MODEL_TYPES.add(name, ModelType(name, build, description, params))
+        MODEL_TYPES.add(name, ModelType(name, build, description, params, hard_labels))
         return build
 
     return decorate
