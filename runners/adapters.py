@@ -63,11 +63,12 @@ class ModelAdapter(Protocol):
 
 @runtime_checkable
 class BatchedModel(Protocol):
-    """Optional: predicts a whole N×D array in batches itself, into one preallocated
-    output (faster than the runner's generic loop over ``predict_proba``)."""
+    """Optional: predicts a whole cell's inputs (N×D array, or data frame) in batches
+    itself, into one preallocated output (faster than the runner's generic loop over
+    ``predict_proba``, and free to choose which rows go together)."""
 
     def predict_batches(
-        self, inputs: np.ndarray, batch_size: int, on_batch: Callable[[int], None]
+        self, inputs: Any, batch_size: int, on_batch: Callable[[int], None]
     ) -> np.ndarray: ...
 
 

@@ -31,7 +31,7 @@ def predict_batched(
         >>> predict_batched(model, np.zeros((5, 2), np.float32), batch_size=2).shape
         (5, 4)
     """
-    if isinstance(inputs, np.ndarray) and isinstance(adapter, BatchedModel):
+    if isinstance(adapter, BatchedModel):
         return _as_probabilities(adapter.predict_batches(inputs, batch_size, on_batch), len(inputs))
     return _predict_batches(adapter, inputs, batch_size, on_batch)
 

@@ -44,7 +44,7 @@ class TorchAdapter:
     def __init__(self, spec: TorchModelSpec, base_dir: Path) -> None:
         self.name = spec.name
         self.output = spec.output
-        self.device = _resolve_device(spec.device)
+        self.device = resolve_device(spec.device)
         checkpoint = resolve_path(spec.checkpoint, base_dir)
         with located(None, ("factory",), "cannot import"):
             factory = import_object(spec.factory)
@@ -170,7 +170,8 @@ def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
     return loaded
 
 
-def _resolve_device(device: str) -> torch.device:
+def resolve_device(device: str) -> torch.device:
+    """``cpu``, ``cuda`` (refused where torch sees none) or ``auto`` (cuda when there)."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():

@@ -1,0 +1,115 @@
+"""Tiny, randomly initialised transformers checkpoints built on the spot (no download): a
+2-layer BERT with a WordLevel tokenizer, and a small ViT with its image processor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+WORDS = [
+    "the",
+    "a",
+    "movie",
+    "film",
+    "was",
+    "is",
+    "great",
+    "good",
+    "bad",
+    "awful",
+    "plot",
+    "acting",
+    "and",
+    "not",
+    "very",
+    "really",
+    "fun",
+    "boring",
+    "loved",
+    "hated",
+    "it",
+    "this",
+    "story",
+    "music",
+    "long",
+    "short",
+]
+
+
+def word_level_tokenizer(max_length: int = 64):  # type: ignore[no-untyped-def]
+    """A BERT-style fast tokenizer over ``WORDS`` ([CLS] a [SEP] b [SEP], lower case)."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *WORDS])}
+    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", 2), ("[SEP]", 3)],
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        model_max_length=max_length,
+    )
+
+
+def save_tiny_bert(
+    folder: Path,
+    labels: tuple[str, ...] = ("negative", "positive"),
+    seed: int = 0,
+    safe: bool = True,
+    hidden: int = 32,
+) -> Path:
+    """A 2-layer BERT sequence classifier and its tokenizer, saved with save_pretrained."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    tokenizer = word_level_tokenizer()
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=hidden,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=64,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    torch.manual_seed(seed)
+    model = BertForSequenceClassification(config).eval()
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    if not safe:  # the older pickled format (transformers 5 writes only safetensors)
+        torch.save(model.state_dict(), folder / "pytorch_model.bin")
+        (folder / "model.safetensors").unlink()
+    return folder
+
+
+def save_tiny_vit(folder: Path, labels: tuple[str, ...] = ("cat", "dog", "fox")) -> Path:
+    """A 2-layer ViT image classifier (8×8 RGB, 4×4 patches) and its image processor."""
+    import torch
+    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
+
+    config = ViTConfig(
+        image_size=8,
+        patch_size=4,
+        num_channels=3,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    torch.manual_seed(0)
+    ViTForImageClassification(config).eval().save_pretrained(folder)
+    ViTImageProcessor(size={"height": 8, "width": 8}).save_pretrained(folder)
+    return folder
