@@ -16,6 +16,8 @@ Example suite entry::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -98,7 +100,10 @@ class TransformersAdapter:
         kind = (
             "AutoModelForSequenceClassification" if self.text else "AutoModelForImageClassification"
         )
-        with located(None, ("params", "path"), f"cannot load {self.source.path!r}"):
+        with (
+            located(None, ("params", "path"), f"cannot load {self.source.path!r}"),
+            _quiet(transformers),
+        ):
             model = getattr(transformers, kind).from_pretrained(
                 self.source.location,
                 revision=self.source.revision,
@@ -191,6 +196,19 @@ def _transformers() -> Any:
             "pip install 'assay[transformers]' (or transformers)"
         ) from error
     return transformers
+
+
+@contextmanager
+def _quiet(transformers: Any) -> Iterator[None]:
+    """No progress bar of transformers' own while a model loads: assay reports progress."""
+    bars = transformers.utils.logging
+    shown = bars.is_progress_bar_enabled()
+    bars.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            bars.enable_progress_bar()
 
 
 def _texts(frame: pd.DataFrame, column: str | None, param: str) -> list[str]:

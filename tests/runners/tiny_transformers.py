@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assay.demo.train_sentiment import word_level_tokenizer
+
 WORDS = [
     "the",
     "a",
@@ -35,49 +37,26 @@ WORDS = [
 ]
 
 
-def word_level_tokenizer(max_length: int = 64):  # type: ignore[no-untyped-def]
-    """A BERT-style fast tokenizer over ``WORDS`` ([CLS] a [SEP] b [SEP], lower case)."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
-
-    vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *WORDS])}
-    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]",
-        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", 2), ("[SEP]", 3)],
-    )
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        unk_token="[UNK]",
-        pad_token="[PAD]",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
-        model_max_length=max_length,
-    )
-
-
 def save_tiny_bert(
     folder: Path,
     labels: tuple[str, ...] = ("negative", "positive"),
     seed: int = 0,
     safe: bool = True,
     hidden: int = 32,
+    max_length: int = 64,
 ) -> Path:
     """A 2-layer BERT sequence classifier and its tokenizer, saved with save_pretrained."""
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
-    tokenizer = word_level_tokenizer()
+    tokenizer = word_level_tokenizer(WORDS, max_length)
     config = BertConfig(
         vocab_size=tokenizer.vocab_size,
         hidden_size=hidden,
         num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=2 * hidden,
-        max_position_embeddings=64,
+        max_position_embeddings=max_length,
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)},
