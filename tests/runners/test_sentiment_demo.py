@@ -3,13 +3,17 @@ shipped sentences, deterministically, and shows the shifts it exists to show."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 pytest.importorskip("transformers")
 
-from assay.demo import demo_suite_path  # noqa: E402
-from assay.runners.run import run_suite  # noqa: E402
-from assay.suites.loading import load_suite  # noqa: E402
+from assay.demo import demo_suite_path
+from assay.runners.run import run_suite
+from assay.suites.loading import load_suite
 
 
 def test_the_sentiment_demo_runs_and_shows_the_shifts() -> None:
@@ -26,3 +30,21 @@ def test_the_sentiment_demo_runs_and_shows_the_shifts() -> None:
     assert accuracy["reviews_test"] > 0.75  # it learned something
     assert accuracy["imdb"] < accuracy["reviews_test"]  # the domain shift costs accuracy
     assert accuracy["reviews_typos"] < accuracy["reviews_test"]
+
+
+def test_the_readme_transformers_suite_runs_as_written(tmp_path: Path) -> None:
+    """The complete suite under README's "transformers" heading, with the demo checkpoint
+    as its checkpoint and the demo sentences as its data."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### `transformers`") :]
+    block = section[
+        section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml"))
+    ]
+    here = demo_suite_path("sentiment").parent
+    shutil.copytree(here / "sentiment_model", tmp_path / "checkpoints" / "candidate")
+    sentences = pd.read_csv(here / "sentiment_test.csv")
+    sentences.rename(columns={"sentence": "review"}).to_csv(tmp_path / "reviews.csv", index=False)
+    (tmp_path / "suite.yaml").write_text(block, encoding="utf-8")
+    report = run_suite(load_suite(tmp_path / "suite.yaml"), cache_dir=None).report
+    accuracy = next(r.value for r in report.results if r.metric == "accuracy" and r.slice is None)
+    assert accuracy is not None and accuracy > 0.75
