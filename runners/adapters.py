@@ -89,6 +89,30 @@ class GradientModel(Protocol):
     def loss_gradient(self, features: np.ndarray, labels: np.ndarray) -> np.ndarray: ...
 
 
+EmbeddingAttack = Callable[[np.ndarray, np.ndarray, Callable[..., np.ndarray]], np.ndarray]
+
+
+@runtime_checkable
+class EmbeddingModel(Protocol):
+    """Optional: a text model attacked in its input-embedding space, when
+    ``attackable_in_embeddings``. ``attack(vectors, labels, gradient)`` perturbs a batch's
+    token embeddings (flattened, B × L·H) given d loss / d embeddings; the model returns
+    its probabilities on the perturbed embeddings. ``labels`` are in the model's own output
+    order."""
+
+    @property
+    def attackable_in_embeddings(self) -> bool: ...
+
+    def predict_attacked_embeddings(
+        self,
+        inputs: Any,
+        labels: np.ndarray,
+        attack: EmbeddingAttack,
+        batch_size: int,
+        on_batch: Callable[[int], None],
+    ) -> np.ndarray: ...
+
+
 @runtime_checkable
 class PrecomputedModel(Protocol):
     """Optional: predictions made elsewhere, looked up by example id rather than computed

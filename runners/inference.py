@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from assay.errors import InvalidInputError, UserError
-from assay.runners.adapters import BatchedModel, GradientModel, ModelAdapter, PrecomputedModel
+from assay.runners.adapters import (
+    BatchedModel,
+    EmbeddingModel,
+    GradientModel,
+    ModelAdapter,
+    PrecomputedModel,
+)
 from assay.suites.attacks import ATTACKS
 from assay.suites.data import LoadedDataset
 from assay.suites.features import FeatureBlock
@@ -80,6 +86,53 @@ def model_inputs(adapter: ModelAdapter, block: FeatureBlock) -> Any:
     """The features in the form the model takes (array or data frame)."""
     owner = f"model {adapter.name!r}"
     return block.as_array(owner) if adapter.input_kind == "array" else block.as_frame(owner)
+
+
+def embedding_attack(dataset: LoadedDataset, attacker: ModelAdapter) -> bool:
+    """Whether the dataset's attack runs in ``attacker``'s input embeddings (a text model
+    that offers them, and an attack that declares it can)."""
+    assert dataset.transform is not None
+    return (
+        ATTACKS.get(dataset.transform.name).embeddings
+        and isinstance(attacker, EmbeddingModel)
+        and attacker.attackable_in_embeddings
+    )
+
+
+def attacked_in_embeddings(
+    dataset: LoadedDataset,
+    rows: slice,
+    adapter: ModelAdapter,
+    batch_size: int,
+    on_batch: Callable[[int], None],
+) -> np.ndarray:
+    """Probabilities of the rows after the dataset's attack on the model's own input
+    embeddings (embeddings belong to one model: such an attack is never transferred)."""
+    assert dataset.transform is not None and isinstance(adapter, EmbeddingModel)
+    attack = ATTACKS.get(dataset.transform.name)
+    params = dataset.transform.params
+
+    def perturb(vectors: np.ndarray, labels: np.ndarray, gradient: Any) -> np.ndarray:
+        return attack.function(vectors, labels, gradient=gradient, **params)
+
+    labels = _in_model_order(dataset.labels[rows], adapter, dataset.classes)
+    inputs = model_inputs(adapter, dataset.features.rows(rows))
+    return adapter.predict_attacked_embeddings(inputs, labels, perturb, batch_size, on_batch)
+
+
+def _in_model_order(
+    labels: np.ndarray, adapter: ModelAdapter, dataset_classes: tuple[str, ...]
+) -> np.ndarray:
+    """Dataset class indices as the model's output indices (its classes matched by name)."""
+    model_classes = adapter.classes
+    if model_classes is None or model_classes == dataset_classes:
+        return labels
+    if sorted(model_classes) != sorted(dataset_classes):
+        raise InvalidInputError(
+            f"the model's classes {list(model_classes)} differ from the dataset's "
+            f"{list(dataset_classes)}; declare the dataset's 'classes' to match"
+        )
+    return np.array([model_classes.index(c) for c in dataset_classes])[labels]
 
 
 def attacked_block(

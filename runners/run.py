@@ -42,7 +42,9 @@ from assay.runners.executors import Executor, LocalExecutor
 from assay.runners.inference import (
     align_classes,
     attacked_block,
+    attacked_in_embeddings,
     check_model_output,
+    embedding_attack,
     model_inputs,
     precomputed_rows,
     predict_batched,
@@ -234,17 +236,15 @@ class SuiteRun:
     ) -> np.ndarray:
         """The model run on the cell's rows (clean, shifted, or attacked against it)."""
         batch_size = self._batch_size(cell.model)
+        progress = lambda n: self.observer.examples_done(cell, n)  # noqa: E731
         if dataset.kind == "adversarial" and dataset.derived_from is not None:
             attacker = self.models[self._attack_model(cell.model, dataset)]
+            if embedding_attack(dataset, adapter) and attacker is adapter:
+                return attacked_in_embeddings(dataset, rows, adapter, batch_size, progress)
             block = attacked_block(dataset, rows, attacker, batch_size)
         else:
             block = dataset.features.rows(rows)
-        return predict_batched(
-            adapter,
-            model_inputs(adapter, block),
-            batch_size,
-            lambda n: self.observer.examples_done(cell, n),
-        )
+        return predict_batched(adapter, model_inputs(adapter, block), batch_size, progress)
 
     def _ood(
         self, model: str, dataset: LoadedDataset, merged: dict[tuple[str, str], np.ndarray]

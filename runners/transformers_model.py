@@ -27,7 +27,8 @@ import pandas as pd
 
 from assay.errors import ConfigError, InvalidInputError, UserError, located
 from assay.params import Param
-from assay.runners.adapters import InputKind, softmax
+from assay.runners.adapters import EmbeddingAttack, InputKind, softmax
+from assay.runners.embedding_attacks import attacked_logits
 from assay.runners.length_buckets import length_buckets
 from assay.runners.transformers_source import CheckpointSource
 from assay.suites.model_types import register_model_type
@@ -144,9 +145,21 @@ class TransformersAdapter:
     def _text_logits(self, frame: pd.DataFrame, batch_size: int, on_batch: Any) -> np.ndarray:
         import torch
 
+        logits = np.empty((len(frame), self.model.config.num_labels), dtype=np.float32)
+        with torch.inference_mode():
+            for rows, batch in self._text_batches(frame, batch_size):
+                logits[rows] = self.model(**batch).logits.float().cpu().numpy()
+                on_batch(len(rows))
+        return logits
+
+    def _text_batches(
+        self, frame: pd.DataFrame, batch_size: int
+    ) -> Iterator[tuple[np.ndarray, dict]]:
+        """(rows, padded model inputs on the device) of length-bucketed batches."""
         first = _texts(frame, self.text, "text")
         second = _texts(frame, self.text_pair, "text_pair") if self.text_pair else None
-        tokenizer, model = self.preprocessor, self.model
+        tokenizer = self.preprocessor
+        _ = self.model  # loaded (and its device chosen) before the first batch
         truncation = False if self.truncation == "do_not_truncate" else self.truncation
         max_length = self.max_length or _tokenizer_limit(tokenizer)
 
@@ -155,14 +168,29 @@ class TransformersAdapter:
             encoded = tokenizer(first[rows], pair, truncation=truncation, max_length=max_length)
             return dict(encoded)
 
-        logits = np.empty((len(first), model.config.num_labels), dtype=np.float32)
-        with torch.inference_mode():
-            for bucket in length_buckets(len(first), encode, batch_size):
-                padded = tokenizer.pad(bucket.encodings, return_tensors="pt")
-                output = model(**{k: v.to(self.device) for k, v in padded.items()})
-                logits[bucket.rows] = output.logits.float().cpu().numpy()
-                on_batch(len(bucket.rows))
-        return logits
+        for bucket in length_buckets(len(first), encode, batch_size):
+            padded = tokenizer.pad(bucket.encodings, return_tensors="pt")
+            yield bucket.rows, {k: v.to(self.device) for k, v in padded.items()}
+
+    @property
+    def attackable_in_embeddings(self) -> bool:
+        return self.text is not None
+
+    def predict_attacked_embeddings(
+        self,
+        inputs: Any,
+        labels: np.ndarray,
+        attack: EmbeddingAttack,
+        batch_size: int,
+        on_batch: Any,
+    ) -> np.ndarray:
+        """Probabilities after ``attack`` on each batch's token embeddings."""
+        probabilities = np.empty((len(inputs), self.model.config.num_labels), dtype=np.float32)
+        for rows, batch in self._text_batches(inputs, batch_size):
+            logits = attacked_logits(self.model, batch, labels[rows], attack)
+            probabilities[rows] = softmax(logits)
+            on_batch(len(rows))
+        return probabilities
 
     def _image_logits(self, pixels: np.ndarray, batch_size: int, on_batch: Any) -> np.ndarray:
         import torch

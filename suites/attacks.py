@@ -25,7 +25,12 @@ GradientFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 @dataclass(frozen=True)
 class AttackInfo(DeclaresParams):
     """A registered attack: the function, its declared parameters and the feature column
-    kinds it perturbs. Every attack here needs the model's input gradient."""
+    kinds it perturbs. Every attack here needs the model's input gradient.
+
+    ``embeddings`` says the attack also runs in a text model's input-embedding space (it
+    only needs vectors and their gradient): a text column is then attacked through the
+    embeddings of its tokens, for models that offer them.
+    """
 
     kind: ClassVar[str] = "attack"
 
@@ -34,6 +39,7 @@ class AttackInfo(DeclaresParams):
     description: str
     params: Mapping[str, Param] = field(default_factory=dict)
     column_kinds: frozenset[str] = COLUMN_KINDS
+    embeddings: bool = False
 
 
 AttackFunction = Callable[..., np.ndarray]
@@ -45,13 +51,14 @@ def register_attack(
     description: str,
     params: Mapping[str, Param],
     column_kinds: frozenset[str] = COLUMN_KINDS,
+    embeddings: bool = False,
 ) -> Callable[[AttackFunction], AttackFunction]:
     """Declare and register an attack: the decorated function checks its params on every
     call and is entered in :data:`ATTACKS` under ``name``."""
     kinds = check_column_kinds(f"attack {name!r}", column_kinds)
 
     def decorate(function: AttackFunction) -> AttackFunction:
-        info = AttackInfo(name, function, description, params, kinds)
+        info = AttackInfo(name, function, description, params, kinds, embeddings)
 
         @wraps(function)
         def checked(
@@ -77,6 +84,7 @@ ATTACKS: Registry[AttackInfo] = Registry("attack", entry_points="assay.attacks")
         "clip_min": Param("number", default=None, nullable=True),
         "clip_max": Param("number", default=None, nullable=True),
     },
+    embeddings=True,
 )
 def fgsm(
     features: np.ndarray,

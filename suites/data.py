@@ -187,7 +187,9 @@ def derive_dataset(
     )
     if spec.attack is not None:
         attack = ATTACKS.get(spec.attack.name)
-        parent.features.check_acted_on(f"attack {attack.name!r}", attack.column_kinds)
+        if not (attack.embeddings and len(parent.features.other.columns)):
+            # text columns are attacked through a text model's embeddings (checked per model)
+            parent.features.check_acted_on(f"attack {attack.name!r}", attack.column_kinds)
     if spec.shift is None:
         return derived
     shift = SHIFTS.get(spec.shift.name)

@@ -16,7 +16,7 @@ from assay.errors import UnknownNameError
 DEMO_SUITES = {
     "digits": ("digits.yaml", "torch MLP and logistic regression: clean, noisy, FGSM, OOD"),
     "adult": ("adult.yaml", "UCI Adult income, bias by sex and race"),
-    "sentiment": ("sentiment.yaml", "a transformers text classifier: held-out, typos, IMDB"),
+    "sentiment": ("sentiment.yaml", "a transformers text classifier: held-out, typos, FGSM, IMDB"),
     "release-v1": ("release_v1.yaml", "the released digits MLP (a gate baseline)"),
     "release-v2": ("release_v2.yaml", "its next version, which silently lost noise robustness"),
 }

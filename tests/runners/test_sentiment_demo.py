@@ -26,10 +26,11 @@ def test_the_sentiment_demo_runs_and_shows_the_shifts() -> None:
         for r in first.results
         if r.metric == "accuracy" and r.slice is None and r.group is None and r.kind != "robustness"
     }
-    assert set(accuracy) == {"reviews_test", "reviews_typos", "imdb"}
+    assert set(accuracy) == {"reviews_test", "reviews_typos", "reviews_fgsm", "imdb"}
     assert accuracy["reviews_test"] > 0.75  # it learned something
     assert accuracy["imdb"] < accuracy["reviews_test"]  # the domain shift costs accuracy
     assert accuracy["reviews_typos"] < accuracy["reviews_test"]
+    assert accuracy["reviews_fgsm"] < accuracy["reviews_test"] - 0.2  # the attack bites
 
 
 def test_the_readme_transformers_suite_runs_as_written(tmp_path: Path) -> None:

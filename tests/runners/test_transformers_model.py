@@ -239,3 +239,85 @@ def test_an_image_classifier_equals_its_processor_and_model(tmp_path: Path) -> N
     assert gray.predict_proba(images[..., 0].reshape(13, -1)).shape == (13, 3)
     with pytest.raises(ConfigError, match=r"params\.image_shape: an image classifier needs"):
         load_model(spec(path="vit", image="pixels"), tmp_path)
+
+
+def manual_fgsm_in_embeddings(
+    folder: Path, texts: list[str], labels: np.ndarray, eps: float
+) -> np.ndarray:
+    """FGSM on each text's token embeddings alone (no padding): the oracle."""
+    tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
+    model = transformers.AutoModelForSequenceClassification.from_pretrained(folder).eval()
+    rows = []
+    for text, label in zip(texts, labels, strict=True):
+        ids = tokenizer(text, return_tensors="pt", truncation=True)["input_ids"]
+        embedded = model.get_input_embeddings()(ids).detach().requires_grad_(True)
+        loss = torch.nn.functional.cross_entropy(
+            model(inputs_embeds=embedded).logits, torch.tensor([int(label)])
+        )
+        (grad,) = torch.autograd.grad(loss, embedded)
+        with torch.inference_mode():
+            logits = model(inputs_embeds=embedded + eps * grad.sign()).logits
+        rows.append(torch.softmax(logits[0].double(), dim=-1).numpy())
+    return np.stack(rows)
+
+
+def test_fgsm_in_the_embedding_space_equals_a_hand_written_one(bert: Path) -> None:
+    from assay.suites.attacks import ATTACKS
+
+    texts = mixed_texts(30, seed=5)
+    labels = np.random.default_rng(0).integers(0, 2, size=30)
+    adapter = load_model(spec(path=str(bert), text="text"), bert.parent)
+    assert adapter.attackable_in_embeddings  # type: ignore[attr-defined]
+
+    def attack(vectors: np.ndarray, y: np.ndarray, gradient: Any) -> np.ndarray:
+        return ATTACKS.get("fgsm").function(vectors, y, gradient=gradient, eps=0.05)
+
+    found = adapter.predict_attacked_embeddings(  # type: ignore[attr-defined]
+        pd.DataFrame({"text": texts}), labels, attack, 8, lambda n: None
+    )
+    np.testing.assert_allclose(
+        found, manual_fgsm_in_embeddings(bert, texts, labels, 0.05), atol=1e-4
+    )
+    clean = adapter.predict_proba(pd.DataFrame({"text": texts}))
+    true_class = np.arange(30), labels
+    assert (found[true_class] < clean[true_class]).mean() > 0.9  # the loss goes up
+
+
+def test_a_suite_attacks_a_text_model_in_its_embeddings(bert: Path, tmp_path: Path) -> None:
+    labels = ["positive", "negative"] * 20
+    model = {"name": "m", "type": "transformers", "params": {"path": str(bert), "text": "review"}}
+    path = write_project(tmp_path, ["positive", "negative"], labels, [model])
+    suite = yaml.safe_load(path.read_text())
+    suite["datasets"].append(
+        {
+            "name": "fgsm",
+            "kind": "adversarial",
+            "from": "reviews",
+            "attack": {"name": "fgsm", "params": {"eps": 0.5}},
+        }
+    )
+    path.write_text(yaml.safe_dump(suite, sort_keys=False))
+    output = run_suite(load_suite(path), cache_dir=None)
+    frame = output.predictions.to_pandas()
+    attacked = frame[frame.dataset == "fgsm"].sort_values("example_id")
+    texts = (
+        pd.read_csv(tmp_path / "reviews.csv")
+        .set_index("review_id")
+        .loc[attacked.example_id, "review"]
+        .tolist()
+    )
+    label_index = np.array(
+        [["negative", "positive"].index(["positive", "negative"][i]) for i in attacked.label]
+    )
+    expected = manual_fgsm_in_embeddings(bert, texts, label_index, 0.5)[:, ::-1]  # suite order
+    np.testing.assert_allclose(np.stack(attacked.probs.to_numpy()), expected, atol=1e-4)
+    drops = [
+        r for r in output.report.results if r.metric == "accuracy_drop" and r.dataset == "fgsm"
+    ]
+    assert len(drops) == 1
+    suite["models"].append({**model, "name": "other"})
+    suite["datasets"][-1]["attack"]["surrogate"] = "m"
+    path.write_text(yaml.safe_dump(suite, sort_keys=False))
+    assert_refused(
+        run_cli("validate", "--no-data", str(path)), "surrogate must name a torch model", "'m'"
+    )
