@@ -37,6 +37,8 @@ from assay.suites.schema import PluginModelSpec
 DTYPES = ("float32", "float16", "bfloat16")
 TRUNCATION = ("longest_first", "only_first", "only_second", "do_not_truncate")
 FALLBACK_MAX_LENGTH = 512  # when the tokenizer states no real limit
+# where the model comes from is fingerprinted by its files (or Hub commit), not these
+OUTSIDE_FINGERPRINT = ("path", "revision", "device")
 
 
 class TransformersAdapter:
@@ -75,17 +77,14 @@ class TransformersAdapter:
         )
         with located(None, ("params", "path"), f"cannot read {self.source.path!r}"):
             self.source.check()
-            settings = {k: v for k, v in sorted(params.items()) if k not in ("path", "device")}
+            settings = {k: v for k, v in sorted(params.items()) if k not in OUTSIDE_FINGERPRINT}
             self.fingerprint = self.source.fingerprint(settings)
 
     @property
     def classes(self) -> tuple[str, ...] | None:
         if self.classes_from == "dataset":
             return None
-        if self.source.folder is not None:
-            return self.source.label_names()
-        id2label = self.model.config.id2label
-        return tuple(str(id2label[i]) for i in range(len(id2label)))
+        return self.source.label_names()
 
     @property
     def gives_logits(self) -> bool:

@@ -3,8 +3,9 @@ written by ``save_pretrained`` or a Hub id at a pinned revision; safetensors wei
 (pickled ``.bin`` files need ``trusted: true``); no code from the checkpoint unless
 ``trust_remote_code: true``.
 
-Reading a local folder's ``config.json`` needs no transformers import: the label names and
-the fingerprint are known before (and without) loading the model.
+Reading ``config.json`` (from the folder, or the one file fetched into the Hub cache) needs
+no transformers import: the label names and the fingerprint are known before (and without)
+loading the model.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from assay.errors import ConfigError, UnsafeArtifactError
+from assay.errors import ConfigError, UnsafeArtifactError, located
 from assay.hashing import hash_file, hash_value
 from assay.runners.adapters import package_version
 from assay.suites.sources import resolve_path
@@ -55,38 +56,36 @@ class CheckpointSource:
 
     def check(self) -> None:
         """Refuse an unpinned Hub id, pickled weights and checkpoint code not trusted."""
-        if self.folder is None:
-            if not self.revision:
-                raise ConfigError(
-                    f"{self.path!r} is not a folder beside the suite, so it is read as a Hub "
-                    "id, which needs a pinned revision (a commit hash or tag)",
-                    key_path=("params", "revision"),
-                    show_value=False,
-                )
-            return
-        files = {p.name for p in self.folder.iterdir()}
-        if not files & set(SAFE_WEIGHTS) and not self.trusted:
-            pickled = sorted(files & set(PICKLED_WEIGHTS)) or ["no safetensors weights"]
-            raise UnsafeArtifactError(
-                f"{self.folder}: {', '.join(pickled)} — pickled weights run code when loaded; "
-                "save the model with save_pretrained(safe_serialization=True) or set "
-                "'trusted: true' in the model's params if you trust this checkpoint"
+        if self.folder is None and not self.revision:
+            raise ConfigError(
+                f"{self.path!r} is not a folder beside the suite, so it is read as a Hub "
+                "id, which needs a pinned revision (a commit hash or tag)",
+                key_path=("params", "revision"),
+                show_value=False,
             )
+        if self.folder is not None:
+            files = {p.name for p in self.folder.iterdir()}
+            if not files & set(SAFE_WEIGHTS) and not self.trusted:
+                pickled = sorted(files & set(PICKLED_WEIGHTS)) or ["no safetensors weights"]
+                raise UnsafeArtifactError(
+                    f"{self.folder}: {', '.join(pickled)} — pickled weights run code when "
+                    "loaded; save the model with save_pretrained(safe_serialization=True) or "
+                    "set 'trusted: true' in the model's params if you trust this checkpoint"
+                )
         if self.config.get("auto_map") and not self.trust_remote_code:
             raise UnsafeArtifactError(
-                f"{self.folder}: config.json names its own code (auto_map), which would run "
+                f"{self.location}: config.json names its own code (auto_map), which would run "
                 "on load; set 'trust_remote_code: true' in the model's params if you trust it"
             )
 
     @cached_property
     def config(self) -> dict[str, Any]:
-        """config.json of a local folder (empty for a Hub id: read when the model loads)."""
-        if self.folder is None:
-            return {}
-        path = self.folder / "config.json"
+        """config.json, read as JSON: from the folder, or (a Hub id) the one file fetched
+        into the Hub cache at the pinned revision, without importing transformers."""
+        path = self._config_file()
         if not path.is_file():
             raise ConfigError(
-                f"{self.folder} has no config.json (not a save_pretrained folder)",
+                f"{self.location} has no config.json (not a save_pretrained folder)",
                 key_path=("params", "path"),
                 value=self.path,
             )
@@ -99,6 +98,14 @@ class CheckpointSource:
         if not isinstance(config, dict):
             raise ConfigError(f"{path} is not a JSON object", key_path=("params", "path"))
         return config
+
+    def _config_file(self) -> Path:
+        if self.folder is not None:
+            return self.folder / "config.json"
+        from huggingface_hub import hf_hub_download
+
+        with located(None, ("params", "path"), f"cannot fetch config.json of {self.path!r}"):
+            return Path(hf_hub_download(self.path, "config.json", revision=self.revision))
 
     def label_names(self) -> tuple[str, ...] | None:
         """``config.id2label`` in output order, when the folder's config names labels."""
@@ -122,16 +129,17 @@ class CheckpointSource:
         return tuple(by_index[i] for i in range(len(by_index)))
 
     def fingerprint(self, settings: dict[str, Any]) -> str:
-        """Every file of a local folder (weights, config, tokenizer), or the Hub id and its
-        pinned revision, with the settings and the versions that compute the outputs."""
+        """Every file of a local folder (weights, config, tokenizer), or the Hub id and the
+        commit its revision names, with the settings and the versions that compute the
+        outputs."""
         if self.folder is not None:
             origin: dict[str, Any] = {
                 str(p.relative_to(self.folder)): hash_file(p)
                 for p in sorted(self.folder.rglob("*"))
                 if p.is_file()
             }
-        else:
-            origin = {"hub": self.path, "revision": self.revision}
+        else:  # the commit the revision resolved to (a tag can move; a commit cannot)
+            origin = {"hub": self.path, "commit": self._config_file().parent.name}
         return hash_value(
             {
                 "type": "transformers",

@@ -321,3 +321,35 @@ def test_a_suite_attacks_a_text_model_in_its_embeddings(bert: Path, tmp_path: Pa
     assert_refused(
         run_cli("validate", "--no-data", str(path)), "surrogate must name a torch model", "'m'"
     )
+
+
+def test_a_hub_id_at_a_pinned_revision_loads_from_the_hub_cache(bert: Path) -> None:
+    """The Hub path is real: with HF_HUB_OFFLINE=1 (conftest) a model id and commit resolve
+    from the local Hub cache, laid out as huggingface_hub lays it out after a download."""
+    import shutil
+
+    from huggingface_hub import constants
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = Path(constants.HF_HUB_CACHE) / "models--assay-tests--tiny-sentiment"
+    shutil.copytree(bert, repo / "snapshots" / commit, dirs_exist_ok=True)
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / "v1").write_text(commit)
+    texts = mixed_texts(9)
+    by_commit = load_model(
+        spec(path="assay-tests/tiny-sentiment", revision=commit, text="t"), bert.parent
+    )
+    by_tag = load_model(
+        spec(path="assay-tests/tiny-sentiment", revision="v1", text="t"), bert.parent
+    )
+    expected = plain_probabilities(bert, texts)
+    for adapter in (by_commit, by_tag):
+        np.testing.assert_allclose(
+            adapter.predict_proba(pd.DataFrame({"t": texts})), expected, atol=1e-5
+        )
+        assert adapter.classes == ("negative", "positive")
+    assert by_commit.fingerprint == by_tag.fingerprint  # the same commit: the same model
+    with pytest.raises(
+        ConfigError, match=r"params\.path: cannot fetch config.json of 'assay-tests/absent'"
+    ):
+        load_model(spec(path="assay-tests/absent", revision=commit, text="t"), bert.parent)
