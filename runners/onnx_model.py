@@ -2,8 +2,10 @@
 ``skl2onnx``, ``torch.onnx``...).
 
 Registered through assay's own ``assay.models`` entry point, like any plugin model type.
-The graph takes one float matrix (the dataset's numeric features, N × D) and gives
-probabilities or logits (N × C) in the order of the dataset's ``classes``. ONNX files hold
+The graph takes one float matrix (the dataset's numeric features, N × D), or with
+``input: dataframe`` one input per feature column, named after it (as ``skl2onnx`` names a
+pipeline's inputs: N × 1 of the graph's type, numbers or strings); it gives probabilities
+or logits (N × C) in the order of the dataset's ``classes``. ONNX files hold
 no code, so they load without a trust flag; onnxruntime is imported only when a model runs
 (a run served from the prediction cache never imports it).
 
@@ -30,6 +32,13 @@ from assay.suites.model_types import register_model_type
 from assay.suites.schema import PluginModelSpec
 from assay.suites.sources import resolve_path
 
+ONNX_TYPES: dict[str, type] = {
+    "tensor(float)": np.float32,
+    "tensor(double)": np.float64,
+    "tensor(int64)": np.int64,
+    "tensor(int32)": np.int32,
+    "tensor(string)": object,
+}
 PROVIDERS = {
     "cpu": ["CPUExecutionProvider"],
     "cuda": ["CUDAExecutionProvider", "CPUExecutionProvider"],
@@ -45,14 +54,16 @@ class OnnxAdapter:
 
     # the graph is vectorised over rows: small batches only add per-call overhead
     default_batch_size = 65_536
-    input_kind: InputKind = "array"
     classes = None  # an ONNX graph does not name its output columns: the dataset's order
 
     def __init__(self, spec: PluginModelSpec, base_dir: Path) -> None:
         params = spec.params
-        if spec.input != "array":
+        self.input_kind: InputKind = spec.input
+        if spec.input == "dataframe" and params.get("input_name") is not None:
             raise ConfigError(
-                "onnx models take the numeric feature matrix", key_path=("input",), value=spec.input
+                "with input: dataframe each graph input takes the feature column of its name",
+                key_path=("params", "input_name"),
+                value=params["input_name"],
             )
         self.name = spec.name
         self.path = resolve_path(str(params["path"]), base_dir)
@@ -69,6 +80,7 @@ class OnnxAdapter:
                     "input_name": self.input_name,
                     "output_name": self.output_name,
                     "device": self.device,
+                    "input": spec.input,
                     "onnxruntime": package_version("onnxruntime"),
                 }
             )
@@ -95,10 +107,9 @@ class OnnxAdapter:
             return onnxruntime.InferenceSession(str(self.path), providers=providers)
 
     @cached_property
-    def _names(self) -> tuple[str, str]:
-        """The input fed the features and the output read, as declared or found."""
+    def _input_name(self) -> str:
+        """The one input fed the feature matrix, as declared or found."""
         inputs = [i.name for i in self.session.get_inputs()]
-        outputs = self.session.get_outputs()
         input_name = self.input_name or _only(inputs, "input_name", "inputs")
         if input_name not in inputs:
             raise ConfigError(
@@ -106,6 +117,12 @@ class OnnxAdapter:
                 key_path=("params", "input_name"),
                 value=input_name,
             )
+        return input_name
+
+    @cached_property
+    def _output_name(self) -> str:
+        """The output read, as declared or found."""
+        outputs = self.session.get_outputs()
         names = [o.name for o in outputs]
         if self.output_name is not None:
             if self.output_name not in names:
@@ -114,10 +131,10 @@ class OnnxAdapter:
                     key_path=("params", "output_name"),
                     value=self.output_name,
                 )
-            return input_name, self.output_name
+            return self.output_name
         # a classifier exported by skl2onnx gives (label, probabilities): take the matrix
         matrices = [o.name for o in outputs if o.type == "tensor(float)" and len(o.shape) == 2]
-        return input_name, _only(matrices or names, "output_name", "float matrix outputs")
+        return _only(matrices or names, "output_name", "float matrix outputs")
 
     def predict_proba(self, batch: Any) -> np.ndarray:
         values = self._run(batch)
@@ -134,10 +151,36 @@ class OnnxAdapter:
             [self._run(inputs[s : s + batch_size]) for s in range(0, len(inputs), batch_size)]
         )
 
+    def _feeds(self, batch: Any) -> dict[str, np.ndarray]:
+        """The graph's inputs: the float matrix, or each feature column by its name."""
+        if self.input_kind == "array":
+            return {self._input_name: np.ascontiguousarray(batch, dtype=np.float32)}
+        feeds = {}
+        for graph_input in self.session.get_inputs():
+            if graph_input.name not in batch.columns:
+                raise ConfigError(
+                    f"the graph's input {graph_input.name!r} names no feature column "
+                    f"(features: {list(batch.columns)})",
+                    key_path=("input",),
+                    value="dataframe",
+                )
+            kind = ONNX_TYPES.get(graph_input.type)
+            if kind is None:
+                raise ConfigError(
+                    f"the graph's input {graph_input.name!r} is a {graph_input.type}; assay "
+                    f"feeds {sorted(ONNX_TYPES)}",
+                    key_path=("input",),
+                    value="dataframe",
+                )
+            column = batch[graph_input.name].to_numpy()
+            values = column.astype(str).astype(object) if kind is object else column.astype(kind)
+            feeds[graph_input.name] = values.reshape(-1, 1)
+        return feeds
+
     def _run(self, batch: Any) -> np.ndarray:
-        input_name, output_name = self._names
-        features = np.ascontiguousarray(batch, dtype=np.float32)
-        (found,) = self.session.run([output_name], {input_name: features})
+        output_name = self._output_name
+        features = self._feeds(batch)
+        (found,) = self.session.run([output_name], features)
         if isinstance(found, list):  # skl2onnx's ZipMap: one {class: probability} per row
             raise ConfigError(
                 f"output {output_name!r} is a list of maps, not a matrix; export the model "
@@ -146,9 +189,9 @@ class OnnxAdapter:
                 value=output_name,
             )
         values = np.asarray(found, dtype=np.float32)
-        if values.ndim != 2 or len(values) != len(features):
+        if values.ndim != 2 or len(values) != len(batch):
             raise ConfigError(
-                f"output {output_name!r} has shape {values.shape} for {len(features)} rows; "
+                f"output {output_name!r} has shape {values.shape} for {len(batch)} rows; "
                 "it must be N × classes",
                 key_path=("params", "output_name"),
                 value=output_name,

@@ -188,3 +188,83 @@ def test_the_module_imported_under_a_second_name_registers_once() -> None:
     assert "onnx" in MODEL_TYPES.names()
     with pytest.raises(ValueError, match="already registered"):
         register_model_type("onnx", description="", params={})(lambda spec, base: None)
+
+
+def test_a_pipeline_exported_with_one_input_per_column_predicts_what_sklearn_does(
+    tmp_path: Path,
+) -> None:
+    """The Adult demo's pipeline (one-hot categories + scaled numbers + logistic regression)
+    exported by skl2onnx with one named input per feature column, fed with input: dataframe."""
+    import shutil
+
+    import skops.io
+    from pandas.api.types import is_numeric_dtype
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    from assay.demo import demo_suite_path
+
+    demo = yaml.safe_load(demo_suite_path("adult").read_text())
+    here = demo_suite_path("adult").parent
+    shutil.copy(here / "adult_sample.csv", tmp_path / "adult_sample.csv")
+    shutil.copy(here / "adult_logreg.skops", tmp_path / "adult_logreg.skops")
+    pipeline = skops.io.load(
+        here / "adult_logreg.skops",
+        trusted=skops.io.get_untrusted_types(file=here / "adult_logreg.skops"),
+    )
+    features = demo["datasets"][0]["features"]
+    frame = pd.read_csv(here / "adult_sample.csv")
+    inputs = [
+        (
+            c,
+            FloatTensorType([None, 1])
+            if is_numeric_dtype(frame[c])
+            else StringTensorType([None, 1]),
+        )
+        for c in features
+    ]
+    exported = skl2onnx.convert_sklearn(pipeline, initial_types=inputs, options={"zipmap": False})
+    (tmp_path / "adult.onnx").write_bytes(exported.SerializeToString())
+    suite = {
+        "name": "adult-onnx",
+        "version": "1",
+        "models": [
+            {
+                "name": "native",
+                "type": "sklearn",
+                "path": "adult_logreg.skops",
+                "input": "dataframe",
+            },
+            {
+                "name": "exported",
+                "type": "onnx",
+                "params": {"path": "adult.onnx"},
+                "input": "dataframe",
+            },
+        ],
+        "datasets": [demo["datasets"][0]],
+        "metrics": ["accuracy", "ece"],
+        "intervals": {"method": "none"},
+    }
+    (tmp_path / "suite.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    from assay.runners.run import run_suite
+    from assay.suites.loading import load_suite
+
+    output = run_suite(load_suite(tmp_path / "suite.yaml"), cache_dir=None)
+    predictions = output.predictions.to_pandas()
+    native = np.stack(predictions[predictions.model == "native"].probs.to_numpy())
+    onnx_probs = np.stack(predictions[predictions.model == "exported"].probs.to_numpy())
+    assert native.shape == (3000, 2)
+    np.testing.assert_allclose(onnx_probs, native, atol=1e-5)
+    suite["models"][1]["params"] = {"path": "logreg_features.onnx"}
+    wrong = [("pixels", FloatTensorType([None, 1]))]
+    from sklearn.linear_model import LogisticRegression
+
+    small = LogisticRegression().fit(np.arange(10.0).reshape(-1, 1), [0, 1] * 5)
+    (tmp_path / "logreg_features.onnx").write_bytes(
+        skl2onnx.convert_sklearn(
+            small, initial_types=wrong, options={"zipmap": False}
+        ).SerializeToString()
+    )
+    (tmp_path / "suite.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    with pytest.raises(ConfigError, match=r"the graph's input 'pixels' names no feature column"):
+        run_suite(load_suite(tmp_path / "suite.yaml"), cache_dir=None)
