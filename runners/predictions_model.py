@@ -66,7 +66,7 @@ class PredictionsAdapter:
         self.model_filter: str | None = params.get("model")
         self.extra_ids: str = params.get("extra_ids", "error")
         self._tables: dict[Path, pa.Table] = {}
-        self._matched: dict[str, np.ndarray] = {}
+        self._matched: dict[str, Any] = {}
         self._lock = threading.Lock()
         with located(None, ("params", "path"), f"cannot read {self.path_template!r}"):
             self.fingerprint = hash_value(
@@ -101,7 +101,7 @@ class PredictionsAdapter:
         """N × C logits of ``dataset``'s examples (``output: logits`` only)."""
         return self._values(dataset)
 
-    def _values(self, dataset: LoadedDataset) -> np.ndarray:
+    def _values(self, dataset: LoadedDataset) -> Any:
         """The dataset's rows of the file's values, matched once per dataset (a sharded
         dataset asks once per shard)."""
         with self._lock:
@@ -112,15 +112,17 @@ class PredictionsAdapter:
             self._matched[dataset.name] = values
         return values
 
-    def _matched_values(self, dataset: LoadedDataset) -> np.ndarray:
+    def _matched_values(self, dataset: LoadedDataset) -> Any:
+        """The values column(s) in the dataset's row order: N × C floats, or (hard labels)
+        an Arrow array of class names."""
         path = self._path_for(dataset.name)
         table = self._rows_of(path, dataset)
-        positions = self._positions(table.column(self.id_column), dataset, path)
-        matched = table.take(positions)
-        where = f"{path.name}"
+        where = path.name
+        ids = self._column(table, self.id_column, where, "id_column")
+        matched = table.take(self._positions(ids, dataset, path))
         if self.output == "labels":
             column = self._column(matched, self.column, where)
-            return pc.cast(column, pa.string()).to_numpy(zero_copy_only=False)
+            return pc.cast(column, pa.string()).combine_chunks()
         if self.class_columns is not None:
             names = [self.class_columns.replace("{class}", c) for c in dataset.classes]
             columns = [self._column(matched, n, where, "class_columns") for n in names]
@@ -208,18 +210,26 @@ class PredictionsAdapter:
         return table.column(name)
 
 
-def _one_hot(labels: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
-    """Hard labels (class names) as one-hot rows; unknown labels are refused."""
-    known, codes = np.unique(labels.astype(str), return_inverse=True)
+def _one_hot(labels: pa.Array, classes: tuple[str, ...]) -> np.ndarray:
+    """Hard labels (class names) as one-hot rows; unknown labels are refused. Encoded by
+    Arrow's hash, so only the distinct labels become Python strings.
+
+    Example:
+        >>> _one_hot(pa.array(["b", "a", "b"]), ("a", "b")).tolist()
+        [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
+    """
+    encoded = pc.dictionary_encode(labels)
+    names = [str(name) for name in encoded.dictionary.to_pylist()]
     order = {name: index for index, name in enumerate(classes)}
-    unknown = [str(name) for name in known if name not in order]
+    unknown = [name for name in names if name not in order]
     if unknown:
         raise InvalidInputError(
             f"hard labels {unknown[:SHOWN_IDS]} are not among the dataset's classes {list(classes)}"
         )
-    columns = np.array([order[str(name)] for name in known], dtype=np.int64)[codes.reshape(-1)]
+    columns = np.array([order[name] for name in names], dtype=np.int64)
+    rows = columns[encoded.indices.to_numpy(zero_copy_only=False)]
     one_hot = np.zeros((len(labels), len(classes)), dtype=np.float32)
-    one_hot[np.arange(len(labels)), columns] = 1.0
+    one_hot[np.arange(len(labels)), rows] = 1.0
     return one_hot
 
 

@@ -276,3 +276,20 @@ def test_the_fingerprint_is_the_files_hash(project: Path, native: RunOutput) -> 
     assert fingerprint(path="fp.parquet") != first
     with pytest.raises(ConfigError, match=r"params\.path: cannot read 'nowhere.parquet'"):
         fingerprint(path="nowhere.parquet")
+
+
+def test_a_missing_id_column_or_values_column_is_named(project: Path, native: RunOutput) -> None:
+    pq.write_table(native.predictions, project / "named.parquet")
+    for params, message in (
+        ({"id_column": "row"}, r"params\.id_column: named\.parquet has no column 'row'"),
+        ({"column": "scores"}, r"params\.column: named\.parquet has no column 'scores'"),
+        (
+            {"class_columns": "p_{class}"},
+            r"params\.class_columns: named\.parquet has no column 'p_0'",
+        ),
+    ):
+        models = [
+            {"name": "m", "type": "predictions", "params": {"path": "named.parquet", **params}}
+        ]
+        with pytest.raises(ConfigError, match=message):
+            run(write_suite(project, "named", models))
