@@ -30,8 +30,7 @@ def read_prediction_file(path: Path, format: str | None, id_column: str) -> pa.T
     chosen = format or FORMATS.get(path.suffix.lower())
     if chosen is None:
         raise InvalidInputError(
-            f"{path}: cannot tell the format from {path.suffix!r}; set params.format "
-            "(parquet, csv or json)"
+            f"cannot tell the format from {path.suffix!r}; set params.format (parquet, csv or json)"
         )
     if chosen == "parquet":
         import pyarrow.parquet as pq

@@ -150,7 +150,8 @@ class PredictionsAdapter:
                         key_path=("params", "path"),
                         value=self.path_template,
                     )
-                table = read_prediction_file(path, self.format, self.id_column)
+                with located(None, ("params", "path"), f"cannot read {str(path)!r}"):
+                    table = read_prediction_file(path, self.format, self.id_column)
                 if self.model_filter is not None:
                     models = self._column(table, "model", path.name, "model")
                     table = table.filter(pc.equal(pc.cast(models, pa.string()), self.model_filter))
@@ -187,13 +188,13 @@ class PredictionsAdapter:
         if positions.null_count:
             missing = dataset.ids.filter(pc.is_null(positions))
             raise InvalidInputError(
-                f"{where}: {len(missing)} of the dataset's {len(dataset.ids)} ids are missing, "
-                f"first {_shown(missing)}"
+                f"{where}: {len(missing)} of the dataset's {len(dataset.ids)} ids are "
+                f"missing, first {_shown(missing)}"
             )
         if len(ids) > len(dataset.ids) and self.extra_ids == "error":
             extra = ids.filter(pc.invert(pc.is_in(ids, value_set=dataset.ids)))
             raise InvalidInputError(
-                f"{where}: {len(extra)} ids are not in the dataset, first {_shown(extra)} "
+                f"{where}: {_count(len(extra))} not in the dataset, first {_shown(extra)} "
                 "(set params.extra_ids: ignore if the file covers more rows on purpose)"
             )
         return positions
@@ -237,6 +238,11 @@ def _repeated(ids: pa.Array) -> str:
     counts = pc.value_counts(ids)
     repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
     return _shown(repeated)
+
+
+def _count(n: int) -> str:
+    """``1 id is`` / ``3 ids are``."""
+    return f"{n} id is" if n == 1 else f"{n} ids are"
 
 
 def _shown(ids: pa.Array) -> str:

@@ -75,10 +75,9 @@ class TransformersAdapter:
             trusted=bool(params.get("trusted", False)),
             trust_remote_code=bool(params.get("trust_remote_code", False)),
         )
-        with located(None, ("params", "path"), f"cannot read {self.source.path!r}"):
-            self.source.check()
-            settings = {k: v for k, v in sorted(params.items()) if k not in OUTSIDE_FINGERPRINT}
-            self.fingerprint = self.source.fingerprint(settings)
+        self.source.check()
+        settings = {k: v for k, v in sorted(params.items()) if k not in OUTSIDE_FINGERPRINT}
+        self.fingerprint = self.source.fingerprint(settings)
 
     @property
     def classes(self) -> tuple[str, ...] | None:

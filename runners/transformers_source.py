@@ -69,7 +69,7 @@ class CheckpointSource:
                 pickled = sorted(files & set(PICKLED_WEIGHTS)) or ["no safetensors weights"]
                 raise UnsafeArtifactError(
                     f"{self.folder}: {', '.join(pickled)} — pickled weights run code when "
-                    "loaded; save the model with save_pretrained(safe_serialization=True) or "
+                    "loaded; save the model again with save_pretrained (safetensors) or "
                     "set 'trusted: true' in the model's params if you trust this checkpoint"
                 )
         if self.config.get("auto_map") and not self.trust_remote_code:
@@ -82,7 +82,7 @@ class CheckpointSource:
     def config(self) -> dict[str, Any]:
         """config.json, read as JSON: from the folder, or (a Hub id) the one file fetched
         into the Hub cache at the pinned revision, without importing transformers."""
-        path = self._config_file()
+        path = self.config_file
         if not path.is_file():
             raise ConfigError(
                 f"{self.location} has no config.json (not a save_pretrained folder)",
@@ -99,7 +99,9 @@ class CheckpointSource:
             raise ConfigError(f"{path} is not a JSON object", key_path=("params", "path"))
         return config
 
-    def _config_file(self) -> Path:
+    @cached_property
+    def config_file(self) -> Path:
+        """Where config.json is (a Hub id's is fetched once, into the Hub cache)."""
         if self.folder is not None:
             return self.folder / "config.json"
         from huggingface_hub import hf_hub_download
@@ -133,13 +135,14 @@ class CheckpointSource:
         commit its revision names, with the settings and the versions that compute the
         outputs."""
         if self.folder is not None:
-            origin: dict[str, Any] = {
-                str(p.relative_to(self.folder)): hash_file(p)
-                for p in sorted(self.folder.rglob("*"))
-                if p.is_file()
-            }
+            with located(None, ("params", "path"), f"cannot read {self.path!r}"):
+                origin: dict[str, Any] = {
+                    str(p.relative_to(self.folder)): hash_file(p)
+                    for p in sorted(self.folder.rglob("*"))
+                    if p.is_file()
+                }
         else:  # the commit the revision resolved to (a tag can move; a commit cannot)
-            origin = {"hub": self.path, "commit": self._config_file().parent.name}
+            origin = {"hub": self.path, "commit": self.config_file.parent.name}
         return hash_value(
             {
                 "type": "transformers",

@@ -12,7 +12,7 @@ import copy
 
 import yaml
 
-from tests.hardening.file_cases import DATA_CASES, MODEL_CASES, OUTPUT_CASES
+from tests.hardening.file_cases import DATA_CASES, MODEL_CASES, OUTPUT_CASES, PRECOMPUTED_CASES
 from tests.hardening.workspace import (
     Case,
     both,
@@ -288,4 +288,4 @@ SCHEMA_CASES = [
     ),
 ]
 
-ALL_CASES = YAML_CASES + SCHEMA_CASES + DATA_CASES + MODEL_CASES + OUTPUT_CASES
+ALL_CASES = YAML_CASES + SCHEMA_CASES + DATA_CASES + MODEL_CASES + PRECOMPUTED_CASES + OUTPUT_CASES

@@ -9,6 +9,7 @@ from tests.hardening.workspace import (
     both,
     data_file,
     factory,
+    plugin_model,
     python_model,
     python_source,
     removing,
@@ -255,6 +256,105 @@ MODEL_CASES = [
         "python-params-not-callable",
         setting(("models", 0, "object"), "assay.demo.models:__doc__"),
         "__doc__",
+    ),
+]
+
+IDS = [f"e{i}" for i in range(40)]
+
+
+def _predictions_csv(rows: list[str], probs: str = '"[0.3, 0.7]"', column: str = "probs") -> bytes:
+    return ("\n".join([f"example_id,{column}", *(f"{i},{probs}" for i in rows)]) + "\n").encode()
+
+
+def _predictions(content: bytes, name: str = "p.csv", **params: object) -> object:
+    return plugin_model("predictions", {name: content}, path=name, **params)
+
+
+PRECOMPUTED_CASES = [
+    Case(
+        "predictions-file-missing", plugin_model("predictions", path="none.parquet"), "none.parquet"
+    ),
+    Case("predictions-parquet-garbage", _predictions(b"not parquet", "g.parquet"), "g.parquet"),
+    Case("predictions-csv-empty", _predictions(b""), "p.csv"),
+    Case("predictions-unknown-suffix", _predictions(b"x", "p.txt"), "p.txt"),
+    Case("predictions-ids-missing", _predictions(_predictions_csv(IDS[:10])), "'e10'"),
+    Case("predictions-id-twice", _predictions(_predictions_csv([*IDS, "e3"])), "'e3'"),
+    Case("predictions-extra-id", _predictions(_predictions_csv([*IDS, "e99"])), "'e99'"),
+    Case("predictions-nan", _predictions(_predictions_csv(IDS, '"[nan, 0.5]"')), "NaN"),
+    Case("predictions-not-numbers", _predictions(_predictions_csv(IDS, '"[a, b]"')), "probs"),
+    Case(
+        "predictions-ragged",
+        _predictions(
+            _predictions_csv(IDS[:20]) + "".join(f'{i},"[1.0]"\n' for i in IDS[20:]).encode()
+        ),
+        "lengths",
+    ),
+    Case(
+        "predictions-too-many-classes",
+        _predictions(_predictions_csv(IDS, '"[0.2, 0.3, 0.5]"')),
+        "classes",
+    ),
+    Case(
+        "predictions-no-id-column",
+        _predictions(_predictions_csv(IDS), id_column="row"),
+        "id_column",
+    ),
+    Case(
+        "predictions-unknown-label",
+        both(
+            _predictions(_predictions_csv(IDS, "c", column="label"), output="labels"),
+            setting(("metrics",), ["accuracy"]),
+            setting(("bias",), {"metrics": ["accuracy"]}),
+        ),
+        "'c'",
+    ),
+    Case(
+        "predictions-labels-asked-for-ece",
+        _predictions(_predictions_csv(IDS, "a", column="label"), output="labels"),
+        "needs probabilities",
+    ),
+    Case("predictions-bad-output", _predictions(b"", output="scores"), "'scores'"),
+    Case(
+        "transformers-no-config",
+        plugin_model("transformers", {"tf/model.safetensors": b"x"}, path="tf", text="x1"),
+        "config.json",
+    ),
+    Case(
+        "transformers-config-garbage",
+        plugin_model(
+            "transformers",
+            {"tf/config.json": b"{not json", "tf/model.safetensors": b"x"},
+            path="tf",
+            text="x1",
+        ),
+        "config.json",
+    ),
+    Case(
+        "transformers-weights-garbage",
+        plugin_model(
+            "transformers",
+            {"tf/config.json": b'{"model_type": "bert"}', "tf/model.safetensors": b"garbage"},
+            path="tf",
+            text="x1",
+        ),
+        "'tf'",
+    ),
+    Case(
+        "transformers-pickle-untrusted",
+        plugin_model(
+            "transformers", {"tf/pytorch_model.bin": b"\x80\x04K\x01."}, path="tf", text="x1"
+        ),
+        "trusted: true",
+    ),
+    Case(
+        "transformers-hub-unpinned",
+        plugin_model("transformers", path="org/model", text="x1"),
+        "revision",
+    ),
+    Case(
+        "transformers-no-input-column",
+        plugin_model("transformers", path="org/model", revision="a"),
+        "text",
     ),
 ]
 

@@ -195,6 +195,19 @@ def sklearn_model(path: str, content: bytes | None = None, **extra: Any) -> Muta
     return mutate
 
 
+def plugin_model(kind: str, files: dict[str, bytes] | None = None, **params: Any) -> Mutation:
+    """A model of a registered type (``predictions``, ``transformers``...) with ``params``,
+    after writing ``files`` (relative paths, folders made) beside the suite."""
+
+    def mutate(suite: Suite, folder: Path) -> None:
+        for name, content in (files or {}).items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(content)
+        suite["models"][0] = {"name": "m", "type": kind, "params": params}
+
+    return mutate
+
+
 def both(*mutations: Mutation) -> Mutation:
     def mutate(suite: Suite, folder: Path) -> str | None:
         result = None

@@ -178,7 +178,7 @@ def test_hard_labels_score_label_metrics_and_calibration_is_refused(
         (lambda f: pd.concat([f, f.iloc[[3]]]), r"ids given more than once: 'img-"),
         (
             lambda f: pd.concat([f, f.iloc[[0]].assign(example_id="stranger")]),
-            r"1 ids are not in the dataset, first 'stranger'",
+            r"1 id is not in the dataset, first 'stranger'",
         ),
     ],
     ids=["missing", "duplicated", "extra"],
