@@ -28,7 +28,6 @@ import pandas as pd
 from assay.errors import ConfigError, InvalidInputError, UserError, located
 from assay.params import Param
 from assay.runners.adapters import EmbeddingAttack, InputKind, softmax
-from assay.runners.embedding_attacks import attacked_logits
 from assay.runners.length_buckets import length_buckets
 from assay.runners.transformers_source import CheckpointSource
 from assay.suites.model_types import register_model_type
@@ -183,6 +182,8 @@ class TransformersAdapter:
         on_batch: Any,
     ) -> np.ndarray:
         """Probabilities after ``attack`` on each batch's token embeddings."""
+        from assay.runners.embedding_attacks import attacked_logits  # imports torch
+
         probabilities = np.empty((len(inputs), self.model.config.num_labels), dtype=np.float32)
         for rows, batch in self._text_batches(inputs, batch_size):
             logits = attacked_logits(self.model, batch, labels[rows], attack)
@@ -198,6 +199,8 @@ class TransformersAdapter:
         images = pixels.reshape(len(pixels), *self.image_shape)
         if images.ndim == 3:  # grayscale: as many channels as the model takes
             images = np.repeat(images[..., None], model.config.num_channels, axis=-1)
+        if _takes_bytes(processor):  # 0-255 pixels, as image files hold them (and PIL takes)
+            images = np.clip(np.rint(images), 0, 255).astype(np.uint8)
         logits = np.empty((len(images), model.config.num_labels), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(images), batch_size):
@@ -211,6 +214,17 @@ class TransformersAdapter:
                 )
                 on_batch(len(batch))
         return logits
+
+
+def _takes_bytes(processor: Any) -> bool:
+    """Whether the image processor rescales 0-255 pixels (by 1/255) itself: shifted pixels
+    are then rounded and clipped to bytes, as an image file would hold them."""
+    factor = getattr(processor, "rescale_factor", None)
+    return (
+        bool(getattr(processor, "do_rescale", False))
+        and factor is not None
+        and abs(float(factor) - 1 / 255) < 1e-9
+    )
 
 
 def _transformers() -> Any:

@@ -49,3 +49,22 @@ def test_the_readme_transformers_suite_runs_as_written(tmp_path: Path) -> None:
     report = run_suite(load_suite(tmp_path / "suite.yaml"), cache_dir=None).report
     accuracy = next(r.value for r in report.results if r.metric == "accuracy" and r.slice is None)
     assert accuracy is not None and accuracy > 0.75
+
+
+def test_a_cached_rerun_imports_neither_transformers_nor_torch(tmp_path: Path) -> None:
+    """Every cell and score comes from the cache: the checkpoint is fingerprinted from its
+    files and never loaded."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, assay\n"
+        f"assay.run('demo:sentiment', store=None, cache_dir={str(tmp_path)!r})\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'tokenizers') if m in sys.modules))\n"
+    )
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().splitlines()[-1] == "['tokenizers', 'torch', 'transformers']"
+    again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().splitlines()[-1] == "[]"

@@ -353,3 +353,65 @@ def test_a_hub_id_at_a_pinned_revision_loads_from_the_hub_cache(bert: Path) -> N
         ConfigError, match=r"params\.path: cannot fetch config.json of 'assay-tests/absent'"
     ):
         load_model(spec(path="assay-tests/absent", revision=commit, text="t"), bert.parent)
+
+
+def test_a_lower_precision_dtype_stays_close_to_float32(bert: Path) -> None:
+    texts = mixed_texts(16, seed=7)
+    frame = pd.DataFrame({"t": texts})
+    full = load_model(spec(path=str(bert), text="t"), bert.parent).predict_proba(frame)
+    half = load_model(spec(path=str(bert), text="t", dtype="bfloat16"), bert.parent)
+    assert half.model.dtype == torch.bfloat16  # type: ignore[attr-defined]
+    found = half.predict_proba(frame)
+    assert found.dtype == np.float32 and np.abs(found - full).max() < 0.02
+
+
+def test_an_image_suite_runs_clean_and_shifted_images(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    save_tiny_vit(tmp_path / "vit")
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, size=(30, 8 * 8 * 3)).astype(np.float32)
+    table = pa.table(
+        {
+            "image_id": [f"i{k}" for k in range(30)],
+            "pixels": pa.array(list(pixels), pa.list_(pa.float32())),
+            "animal": rng.choice(["cat", "dog", "fox"], size=30),
+        }
+    )
+    pq.write_table(table, tmp_path / "images.parquet")
+    suite = {
+        "name": "images",
+        "version": "1",
+        "models": [
+            {
+                "name": "vit",
+                "type": "transformers",
+                "params": {"path": "vit", "image": "pixels", "image_shape": "8,8,3"},
+            }
+        ],
+        "datasets": [
+            {
+                "name": "clean",
+                "source": {"type": "file", "path": "images.parquet"},
+                "id": "image_id",
+                "label": "animal",
+            },
+            {
+                "name": "noisy",
+                "kind": "shifted",
+                "from": "clean",
+                "shift": {"name": "gaussian_noise", "params": {"severity": 5, "scale": "global"}},
+            },
+        ],
+        "metrics": ["accuracy"],
+        "intervals": {"method": "none"},
+    }
+    (tmp_path / "suite.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    output = run_suite(load_suite(tmp_path / "suite.yaml"), cache_dir=None)
+    frame = output.predictions.to_pandas()
+    clean = np.stack(frame[frame.dataset == "clean"].probs.to_numpy())
+    noisy = np.stack(frame[frame.dataset == "noisy"].probs.to_numpy())
+    adapter = load_model(spec(path="vit", image="pixels", image_shape="8,8,3"), tmp_path)
+    np.testing.assert_allclose(clean, adapter.predict_proba(pixels), atol=1e-5)
+    assert np.abs(noisy - clean).max() > 1e-3  # the shifted pixels reached the model
