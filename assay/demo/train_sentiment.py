@@ -111,25 +111,32 @@ def split(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return pd.concat(train), pd.concat(test), imdb
 
 
+def bert_config(vocab_size: int, labels: tuple[str, ...], *, hidden: int, max_length: int) -> Any:
+    """A 2-layer, 2-head BERT sequence classifier's config naming its labels."""
+    from transformers import BertConfig
+
+    return BertConfig(  # type: ignore[call-arg]  # transformers 5 types no PretrainedConfig kwargs
+        vocab_size=vocab_size,
+        hidden_size=hidden,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=max_length,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+
+
 def train_model(train: pd.DataFrame, epochs: int = 30, seed: int = 0) -> tuple[Any, Any]:
     """A 2-layer BERT (hidden 64) and its tokenizer, trained with AdamW on ``train``."""
     import torch
-    from transformers import BertConfig, BertForSequenceClassification
+    from transformers import BertForSequenceClassification
 
     words = Counter(w for s in train.sentence for w in re.findall(r"\w+|[^\w\s]", s.lower()))
     vocabulary = sorted(w for w, count in words.items() if count >= 2)
     tokenizer = word_level_tokenizer(vocabulary, max_length=128)
-    config = BertConfig(  # type: ignore[call-arg]  # transformers 5 types no PretrainedConfig kwargs
-        vocab_size=len(SPECIAL) + len(vocabulary),
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=128,
-        max_position_embeddings=128,
-        num_labels=2,
-        id2label=dict(enumerate(LABELS)),
-        label2id={label: i for i, label in enumerate(LABELS)},
-    )
+    config = bert_config(len(SPECIAL) + len(vocabulary), LABELS, hidden=64, max_length=128)
     torch.manual_seed(seed)
     model = BertForSequenceClassification(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=0.01)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assay.demo.train_sentiment import word_level_tokenizer
+from assay.demo.train_sentiment import bert_config, word_level_tokenizer
 
 WORDS = [
     "the",
@@ -47,20 +47,10 @@ def save_tiny_bert(
 ) -> Path:
     """A 2-layer BERT sequence classifier and its tokenizer, saved with save_pretrained."""
     import torch
-    from transformers import BertConfig, BertForSequenceClassification
+    from transformers import BertForSequenceClassification
 
     tokenizer = word_level_tokenizer(WORDS, max_length)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=hidden,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=2 * hidden,
-        max_position_embeddings=max_length,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)},
-    )
+    config = bert_config(tokenizer.vocab_size, labels, hidden=hidden, max_length=max_length)
     torch.manual_seed(seed)
     model = BertForSequenceClassification(config).eval()
     model.save_pretrained(folder)
