@@ -6,6 +6,7 @@ from __future__ import annotations
 from assay.errors import ConfigError
 from assay.metrics.registry import METRICS
 from assay.suites.model_types import MODEL_TYPES
+from assay.suites.policy_schema import MetricSpec
 from assay.suites.schema import PluginModelSpec, Suite
 
 
@@ -24,16 +25,17 @@ def check_label_only_models(suite: Suite) -> None:
         if not MODEL_TYPES.get(model.type).hard_labels(model.params):
             continue
         where = f"model {model.name!r} gives hard labels (params.output: labels)"
-        listed: list[tuple[tuple[str | int, ...], str]]
-        listed = [(("metrics", i), m.name) for i, m in enumerate(suite.metrics)]
-        listed += [(("bias", "metrics", i), m.name) for i, m in enumerate(suite.bias.metrics)]
-        for key_path, name in listed:
-            if name in METRICS and METRICS.get(name).input == "probabilities":
+        listed: list[tuple[tuple[str | int, ...], MetricSpec]]
+        listed = [(("metrics", i), m) for i, m in enumerate(suite.metrics)]
+        listed += [(("bias", "metrics", i), m) for i, m in enumerate(suite.bias.metrics)]
+        for key_path, metric in listed:
+            if _takes(metric) == "probabilities":
                 raise ConfigError(
-                    f"metric {name!r} needs probabilities, but {where}; list metrics of labels "
-                    "only (e.g. metrics: [accuracy, f1_macro] and bias: {metrics: [accuracy]})",
+                    f"metric {metric.name!r} needs probabilities, but {where}; list metrics of "
+                    "labels only (e.g. metrics: [accuracy, f1_macro] and bias: "
+                    "{metrics: [accuracy]})",
                     key_path=key_path,
-                    value=name,
+                    value=metric.name,
                 )
         for number, dataset in enumerate(suite.datasets):
             if dataset.kind == "ood":
@@ -42,3 +44,11 @@ def check_label_only_models(suite: Suite) -> None:
                     key_path=("datasets", number, "kind"),
                     value=dataset.kind,
                 )
+
+
+def _takes(metric: MetricSpec) -> str:
+    """What a listed metric takes: a registered metric's declared input, or the ``input``
+    an evaluate module's entry states."""
+    if metric.evaluate is None and metric.name in METRICS:
+        return METRICS.get(metric.name).input
+    return metric.input

@@ -24,7 +24,7 @@ Builder = Callable[[Any, Path], Any]
 HardLabels = Callable[[Mapping[str, Any]], bool]
 
 
-def _scores(params: Mapping[str, Any]) -> bool:
+def _gives_scores(params: Mapping[str, Any]) -> bool:
     return False
 
 
@@ -40,7 +40,7 @@ class ModelType(DeclaresParams):
     params: Mapping[str, Param] = field(default_factory=dict)
     # whether a model of these params gives hard labels only (its rows are one-hot): a
     # suite that asks such a model for metrics of probabilities is refused when it loads
-    hard_labels: HardLabels = _scores
+    hard_labels: HardLabels = _gives_scores
 
 
 MODEL_TYPES: Registry[ModelType] = Registry("model type", entry_points="assay.models")
@@ -51,7 +51,7 @@ def register_model_type(
     *,
     description: str,
     params: Mapping[str, Param],
-    hard_labels: HardLabels = _scores,
+    hard_labels: HardLabels = _gives_scores,
 ) -> Callable[[Builder], Builder]:
     """Register ``build(spec, base_dir) -> adapter`` as model type ``name`` (see
     ``tests/plugin_package`` for a complete plugin).

@@ -293,3 +293,16 @@ def test_a_missing_id_column_or_values_column_is_named(project: Path, native: Ru
         ]
         with pytest.raises(ConfigError, match=message):
             run(write_suite(project, "named", models))
+
+
+def test_an_evaluate_module_of_probabilities_is_refused_for_hard_labels(project: Path) -> None:
+    models = [
+        {"name": "m", "type": "predictions", "params": {"path": "x.jsonl", "output": "labels"}}
+    ]
+    metrics = ["accuracy", {"name": "mine", "evaluate": "mine", "input": "probabilities"}]
+    with pytest.raises(ConfigError, match=r"metrics\[1\]: metric 'mine' needs probabilities"):
+        load_suite(
+            write_suite(
+                project, "labels-evaluate", models, metrics=metrics, bias={"metrics": ["accuracy"]}
+            )
+        )
