@@ -196,6 +196,14 @@ class TransformersAdapter:
 
         processor, model = self.preprocessor, self.model
         assert self.image_shape is not None
+        if pixels.shape[1] != np.prod(self.image_shape):
+            raise ConfigError(
+                f"each row has {pixels.shape[1]} feature values, not the "
+                f"{int(np.prod(self.image_shape))} pixels of image_shape; list only the image "
+                f"column {self.image!r} among the dataset's features",
+                key_path=("params", "image_shape"),
+                value=",".join(map(str, self.image_shape)),
+            )
         images = pixels.reshape(len(pixels), *self.image_shape)
         if images.ndim == 3:  # grayscale: as many channels as the model takes
             images = np.repeat(images[..., None], model.config.num_channels, axis=-1)

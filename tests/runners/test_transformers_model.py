@@ -239,6 +239,8 @@ def test_an_image_classifier_equals_its_processor_and_model(tmp_path: Path) -> N
     assert gray.predict_proba(images[..., 0].reshape(13, -1)).shape == (13, 3)
     with pytest.raises(ConfigError, match=r"params\.image_shape: an image classifier needs"):
         load_model(spec(path="vit", image="pixels"), tmp_path)
+    with pytest.raises(ConfigError, match=r"each row has 193 feature values, not the 192 pixels"):
+        adapter.predict_proba(np.zeros((2, 193), np.float32))
 
 
 def manual_fgsm_in_embeddings(
