@@ -50,6 +50,13 @@ class DatasetRecord(_Record):
     sensitive: list[str] = Field(default_factory=list)
     derived_from: str | None = None
     transform: dict[str, Any] | None = None
+    severity: int | None = Field(
+        None, description="the shift's severity level, for sets derived by a shift with levels"
+    )
+    source: dict[str, Any] | None = Field(
+        None, description="where a sourced set came from (the suite's source entry)"
+    )
+    license: str | None = Field(None, description="the data's license, as the suite states it")
 
 
 class Environment(_Record):

@@ -58,6 +58,8 @@ from assay.runners.scoring import score_predictions
 from assay.suites.data import LoadedDataset, load_datasets
 from assay.suites.file_state import FingerprintCache
 from assay.suites.loading import LoadedSuite
+from assay.suites.schema import DatasetSpec
+from assay.suites.shifts import SHIFTS
 
 PROBE_ROWS = 8
 ENVIRONMENT_PACKAGES = ("torch", "numpy", "datasets", "scikit-learn", "pandas", "pyarrow")
@@ -436,7 +438,7 @@ class SuiteRun:
                 ModelRecord(name=m.name, type=m.type, fingerprint=self.models[m.name].fingerprint)
                 for m in suite.models
             ],
-            datasets=[_dataset_record(d) for d in self.datasets.values()],
+            datasets=[_dataset_record(d, suite.dataset(d.name)) for d in self.datasets.values()],
             metrics=[m.model_dump() for m in suite.metrics],
             intervals=suite.intervals.model_dump(),
             bias=suite.bias.model_dump(),
@@ -464,7 +466,8 @@ def _reliability(
     return ReliabilityRecord(model=model, dataset=dataset.name, bins=bins)
 
 
-def _dataset_record(dataset: LoadedDataset) -> DatasetRecord:
+def _dataset_record(dataset: LoadedDataset, spec: DatasetSpec) -> DatasetRecord:
+    shift = SHIFTS.get(spec.shift.name) if spec.shift is not None else None
     return DatasetRecord(
         name=dataset.name,
         kind=dataset.kind,
@@ -474,6 +477,11 @@ def _dataset_record(dataset: LoadedDataset) -> DatasetRecord:
         sensitive=list(dataset.sensitive),
         derived_from=dataset.derived_from,
         transform=dataset.transform.model_dump() if dataset.transform else None,
+        severity=None
+        if shift is None or shift.severity is None
+        else shift.severity_of(spec.shift.params if spec.shift else {}),
+        source=spec.source.model_dump() if spec.source is not None else None,
+        license=spec.license,
     )
 
 

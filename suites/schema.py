@@ -119,6 +119,9 @@ class DatasetSpec(Spec):
     reference: str | None = Field(
         None, description="ood only: the in-distribution set to tell apart (default: the first)"
     )
+    license: str | None = Field(
+        None, description="the data's license (e.g. CC-BY-4.0), recorded in reports and cards"
+    )
     allow_leakage: bool = Field(
         False,
         description="let the label or id column be a model input (it leaks the answer or the "
@@ -187,7 +190,7 @@ class DatasetSpec(Spec):
             raise ValueError("a shifted dataset derived with 'from' needs a 'shift'")
         if self.kind == "adversarial" and self.attack is None:
             raise ValueError("an adversarial dataset derived with 'from' needs an 'attack'")
-        inherited = ("label", "id", "features", "classes", "partition", "limit")
+        inherited = ("label", "id", "features", "classes", "partition", "limit", "license")
         given = [k for k in inherited if getattr(self, k) is not None] + (
             ["sensitive"] if self.sensitive else []
         )
