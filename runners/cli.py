@@ -14,7 +14,7 @@ import typer
 from assay._version import __version__
 from assay.demo import demo_help
 from assay.errors import UserError
-from assay.runners import cli_gate, cli_reports, cli_suites
+from assay.runners import cli_gate, cli_publish, cli_reports, cli_suites
 from assay.runners.cli_output import err, out
 
 app = typer.Typer(
@@ -54,6 +54,9 @@ app.command()(cli_reports.tag)
 app.command()(cli_reports.history)
 app.command()(cli_reports.metrics)
 app.command()(cli_reports.show)
+app.command()(cli_publish.report)
+app.command()(cli_publish.plot)
+app.command()(cli_publish.card)
 app.command()(cli_reports.plugins)
 
 

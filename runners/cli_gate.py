@@ -34,6 +34,7 @@ def gate(
     junit: Annotated[Path | None, typer.Option(help="write JUnit XML here")] = None,
     markdown: Annotated[Path | None, typer.Option(help="write a Markdown summary here")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="write the comparison")] = None,
+    html: Annotated[Path | None, typer.Option(help="write the verdict as an HTML page")] = None,
 ) -> None:
     """Run a suite, compare with a baseline report, and exit 1 on a regression.
 
@@ -48,7 +49,13 @@ def gate(
         from assay.runners.console_progress import ConsoleObserver
         from assay.suites.loading import load_suite
 
-        for option, path in (("--junit", junit), ("--markdown", markdown), ("--json", json_path)):
+        outputs = (
+            ("--junit", junit),
+            ("--markdown", markdown),
+            ("--json", json_path),
+            ("--html", html),
+        )
+        for option, path in outputs:
             prepare_output(option, path, folder=option == "--json")
         chosen_store, cache = prepare_run(store, cache_dir, no_cache)
         started = time.perf_counter()
@@ -72,6 +79,13 @@ def gate(
             write_text_atomically(markdown, summary)
         if json_path:
             write_comparison(outcome.comparison, json_path, gate=asdict(result.verdict))
+        if html:
+            from assay.reports.publish import comparison_html
+
+            page = comparison_html(
+                outcome.comparison, passed=outcome.passed, failures=outcome.failures
+            )
+            write_text_atomically(html, page)
         gate_outputs.append_step_summary(summary)
         if os.environ.get("GITHUB_ACTIONS") == "true":
             for line in gate_outputs.github_annotations(outcome):

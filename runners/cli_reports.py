@@ -12,7 +12,7 @@ import typer
 from assay.errors import UserError
 from assay.reports.escaping import terminal
 from assay.reports.tables import Stacked
-from assay.runners.cli_output import StoreOption, exit_codes, out
+from assay.runners.cli_output import StoreOption, exit_codes, out, prepare_output
 
 
 def compare(
@@ -40,6 +40,7 @@ def compare(
     unpaired: Annotated[
         bool, typer.Option(help="compare datasets that differ with unpaired intervals")
     ] = False,
+    html: Annotated[Path | None, typer.Option(help="write the comparison as an HTML page")] = None,
 ) -> None:
     """Compare two reports example by example and flag (silent) regressions; with more
     than two, show their overall results side by side."""
@@ -50,6 +51,7 @@ def compare(
         from assay.runners.api import compare as compare_stored
         from assay.runners.api import load_report
 
+        prepare_output("--html", html, folder=False)
         if correction not in ("holm", "bh"):
             raise UserError(f"--correction must be holm or bh, not {correction!r}")
         if len(reports) < 2:
@@ -81,6 +83,12 @@ def compare(
         if output is not None:
             write_comparison(result, output)
             out.print(f"comparison: {output}")
+        if html is not None:
+            from assay.atomic import write_text_atomically
+            from assay.reports.publish import comparison_html
+
+            write_text_atomically(html, comparison_html(result))
+            out.print(f"html: {html}")
 
 
 def tag(

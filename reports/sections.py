@@ -1,0 +1,254 @@
+"""What a published report says, independent of its format: sections of tables (header
+cells and rows of plain text) and figures, built once from a report or a comparison and
+rendered as HTML (:mod:`assay.reports.html_report`) or Markdown
+(:mod:`assay.reports.markdown_report`). Cells hold user strings unescaped: each renderer
+escapes them for its format. Numbers are written in full (``repr``), never cut."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assay.reports.comparison_types import CellComparison, Comparison
+from assay.reports.plot_style import Figure
+from assay.reports.schema import Report, Result
+
+KIND_TITLES = {
+    "in_distribution": "In distribution",
+    "shifted": "Under shift",
+    "adversarial": "Under attack",
+}
+ROBUSTNESS_KINDS = ("ood", "robustness")
+
+
+@dataclass(frozen=True)
+class TableData:
+    """A table: a caption, header cells, rows; ``flagged`` rows are marked (a regression)."""
+
+    caption: str
+    header: tuple[str, ...]
+    rows: Sequence[tuple[str, ...]]
+    flagged: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    text: list[str] = field(default_factory=list)
+    tables: list[TableData] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+
+
+def number(value: float | None) -> str:
+    """A value in full (``repr``), or "too small" for a group left unscored.
+
+    Example:
+        >>> number(0.1 + 0.2), number(None)
+        ('0.30000000000000004', 'too small')
+    """
+    return "too small" if value is None else repr(float(value))
+
+
+def with_interval(result: Result) -> str:
+    """``value (low – high)``, every number in full."""
+    if result.value is None or result.ci_low is None or result.ci_high is None:
+        return number(result.value)
+    return f"{number(result.value)} ({number(result.ci_low)} – {number(result.ci_high)})"
+
+
+def report_sections(report: Report, figures: list[Figure]) -> list[Section]:
+    """Per dataset kind its overall table and figures, then groups, robustness and OOD, and
+    how the report was made."""
+    sections = []
+    for kind, title in KIND_TITLES.items():
+        names = [d.name for d in report.datasets if d.kind == kind]
+        if not names:
+            continue
+        results = [
+            r
+            for r in report.results
+            if r.dataset in names and r.slice is None and r.kind not in ROBUSTNESS_KINDS
+        ]
+        shown = [
+            f for f in figures if any(f.stem.startswith(p) for p in _stems(kind, names, report))
+        ]
+        sections.append(Section(title, tables=[_wide(title, results)], figures=shown))
+    grouped = [r for r in report.results if r.slice is not None]
+    if grouped:
+        groups_figures = [f for f in figures if f.stem.startswith("groups-")]
+        sections.append(
+            Section("By slice and group", tables=[_long(grouped)], figures=groups_figures)
+        )
+    summary = [r for r in report.results if r.slice is None and r.kind in ROBUSTNESS_KINDS]
+    if summary:
+        ood = [f for f in figures if f.stem.startswith("ood-")]
+        sections.append(
+            Section(
+                "Robustness and out-of-distribution detection", tables=[_long(summary)], figures=ood
+            )
+        )
+    sections.append(provenance(report))
+    return sections
+
+
+def _stems(kind: str, names: list[str], report: Report) -> list[str]:
+    from assay.reports.plots import file_stem
+
+    stems = [file_stem("reliability", m.name, n) for m in report.models for n in names]
+    if kind == "shifted":
+        stems.append("severity-")
+    return stems
+
+
+def _wide(title: str, results: list[Result]) -> TableData:
+    metrics = list(dict.fromkeys(r.metric for r in results))
+    rows: dict[tuple[str, str], dict[str, Result]] = {}
+    for result in results:
+        rows.setdefault((result.model, result.dataset), {})[result.metric] = result
+    body = [
+        (
+            model,
+            dataset,
+            str(next(iter(cells.values())).n),
+            *(with_interval(cells[m]) if m in cells else "" for m in metrics),
+        )
+        for (model, dataset), cells in rows.items()
+    ]
+    return TableData(f"{title}: value (interval)", ("model", "dataset", "n", *metrics), body)
+
+
+def _long(results: list[Result]) -> TableData:
+    body = [
+        (
+            r.model,
+            r.dataset,
+            r.slice or "",
+            r.group or "",
+            r.metric,
+            str(r.n),
+            with_interval(r),
+            r.note or "",
+        )
+        for r in results
+    ]
+    header = ("model", "dataset", "column", "group", "metric", "n", "value (interval)", "note")
+    return TableData("one row per result", header, body)
+
+
+def provenance(report: Report) -> Section:
+    """How it was evaluated: suite hash, versions, seed, fingerprints, licenses."""
+    text = [
+        f"Suite {report.suite.name} version {report.suite.version}, "
+        f"sha256 {report.suite.content_hash}; "
+        f"seed {report.seed}; run {report.run_id} at {report.created_at}; "
+        f"assay {report.environment.assay}, Python {report.environment.python}, "
+        + ", ".join(f"{k} {v}" for k, v in sorted(report.environment.packages.items()))
+        + "."
+    ]
+    models = TableData(
+        "models",
+        ("model", "type", "fingerprint"),
+        [(m.name, m.type, m.fingerprint) for m in report.models],
+    )
+    datasets = TableData(
+        "datasets",
+        ("dataset", "kind", "n", "derived from", "license", "fingerprint"),
+        [
+            (
+                d.name,
+                d.kind,
+                str(d.n_examples),
+                d.derived_from or "",
+                d.license or "",
+                d.fingerprint,
+            )
+            for d in report.datasets
+        ],
+    )
+    return Section("How it was evaluated", text=text, tables=[models, datasets])
+
+
+def verdict_section(comparison: Comparison, passed: bool | None, failures: list[str]) -> Section:
+    """The verdict first: pass or fail, the silent regressions, then every flagged cell."""
+    silent = comparison.silent_regressions
+    regressions = comparison.regressions
+    headline_dataset, headline_metric = comparison.headline
+    text = []
+    if passed is not None:
+        text.append(f"Gate {'PASSED' if passed else 'FAILED'}: {len(failures)} failure(s).")
+    text.append(
+        f"{len(regressions)} regression(s), {len(silent)} of them silent (the headline "
+        f"{headline_metric} on {headline_dataset} holds while they got worse)."
+    )
+    text += [f"Failure: {f}" for f in failures]
+    cells = sorted(comparison.cells, key=lambda c: (not c.silent, c.verdict != "regression"))
+    return Section(
+        f"Verdict: {comparison.candidate} against {comparison.baseline}",
+        text=text,
+        tables=[_cells(cells)],
+    )
+
+
+def _cells(cells: list[CellComparison]) -> TableData:
+    body = []
+    flagged = set()
+    for index, cell in enumerate(cells):
+        if cell.verdict == "regression":
+            flagged.add(index)
+        body.append(
+            (
+                cell.dataset,
+                cell.slice or "",
+                cell.group or "",
+                cell.metric,
+                str(cell.n),
+                number(cell.baseline),
+                number(cell.candidate),
+                f"{number(cell.delta)} ({number(cell.ci_low)} – {number(cell.ci_high)})",
+                number(cell.p_adjusted),
+                cell.verdict + (" (silent)" if cell.silent else ""),
+            )
+        )
+    header = (
+        "dataset",
+        "column",
+        "group",
+        "metric",
+        "n",
+        "baseline",
+        "candidate",
+        "delta (interval)",
+        "adj. p",
+        "verdict",
+    )
+    return TableData("every compared cell, regressions first", header, body, frozenset(flagged))
+
+
+def churn_section(comparison: Comparison, sample: int = 20) -> Section:
+    """Prediction churn per dataset and a sample of examples that regressed."""
+    rows = [
+        (
+            c.dataset,
+            c.slice or "",
+            c.group or "",
+            str(c.n),
+            number(c.negative_flip_rate),
+            number(c.positive_flip_rate),
+            number(c.churn),
+            ", ".join(c.regressed_ids[:sample]),
+        )
+        for c in comparison.churn
+    ]
+    header = (
+        "dataset",
+        "column",
+        "group",
+        "n",
+        "negative flips",
+        "positive flips",
+        "churn",
+        f"regressed examples (first {sample})",
+    )
+    return Section(
+        "Churn", tables=[TableData("examples that changed their prediction", header, rows)]
+    )
