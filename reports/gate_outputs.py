@@ -10,6 +10,8 @@ import xml.etree.ElementTree as ElementTree
 from assay.reports.escaping import markdown as escape_markdown
 from assay.reports.escaping import workflow_message, workflow_property, xml_text
 from assay.reports.gate_rules import GateOutcome, cell_name, describe
+from assay.reports.markdown_report import markdown_table
+from assay.reports.sections import TableData, number
 
 
 def junit_xml(outcome: GateOutcome, *, seconds: float = 0.0, timestamp: str = "") -> str:
@@ -63,7 +65,8 @@ def junit_xml(outcome: GateOutcome, *, seconds: float = 0.0, timestamp: str = ""
 
 def markdown(outcome: GateOutcome) -> str:
     """A Markdown summary for CI step summaries and pull requests; every user string goes
-    through :func:`~assay.reports.escaping.markdown`, so no slice value becomes markup."""
+    through :func:`~assay.reports.escaping.markdown`, so no slice value becomes markup; the
+    table is the report pages' Markdown table, numbers in full."""
     status = "✅ passed" if outcome.passed else "❌ failed"
     lines = [f"## assay gate: {status}", ""]
     silent = outcome.comparison.silent_regressions
@@ -75,16 +78,19 @@ def markdown(outcome: GateOutcome) -> str:
             "",
         ]
         lines += [f"- {escape_markdown(describe(c))}" for c in silent] + [""]
-    lines += [
-        "| cell | baseline | candidate | delta (95% CI) | adj. p | verdict |",
-        "|---|---|---|---|---|---|",
-    ]
-    for cell in outcome.gated:
-        lines.append(
-            f"| {escape_markdown(cell_name(cell))} | {cell.baseline:.4f} | {cell.candidate:.4f} | "
-            f"{cell.delta:+.4f} ({cell.ci_low:+.4f}, {cell.ci_high:+.4f}) | "
-            f"{cell.p_adjusted:.3g} | {cell.verdict}{' (silent)' if cell.silent else ''} |"
+    rows = [
+        (
+            cell_name(cell),
+            number(cell.baseline),
+            number(cell.candidate),
+            f"{number(cell.delta)} ({number(cell.ci_low)}, {number(cell.ci_high)})",
+            number(cell.p_adjusted),
+            cell.verdict + (" (silent)" if cell.silent else ""),
         )
+        for cell in outcome.gated
+    ]
+    header = ("cell", "baseline", "candidate", "delta (95% CI)", "adj. p", "verdict")
+    lines += markdown_table(TableData("gated cells", header, rows))
     if outcome.failures:
         lines += ["", "Failures:", ""] + [f"- {escape_markdown(f)}" for f in outcome.failures]
     return "\n".join(lines) + "\n"

@@ -27,11 +27,12 @@ def markdown_page(title: str, sections: list[Section]) -> str:
         for text in section.text:
             lines += [escape(text), ""]
         for table in section.tables:
-            lines += [*_table(table), ""]
+            lines += [*markdown_table(table), ""]
     return "\n".join(lines)
 
 
-def _table(table: TableData) -> list[str]:
+def markdown_table(table: TableData) -> list[str]:
+    """A GFM table, every cell escaped; flagged rows in bold."""
     lines = ["| " + " | ".join(escape(c) for c in table.header) + " |"]
     lines.append("|" + "|".join("---" for _ in table.header) + "|")
     for index, row in enumerate(table.rows):
