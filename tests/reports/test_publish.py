@@ -59,6 +59,7 @@ def test_the_report_page_is_strict_html5_with_its_numbers_and_alt_text(
     assert images == len(report_figures(report, read_predictions(folder / PREDICTIONS_FILE)))
     assert images == page.count(' alt="') and images >= 8
     assert page.count('<th scope="col">') > 20
+    assert '<html lang="en">' in page and page.count("<table>") == page.count("<caption>")
     assert report_html(report, read_predictions(folder / PREDICTIONS_FILE)) == page
 
 
