@@ -18,6 +18,7 @@ from assay.reports.sections import (
     ROBUSTNESS_KINDS,
     Section,
     TableData,
+    long_table,
     number,
     provenance,
     with_interval,
@@ -26,6 +27,7 @@ from assay.reports.sections import (
 START = "<!-- assay:start (written by `assay card`; edits between these markers are replaced) -->"
 END = "<!-- assay:end -->"
 TASK_TYPES = {"transformers": "text-classification"}
+GROUPS_CAPTION = "per group (worst group, gaps and groups too small included)"
 CALIBRATION = ("ece", "adaptive_ece", "classwise_ece", "mce", "debiased_ece", "smooth_ece")
 
 
@@ -113,7 +115,9 @@ def card_sections(report: Report, model: str) -> list[Section]:
             ],
             tables=[calibration],
         ),
-        Section("Bias", text=bias_text, tables=[_groups(groups)]),
+        Section(
+            "Bias", text=bias_text, tables=[long_table(groups, GROUPS_CAPTION, with_model=False)]
+        ),
         provenance(report),
     ]
 
@@ -121,23 +125,6 @@ def card_sections(report: Report, model: str) -> list[Section]:
 def _table(caption: str, results: list[Result]) -> TableData:
     rows = [(r.dataset, r.kind, r.metric, str(r.n), with_interval(r)) for r in results]
     return TableData(caption, ("dataset", "kind", "metric", "n", "value (interval)"), rows)
-
-
-def _groups(results: list[Result]) -> TableData:
-    rows = [
-        (
-            r.dataset,
-            r.slice or "",
-            r.group or "",
-            r.metric,
-            str(r.n),
-            with_interval(r),
-            r.note or "",
-        )
-        for r in results
-    ]
-    header = ("dataset", "column", "group", "metric", "n", "value (interval)", "note")
-    return TableData("per group (worst group, gaps and groups too small included)", header, rows)
 
 
 def card_markdown(report: Report, model: str) -> str:

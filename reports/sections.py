@@ -77,14 +77,16 @@ def report_sections(report: Report, figures: list[Figure]) -> list[Section]:
     if grouped:
         groups_figures = [f for f in figures if f.stem.startswith("groups-")]
         sections.append(
-            Section("By slice and group", tables=[_long(grouped)], figures=groups_figures)
+            Section("By slice and group", tables=[long_table(grouped)], figures=groups_figures)
         )
     summary = [r for r in report.results if r.slice is None and r.kind in ROBUSTNESS_KINDS]
     if summary:
         ood = [f for f in figures if f.stem.startswith("ood-")]
         sections.append(
             Section(
-                "Robustness and out-of-distribution detection", tables=[_long(summary)], figures=ood
+                "Robustness and out-of-distribution detection",
+                tables=[long_table(summary)],
+                figures=ood,
             )
         )
     sections.append(provenance(report))
@@ -117,22 +119,18 @@ def _wide(title: str, results: list[Result]) -> TableData:
     return TableData(f"{title}: value (interval)", ("model", "dataset", "n", *metrics), body)
 
 
-def _long(results: list[Result]) -> TableData:
+def long_table(
+    results: list[Result], caption: str = "one row per result", *, with_model: bool = True
+) -> TableData:
+    """One row per result: where it was measured, the value with its interval, its note."""
+    header = ("dataset", "column", "group", "metric", "n", "value (interval)", "note")
     body = [
-        (
-            r.model,
-            r.dataset,
-            r.slice or "",
-            r.group or "",
-            r.metric,
-            str(r.n),
-            with_interval(r),
-            r.note or "",
-        )
+        (r.model,) * with_model
+        + (r.dataset, r.slice or "", r.group or "", r.metric, str(r.n), with_interval(r))
+        + (r.note or "",)
         for r in results
     ]
-    header = ("model", "dataset", "column", "group", "metric", "n", "value (interval)", "note")
-    return TableData("one row per result", header, body)
+    return TableData(caption, ("model",) * with_model + header, body)
 
 
 def provenance(report: Report) -> Section:
