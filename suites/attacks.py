@@ -17,7 +17,7 @@ import numpy as np
 from assay.errors import InvalidInputError
 from assay.params import DeclaresParams, Param
 from assay.registry import Registry
-from assay.suites.features import COLUMN_KINDS, check_column_kinds
+from assay.suites.features import MATRIX_KINDS, check_column_kinds
 
 GradientFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -38,7 +38,7 @@ class AttackInfo(DeclaresParams):
     function: Callable[..., np.ndarray]
     description: str
     params: Mapping[str, Param] = field(default_factory=dict)
-    column_kinds: frozenset[str] = COLUMN_KINDS
+    column_kinds: frozenset[str] = MATRIX_KINDS
     embeddings: bool = False
 
 
@@ -50,7 +50,7 @@ def register_attack(
     *,
     description: str,
     params: Mapping[str, Param],
-    column_kinds: frozenset[str] = COLUMN_KINDS,
+    column_kinds: frozenset[str] = MATRIX_KINDS,
     embeddings: bool = False,
 ) -> Callable[[AttackFunction], AttackFunction]:
     """Declare and register an attack: the decorated function checks its params on every

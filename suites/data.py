@@ -23,7 +23,7 @@ from assay.suites.attacks import ATTACKS
 from assay.suites.features import FeatureBlock, feature_block
 from assay.suites.file_state import FingerprintCache
 from assay.suites.schema import DatasetSpec, FileSource, Suite, Transform
-from assay.suites.shifts import SHIFTS
+from assay.suites.shifts import SHIFTS, ShiftInfo
 from assay.suites.sources import load_source, partition_indices, resolve_path
 
 
@@ -187,12 +187,14 @@ def derive_dataset(
     )
     if spec.attack is not None:
         attack = ATTACKS.get(spec.attack.name)
-        if not (attack.embeddings and len(parent.features.other.columns)):
+        if not (attack.embeddings and parent.features.other_columns):
             # text columns are attacked through a text model's embeddings (checked per model)
             parent.features.check_acted_on(f"attack {attack.name!r}", attack.column_kinds)
     if spec.shift is None:
         return derived
     shift = SHIFTS.get(spec.shift.name)
+    if shift.column_kinds == {"text"}:
+        return replace(derived, features=_text_shifted(parent, shift, spec.shift, seed, place))
     parent.features.check_acted_on(f"shift {shift.name!r}", shift.column_kinds)
     params = spec.shift.params
 
@@ -203,6 +205,31 @@ def derive_dataset(
             )
 
     return replace(derived, features=parent.features.derived(shifted))
+
+
+def _text_shifted(
+    parent: LoadedDataset,
+    shift: ShiftInfo,
+    transform: Transform,
+    seed: int,
+    place: Callable[[], AbstractContextManager[None]],
+) -> FeatureBlock:
+    """The parent's features with the shift applied to its text columns (each column with
+    its own per-example seeds), made when first needed."""
+    params = dict(transform.params)
+    columns = parent.features.text_columns(f"shift {shift.name!r}", params.get("column"))
+
+    def shifted() -> pd.DataFrame:
+        with place():
+            frame = parent.features.other.copy()
+            for column in columns:
+                keys = parent.keys ^ np.uint64(int(hash_value(column)[:15], 16))
+                frame[column] = shift.function(
+                    frame[column].to_numpy(dtype=object), example_keys=keys, seed=seed, **params
+                )
+            return frame
+
+    return parent.features.with_other(shifted)
 
 
 def encode_labels(

@@ -16,7 +16,8 @@ from assay.errors import InvalidInputError
 
 # the kinds of feature column a shift or attack can act on: a number per example, or an
 # array per example (an image, an embedding); non-numeric columns pass through untouched
-COLUMN_KINDS = frozenset({"numeric", "array"})
+COLUMN_KINDS = frozenset({"numeric", "array", "text"})
+MATRIX_KINDS = frozenset({"numeric", "array"})  # what a shift of the numeric matrix accepts
 
 
 def check_column_kinds(owner: str, kinds: frozenset[str]) -> frozenset[str]:
@@ -24,6 +25,8 @@ def check_column_kinds(owner: str, kinds: frozenset[str]) -> frozenset[str]:
     unknown = sorted(kinds - COLUMN_KINDS)
     if unknown or not kinds:
         raise ValueError(f"{owner}: column_kinds must be some of {sorted(COLUMN_KINDS)}")
+    if "text" in kinds and kinds != {"text"}:
+        raise ValueError(f"{owner}: a text transform acts on text columns alone")
     return kinds
 
 
@@ -34,12 +37,13 @@ class FeatureBlock:
     ``numeric`` is N×D float32 (list columns flattened), given as the matrix or as how to
     make it (a shifted set's shift, run on first use, so a run whose predictions all come
     from the cache never computes it); ``numeric_columns`` names each numeric column and its
-    width; ``other`` holds the non-numeric feature columns.
+    width; ``other`` holds the non-numeric feature columns (text, categories), given as the
+    frame or as how to make it (a text shift, also run on first use).
     """
 
     source: np.ndarray | Callable[[], np.ndarray]
     numeric_columns: tuple[tuple[str, int], ...]
-    other: pd.DataFrame
+    other_source: pd.DataFrame | Callable[[], pd.DataFrame]
     order: tuple[str, ...]
     # made once even when a prefetching thread and the runner ask at the same time
     _made: dict[str, np.ndarray] = field(
@@ -58,6 +62,20 @@ class FeatureBlock:
                 self._made["numeric"] = np.ascontiguousarray(self.source(), dtype=np.float32)
             return self._made["numeric"]
 
+    @property
+    def other(self) -> pd.DataFrame:
+        if isinstance(self.other_source, pd.DataFrame):
+            return self.other_source
+        with self._lock:
+            if "other" not in self._made:
+                self._made["other"] = self.other_source()  # type: ignore[assignment]
+            return self._made["other"]  # type: ignore[return-value]
+
+    @property
+    def other_columns(self) -> list[str]:
+        """The non-numeric feature columns, without making a shifted frame."""
+        return [c for c in self.order if c not in dict(self.numeric_columns)]
+
     def release(self) -> None:
         """Let go of a matrix made on demand (it is made again if asked for): a run frees
         every set's features once its cells are done, before scoring."""
@@ -66,7 +84,7 @@ class FeatureBlock:
 
     def rows(self, rows: slice) -> FeatureBlock:
         """A view of some rows (a cell's shard)."""
-        return replace(self, source=self.numeric[rows], other=self.other.iloc[rows])
+        return replace(self, source=self.numeric[rows], other_source=self.other.iloc[rows])
 
     def derived(self, make: Callable[[], np.ndarray]) -> FeatureBlock:
         """The same features with the numeric matrix made by ``make`` when first needed."""
@@ -88,7 +106,7 @@ class FeatureBlock:
         if not kinds:
             raise InvalidInputError(
                 f"{owner} acts on numeric features; every feature here is non-numeric "
-                f"({list(self.other.columns)})"
+                f"({self.other_columns})"
             )
         for name, kind in kinds.items():
             if kind not in accepted:
@@ -97,16 +115,31 @@ class FeatureBlock:
                     f"{name!r} is an {kind} column"
                 )
 
+    def text_columns(self, owner: str, column: str | None) -> list[str]:
+        """The feature columns of text a text transform changes: ``column``, or every one."""
+        texts = [c for c in self.other_columns if _is_text(self.other[c])]
+        if column is not None and column not in texts:
+            raise InvalidInputError(
+                f"{owner}: column {column!r} is not a text feature (text features: {texts})"
+            )
+        if not texts:
+            raise InvalidInputError(f"{owner} acts on text; no feature here is text")
+        return [column] if column is not None else texts
+
+    def with_other(self, make: Callable[[], pd.DataFrame]) -> FeatureBlock:
+        """The same features with the non-numeric frame made by ``make`` when first needed."""
+        return replace(self, other_source=make)
+
     def with_numeric(self, numeric: np.ndarray) -> FeatureBlock:
         """The same features with the numeric matrix replaced (after an attack)."""
         return replace(self, source=np.ascontiguousarray(numeric, dtype=np.float32))
 
     def as_array(self, owner: str) -> np.ndarray:
         """The N×D float32 matrix; fails if some features are not numeric."""
-        if len(self.other.columns):
+        if self.other_columns:
             raise InvalidInputError(
                 f"{owner} takes a numeric array, but feature columns "
-                f"{list(self.other.columns)} are not numeric; set the model's input: dataframe"
+                f"{self.other_columns} are not numeric; set the model's input: dataframe"
             )
         return self.numeric
 
@@ -118,6 +151,10 @@ class FeatureBlock:
         names = [name for name, _ in self.numeric_columns]
         numeric = pd.DataFrame(self.numeric, columns=names)
         return pd.concat([numeric, self.other.reset_index(drop=True)], axis=1)[list(self.order)]
+
+
+def _is_text(values: pd.Series) -> bool:
+    return pd.api.types.infer_dtype(values, skipna=False) == "string"
 
 
 def feature_block(table: pa.Table, columns: list[str], origin: str) -> FeatureBlock:
@@ -142,7 +179,7 @@ def feature_block(table: pa.Table, columns: list[str], origin: str) -> FeatureBl
         # predictions all come from the cache never does
         source=lambda: _row_major(parts, n_rows),
         numeric_columns=tuple(numeric_columns),
-        other=pd.DataFrame(other),
+        other_source=pd.DataFrame(other),
         order=tuple(columns),
     )
 

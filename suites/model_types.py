@@ -67,7 +67,7 @@ def register_model_type(
 
     def decorate(build: Builder) -> Builder:
         earlier = MODEL_TYPES.added(name)
-        if earlier is not None and _same_definition(earlier.build, build):
+        if earlier is not None and same_definition(earlier.build, build):
             return build  # one module imported under a second name (a doctest run, say)
         MODEL_TYPES.add(name, ModelType(name, build, description, params, hard_labels))
         return build
@@ -75,7 +75,7 @@ def register_model_type(
     return decorate
 
 
-def _same_definition(first: Builder, second: Builder) -> bool:
+def same_definition(first: Builder, second: Builder) -> bool:
     """Whether two builders are one function of one source file."""
     return first.__qualname__ == second.__qualname__ and inspect.getsourcefile(
         first

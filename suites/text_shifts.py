@@ -1,0 +1,179 @@
+"""Text perturbations: keyboard typos, character noise, casing and whitespace noise, each
+applied to a dataset's text feature columns (or the one named by ``column``).
+
+Every example's perturbation is drawn from its own generator, seeded by (suite seed, example
+id, column), so the shifted set is the same on every machine, batch size and row order, and
+pairs with the clean set by id. Only ``random.Random.random`` is used (the one draw Python
+promises not to change between versions). ``rate`` is the chance that each unit (a letter,
+a word, a space) is perturbed; by default it follows ``severity``: 0.05, 0.1, 0.2, 0.3, 0.5.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from assay.params import Param
+from assay.suites.shifts import register_shift
+
+RATES = (0.05, 0.1, 0.2, 0.3, 0.5)
+TEXT = frozenset({"text"})
+MIX = 0x9E3779B97F4A7C15
+WORD = re.compile(r"[A-Za-z]{2,}")
+KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+PARAMS = {
+    "severity": Param("int", default=1, low=1, high=5, description="1 (mild) to 5"),
+    "rate": Param(
+        "number", default=None, nullable=True, low=0, high=1, description="default: by severity"
+    ),
+    "column": Param(
+        "str", default=None, nullable=True, description="the text column (default: every one)"
+    ),
+}
+
+
+def _neighbours() -> dict[str, str]:
+    """Each letter's neighbours on a QWERTY keyboard (same row and the rows beside it)."""
+    place = {c: (r, i) for r, row in enumerate(KEYBOARD_ROWS) for i, c in enumerate(row)}
+    return {
+        letter: "".join(
+            other
+            for other, (r2, i2) in place.items()
+            if other != letter and abs(r2 - r) <= 1 and abs(i2 - i) <= 1
+        )
+        for letter, (r, i) in place.items()
+    }
+
+
+NEIGHBOURS = _neighbours()
+
+
+def _pick(rng: random.Random, options: str) -> str:
+    return options[int(rng.random() * len(options))]
+
+
+def perturbed(
+    texts: np.ndarray,
+    example_keys: np.ndarray,
+    seed: int,
+    change: Callable[[str, random.Random], str],
+) -> np.ndarray:
+    """``change`` applied to every text with its example's own generator."""
+    out = np.empty(len(texts), dtype=object)
+    salt = (int(seed) * MIX) & 0xFFFFFFFFFFFFFFFF
+    for index, (text, key) in enumerate(zip(texts, example_keys, strict=True)):
+        out[index] = change(str(text), random.Random(int(key) ^ salt))
+    return out
+
+
+def _rate(severity: int, rate: float | None) -> float:
+    return RATES[severity - 1] if rate is None else float(rate)
+
+
+def _text_shift(name: str, description: str) -> Callable[[Callable[..., str]], Any]:
+    """Register ``change(text, rng, rate)``, applied to every text of a column, as the text
+    shift ``name`` (the module keeps ``change`` itself)."""
+
+    def decorate(change: Callable[[str, random.Random, float], str]) -> Any:
+        def shift(
+            texts: np.ndarray,
+            *,
+            example_keys: np.ndarray,
+            seed: int,
+            severity: int = 1,
+            rate: float | None = None,
+            column: str | None = None,
+        ) -> np.ndarray:
+            chosen = _rate(severity, rate)
+            return perturbed(texts, example_keys, seed, lambda t, rng: change(t, rng, chosen))
+
+        shift.__doc__ = change.__doc__
+        shift.__name__ = name
+        register_shift(
+            name, description=description, params=PARAMS, severity="severity", column_kinds=TEXT
+        )(shift)
+        return change  # the module keeps the plain perturbation of one text
+
+    return decorate
+
+
+@_text_shift("keyboard_typos", "letters replaced by a QWERTY neighbour, severity 1-5")
+def keyboard_typos(text: str, rng: random.Random, rate: float) -> str:
+    """Each letter, with probability ``rate``, becomes one of its keyboard neighbours
+    (case kept).
+
+    Example:
+        >>> keyboard_typos("hello", random.Random(0), 1.0) != "hello"
+        True
+    """
+    letters = []
+    for char in text:
+        lower = char.lower()
+        if lower in NEIGHBOURS and rng.random() < rate:
+            typed = _pick(rng, NEIGHBOURS[lower])
+            char = typed.upper() if char.isupper() else typed
+        letters.append(char)
+    return "".join(letters)
+
+
+@_text_shift("character_noise", "a letter swapped, dropped or doubled per word, severity 1-5")
+def character_noise(text: str, rng: random.Random, rate: float) -> str:
+    """Each word of two or more letters, with probability ``rate``, gets one edit: two
+    neighbouring letters swapped, a letter dropped, or a letter doubled.
+
+    Example:
+        >>> character_noise("reading", random.Random(1), 1.0) != "reading"
+        True
+    """
+
+    def edit(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if rng.random() >= rate:
+            return word
+        at = int(rng.random() * (len(word) - 1))
+        kind = int(rng.random() * 3)
+        if kind == 0:
+            return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+        if kind == 1:
+            return word[:at] + word[at + 1 :]
+        return word[: at + 1] + word[at] + word[at + 1 :]
+
+    return WORD.sub(edit, text)
+
+
+@_text_shift("casing", "words in random upper, lower or title case, severity 1-5")
+def casing(text: str, rng: random.Random, rate: float) -> str:
+    """Each word, with probability ``rate``, is written in upper, lower or title case.
+
+    Example:
+        >>> casing("a good film", random.Random(2), 1.0).lower()
+        'a good film'
+    """
+    styles = (str.upper, str.lower, str.title)
+
+    def restyle(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return styles[int(rng.random() * 3)](word) if rng.random() < rate else word
+
+    return re.sub(r"\S+", restyle, text)
+
+
+@_text_shift("whitespace", "spaces dropped or doubled, severity 1-5")
+def whitespace(text: str, rng: random.Random, rate: float) -> str:
+    """Each space, with probability ``rate``, is dropped (joining two words) or doubled.
+
+    Example:
+        >>> whitespace("a b c", random.Random(3), 0.0)
+        'a b c'
+    """
+
+    def respace(match: re.Match[str]) -> str:
+        if rng.random() >= rate:
+            return match.group(0)
+        return "" if rng.random() < 0.5 else "  "
+
+    return re.sub(" ", respace, text)
