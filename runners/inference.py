@@ -115,24 +115,10 @@ def attacked_in_embeddings(
     def perturb(vectors: np.ndarray, labels: np.ndarray, gradient: Any) -> np.ndarray:
         return attack.function(vectors, labels, gradient=gradient, **params)
 
-    labels = _in_model_order(dataset.labels[rows], adapter, dataset.classes)
+    order = class_order(adapter.classes, dataset.classes, f"model {adapter.name!r}")
+    labels = dataset.labels[rows] if order is None else np.asarray(order)[dataset.labels[rows]]
     inputs = model_inputs(adapter, dataset.features.rows(rows))
     return adapter.predict_attacked_embeddings(inputs, labels, perturb, batch_size, on_batch)
-
-
-def _in_model_order(
-    labels: np.ndarray, adapter: ModelAdapter, dataset_classes: tuple[str, ...]
-) -> np.ndarray:
-    """Dataset class indices as the model's output indices (its classes matched by name)."""
-    model_classes = adapter.classes
-    if model_classes is None or model_classes == dataset_classes:
-        return labels
-    if sorted(model_classes) != sorted(dataset_classes):
-        raise InvalidInputError(
-            f"the model's classes {list(model_classes)} differ from the dataset's "
-            f"{list(dataset_classes)}; declare the dataset's 'classes' to match"
-        )
-    return np.array([model_classes.index(c) for c in dataset_classes])[labels]
 
 
 def attacked_block(
@@ -182,8 +168,22 @@ def align_classes(
     owner: str,
 ) -> np.ndarray:
     """Reorder a model's probability columns into the dataset's class order."""
+    order = class_order(model_classes, dataset_classes, owner)
+    return probabilities if order is None else probabilities[:, order]
+
+
+def class_order(
+    model_classes: tuple[str, ...] | None, dataset_classes: tuple[str, ...], owner: str
+) -> list[int] | None:
+    """The model's output index of each dataset class, matched by name (None when the
+    model names none or already follows the dataset's order).
+
+    Example:
+        >>> class_order(("b", "a"), ("a", "b"), "m")
+        [1, 0]
+    """
     if model_classes is None or model_classes == dataset_classes:
-        return probabilities
+        return None
     missing = [c for c in dataset_classes if c not in model_classes]
     extra = [c for c in model_classes if c not in dataset_classes]
     if missing or extra:
@@ -191,8 +191,7 @@ def align_classes(
             f"{owner}: the model's classes {list(model_classes)} differ from the dataset's "
             f"{list(dataset_classes)}; declare the dataset's 'classes' to match"
         )
-    order = [model_classes.index(c) for c in dataset_classes]
-    return probabilities[:, order]
+    return [model_classes.index(c) for c in dataset_classes]
 
 
 def check_model_output(probabilities: np.ndarray, n_classes: int, owner: str) -> None:

@@ -66,7 +66,7 @@ class PredictionsAdapter:
         self.model_filter: str | None = params.get("model")
         self.extra_ids: str = params.get("extra_ids", "error")
         self._tables: dict[Path, pa.Table] = {}
-        self._matched: dict[str, Any] = {}
+        self._matched: dict[tuple[str, str], np.ndarray] = {}
         self._lock = threading.Lock()
         with located(None, ("params", "path"), f"cannot read {self.path_template!r}"):
             self.fingerprint = hash_value(
@@ -90,26 +90,26 @@ class PredictionsAdapter:
 
     def predictions_for(self, dataset: LoadedDataset) -> np.ndarray:
         """N × C probabilities of ``dataset``'s examples, in its row and class order."""
-        values = self._values(dataset)
-        if self.output == "logits":
-            return softmax(values)
-        if self.output == "labels":
-            return _one_hot(values, dataset.classes)
-        return values
+        return self._once(dataset, "probabilities")
 
     def logits_for(self, dataset: LoadedDataset) -> np.ndarray:
         """N × C logits of ``dataset``'s examples (``output: logits`` only)."""
-        return self._values(dataset)
+        return self._once(dataset, "logits")
 
-    def _values(self, dataset: LoadedDataset) -> Any:
-        """The dataset's rows of the file's values, matched once per dataset (a sharded
-        dataset asks once per shard)."""
+    def _once(self, dataset: LoadedDataset, form: str) -> np.ndarray:
+        """The dataset's values in ``form``, matched and converted once per dataset (a
+        sharded dataset asks once per shard)."""
+        key = (dataset.name, form)
         with self._lock:
-            if dataset.name in self._matched:
-                return self._matched[dataset.name]
+            if key in self._matched:
+                return self._matched[key]
         values = self._matched_values(dataset)
+        if form == "probabilities" and self.output == "logits":
+            values = softmax(values)
+        elif form == "probabilities" and self.output == "labels":
+            values = _one_hot(values, dataset.classes)
         with self._lock:
-            self._matched[dataset.name] = values
+            self._matched[key] = values
         return values
 
     def _matched_values(self, dataset: LoadedDataset) -> Any:
