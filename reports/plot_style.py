@@ -34,12 +34,15 @@ STYLE: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure: a file stem, a title, alt text, and how to draw it; its PNG and SVG
-    forms are rendered when first asked for (an HTML page needs only the PNG)."""
+    """One figure: a file stem, a title, alt text, what it shows (``kind``: reliability,
+    severity, groups or ood, and the ``datasets`` it is about) and how to draw it; its PNG
+    and SVG forms are rendered when first asked for (an HTML page needs only the PNG)."""
 
     stem: str
     title: str
     alt: str
+    kind: str
+    datasets: tuple[str, ...]
     draw: Callable[[Any], None] = field(repr=False, compare=False)
     size: tuple[float, float] = (5.0, 4.0)
 
@@ -75,10 +78,17 @@ def _style() -> Iterator[None]:
 
 
 def render(
-    stem: str, title: str, alt: str, draw: Callable[[Any], None], size: tuple[float, float]
+    stem: str,
+    title: str,
+    alt: str,
+    draw: Callable[[Any], None],
+    size: tuple[float, float],
+    *,
+    kind: str,
+    datasets: tuple[str, ...],
 ) -> Figure:
     """A figure drawn by ``draw(figure)`` on a fresh matplotlib figure of ``size`` inches."""
-    return Figure(stem, title, alt, draw, size)
+    return Figure(stem, title, alt, kind, datasets, draw, size)
 
 
 def _saved(figure: Figure, kind: str) -> io.BytesIO | io.StringIO:

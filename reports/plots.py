@@ -107,6 +107,8 @@ def reliability_figure(record: ReliabilityRecord, ece: Result | None) -> Figure:
         alt,
         draw,
         (5.0, 4.6),
+        kind="reliability",
+        datasets=(record.dataset,),
     )
 
 
@@ -166,6 +168,8 @@ def _severity_figure(
         alt,
         draw,
         (4.2 * len(metrics), 3.4),
+        kind="severity",
+        datasets=tuple(name for _, name in steps if name != clean),
     )
 
 
@@ -216,6 +220,8 @@ def _group_figure(model: str, dataset: str, column: str, rows: list[Result]) -> 
         alt,
         draw,
         (max(4.0, 0.6 * len(rows) + 2), 3.6),
+        kind="groups",
+        datasets=(dataset,),
     )
 
 
@@ -272,4 +278,6 @@ def _ood_figure(model: str, clean: str, ood: str, scores: dict[str, np.ndarray])
         alt,
         draw,
         (5.0, 3.4),
+        kind="ood",
+        datasets=(ood, clean),
     )

@@ -70,18 +70,20 @@ def report_sections(report: Report, figures: list[Figure]) -> list[Section]:
             if r.dataset in names and r.slice is None and r.kind not in ROBUSTNESS_KINDS
         ]
         shown = [
-            f for f in figures if any(f.stem.startswith(p) for p in _stems(kind, names, report))
+            f
+            for f in figures
+            if f.kind in ("reliability", "severity") and set(f.datasets) & set(names)
         ]
         sections.append(Section(title, tables=[_wide(title, results)], figures=shown))
     grouped = [r for r in report.results if r.slice is not None]
     if grouped:
-        groups_figures = [f for f in figures if f.stem.startswith("groups-")]
+        groups_figures = [f for f in figures if f.kind == "groups"]
         sections.append(
             Section("By slice and group", tables=[long_table(grouped)], figures=groups_figures)
         )
     summary = [r for r in report.results if r.slice is None and r.kind in ROBUSTNESS_KINDS]
     if summary:
-        ood = [f for f in figures if f.stem.startswith("ood-")]
+        ood = [f for f in figures if f.kind == "ood"]
         sections.append(
             Section(
                 "Robustness and out-of-distribution detection",
@@ -91,15 +93,6 @@ def report_sections(report: Report, figures: list[Figure]) -> list[Section]:
         )
     sections.append(provenance(report))
     return sections
-
-
-def _stems(kind: str, names: list[str], report: Report) -> list[str]:
-    from assay.reports.plots import file_stem
-
-    stems = [file_stem("reliability", m.name, n) for m in report.models for n in names]
-    if kind == "shifted":
-        stems.append("severity-")
-    return stems
 
 
 def _wide(title: str, results: list[Result]) -> TableData:
