@@ -53,6 +53,11 @@ class DatasetRecord(_Record):
     severity: int | None = Field(
         None, description="the shift's severity level, for sets derived by a shift with levels"
     )
+    family: str | None = Field(
+        None,
+        description="the shift with its params but the severity (e.g. 'image.contrast'), for "
+        "sets derived by a shift with levels: one family of one parent is a severity ladder",
+    )
     source: dict[str, Any] | None = Field(
         None, description="where a sourced set came from (the suite's source entry)"
     )

@@ -52,7 +52,7 @@ from assay.runners.inference import (
 from assay.runners.ood_scoring import ood_results
 from assay.runners.plan import Cell, plan_cells
 from assay.runners.progress import RunObserver, SilentObserver
-from assay.runners.robustness_scoring import robustness_results
+from assay.runners.robustness_scoring import corruption_name, robustness_results
 from assay.runners.scored_cache import Scored, ScoredCache, scoring_key
 from assay.runners.scoring import score_predictions
 from assay.suites.data import LoadedDataset, load_datasets
@@ -480,6 +480,9 @@ def _dataset_record(dataset: LoadedDataset, spec: DatasetSpec) -> DatasetRecord:
         severity=None
         if shift is None or shift.severity is None
         else shift.severity_of(spec.shift.params if spec.shift else {}),
+        family=None
+        if shift is None or shift.severity is None or spec.shift is None
+        else corruption_name(spec.shift),
         source=spec.source.model_dump() if spec.source is not None else None,
         license=spec.license,
     )

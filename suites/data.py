@@ -22,7 +22,8 @@ from assay.metrics import GroupCodes
 from assay.suites.attacks import ATTACKS
 from assay.suites.features import FeatureBlock, feature_block
 from assay.suites.file_state import FingerprintCache
-from assay.suites.schema import DatasetSpec, FileSource, Suite, Transform
+from assay.suites.images import corrupted_matrix, image_columns
+from assay.suites.schema import DatasetSpec, FileSource, ImageSpec, Suite, Transform
 from assay.suites.shifts import SHIFTS, ShiftInfo
 from assay.suites.sources import load_source, partition_indices, resolve_path
 
@@ -77,6 +78,7 @@ class LoadedDataset:
     derived_from: str | None = None
     transform: Transform | None = None
     reference: str | None = None  # ood sets: the in-distribution set they are told from
+    image: ImageSpec | None = None  # where the images are, for image corruptions
     # encodings of the group columns, made on first use; shared with the shifted and
     # attacked sets derived from this one (they carry the same group columns)
     encodings: GroupEncodings = field(default_factory=GroupEncodings, compare=False, repr=False)
@@ -159,6 +161,7 @@ def load_base_dataset(
         groups=groups,
         sensitive=tuple(spec.sensitive),
         fingerprint=fingerprint,
+        image=spec.image,
     )
 
 
@@ -195,6 +198,8 @@ def derive_dataset(
     shift = SHIFTS.get(spec.shift.name)
     if shift.column_kinds == {"text"}:
         return replace(derived, features=_text_shifted(parent, shift, spec.shift, seed, place))
+    if shift.column_kinds == {"image"}:
+        return replace(derived, features=_image_shifted(parent, shift, spec.shift, seed, place))
     parent.features.check_acted_on(f"shift {shift.name!r}", shift.column_kinds)
     params = spec.shift.params
 
@@ -230,6 +235,40 @@ def _text_shifted(
             return frame
 
     return parent.features.with_other(shifted)
+
+
+def _image_shifted(
+    parent: LoadedDataset,
+    shift: ShiftInfo,
+    transform: Transform,
+    seed: int,
+    place: Callable[[], AbstractContextManager[None]],
+) -> FeatureBlock:
+    """The parent's features with its images (as its ``image:`` block declares) corrupted,
+    made when first needed."""
+    owner = f"shift {shift.name!r}"
+    if parent.image is None:
+        raise InvalidInputError(
+            f"{owner} corrupts images; declare where they are with 'image' on dataset "
+            f"{parent.name!r} (e.g. image: {{layout: HW, shape: [28, 28], range: [0, 255]}})"
+        )
+    image = parent.image
+    columns = image_columns(parent.features, image, f"dataset {parent.name!r}")
+    params = dict(transform.params)
+
+    def shifted() -> np.ndarray:
+        with place():
+            return corrupted_matrix(
+                parent.features.numeric,
+                image,
+                f"dataset {parent.name!r}",
+                columns,
+                lambda images, rows: shift.function(
+                    images, example_keys=parent.keys[rows], seed=seed, **params
+                ),
+            )
+
+    return parent.features.derived(shifted)
 
 
 def encode_labels(
@@ -394,14 +433,16 @@ def load_datasets(
     for index, spec in enumerate(suite.datasets):
         if spec.source is not None:
             on_dataset(spec.name)
-            context = DataContext(suite_file, index, suite_file.parent, fingerprints)
-            with located(suite_file, ("datasets", index), f"dataset {spec.name!r}"):
+            entry = spec.entry(index)
+            context = DataContext(suite_file, entry, suite_file.parent, fingerprints)
+            with located(suite_file, ("datasets", entry), f"dataset {spec.name!r}"):
                 loaded[spec.name] = load_base_dataset(spec, suite.slices, context)
     for index, spec in enumerate(suite.datasets):
         if spec.from_ is not None:
             on_dataset(spec.name)
-            with located(suite_file, ("datasets", index), f"dataset {spec.name!r}"):
-                place = partial(located, suite_file, ("datasets", index), f"dataset {spec.name!r}")
+            at = ("datasets", spec.entry(index))
+            with located(suite_file, at, f"dataset {spec.name!r}"):
+                place = partial(located, suite_file, at, f"dataset {spec.name!r}")
                 loaded[spec.name] = derive_dataset(
                     spec, loaded[spec.from_], suite.seed, place=place
                 )

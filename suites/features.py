@@ -14,9 +14,9 @@ import pyarrow.compute as pc
 
 from assay.errors import InvalidInputError
 
-# the kinds of feature column a shift or attack can act on: a number per example, or an
-# array per example (an image, an embedding); non-numeric columns pass through untouched
-COLUMN_KINDS = frozenset({"numeric", "array", "text"})
+# the kinds of feature column a shift or attack can act on: a number per example, an array
+# per example (an embedding), text, or an image (an array with a declared layout)
+COLUMN_KINDS = frozenset({"numeric", "array", "text", "image"})
 MATRIX_KINDS = frozenset({"numeric", "array"})  # what a shift of the numeric matrix accepts
 
 
@@ -25,8 +25,9 @@ def check_column_kinds(owner: str, kinds: frozenset[str]) -> frozenset[str]:
     unknown = sorted(kinds - COLUMN_KINDS)
     if unknown or not kinds:
         raise ValueError(f"{owner}: column_kinds must be some of {sorted(COLUMN_KINDS)}")
-    if "text" in kinds and kinds != {"text"}:
-        raise ValueError(f"{owner}: a text transform acts on text columns alone")
+    for alone in ("text", "image"):  # these are given their own form, not the matrix
+        if alone in kinds and kinds != {alone}:
+            raise ValueError(f"{owner}: a transform of {alone} acts on {alone} columns alone")
     return kinds
 
 

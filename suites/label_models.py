@@ -41,7 +41,7 @@ def check_label_only_models(suite: Suite) -> None:
             if dataset.kind == "ood":
                 raise ConfigError(
                     f"an ood set is told apart by confidence scores, but {where}",
-                    key_path=("datasets", number, "kind"),
+                    key_path=("datasets", dataset.entry(number), "kind"),
                     value=dataset.kind,
                 )
 

@@ -156,7 +156,11 @@ def _tags(entry: dict) -> tuple[Any, ...]:
 def check_references(suite: Suite, base_dir: Path) -> None:
     """Cross-entry checks: unique names, references, registry names, params, files."""
     _check_unique("models", [m.name for m in suite.models])
-    _check_unique("datasets", [d.name for d in suite.datasets])
+    _check_unique(
+        "datasets",
+        [d.name for d in suite.datasets],
+        [d.entry(i) for i, d in enumerate(suite.datasets)],
+    )
     _check_distinct_derivations(suite)
     for index, model in enumerate(suite.models):
         _check_model(model, index, base_dir)
@@ -286,17 +290,19 @@ def _check_distinct_derivations(suite: Suite) -> None:
             other = suite.datasets[seen[key]].name
             raise ConfigError(
                 f"derives the same set as {other!r} (same 'from', transform and params)",
-                key_path=("datasets", index, "name"),
+                key_path=("datasets", spec.entry(index), "name"),
                 value=spec.name,
             )
         seen[key] = index
 
 
-def _check_unique(key: str, names: list[str]) -> None:
+def _check_unique(key: str, names: list[str], entries: list[int] | None = None) -> None:
+    """Refuse a repeated name (``entries``: the YAML entry of each name, if not its index)."""
     seen: set[str] = set()
     for index, name in enumerate(names):
         if name in seen:
-            raise ConfigError("names must be unique", key_path=(key, index, "name"), value=name)
+            at = index if entries is None else entries[index]
+            raise ConfigError("names must be unique", key_path=(key, at, "name"), value=name)
         seen.add(name)
 
 
@@ -318,7 +324,7 @@ def _check_model(model: Any, index: int, base_dir: Path) -> None:
 
 
 def _check_dataset(suite: Suite, spec: DatasetSpec, index: int, base_dir: Path) -> None:
-    key = ("datasets", index)
+    key = ("datasets", spec.entry(index))
     if (
         isinstance(spec.source, FileSource)
         and not resolve_path(spec.source.path, base_dir).is_file()

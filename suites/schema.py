@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import Discriminator, Field, PrivateAttr, Tag, field_validator, model_validator
 
 from assay.suites.model_types import BUILT_IN_MODEL_TYPES, MODEL_TYPES
 from assay.suites.policy_schema import (
@@ -92,6 +92,50 @@ class Attack(Transform):
     surrogate: str | None = None
 
 
+class ImageSpec(Spec):
+    """Where a dataset's images are and how they are laid out, for image corruptions.
+
+    ``column`` is a list (array) feature column holding each image flattened in ``layout``
+    order; without it the images are all the numeric features together (scikit-learn's
+    digits: 64 pixel columns). ``shape`` gives the sizes in ``layout`` order; ``range`` is
+    the value of black and of full intensity (``[0, 255]`` for uint8, ``[0, 1]`` for floats).
+    """
+
+    column: str | None = None
+    layout: Literal["HW", "HWC", "CHW"] = "HW"
+    shape: list[int] = Field(min_length=2, max_length=3)
+    range: list[float] = Field(default_factory=lambda: [0.0, 255.0], min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _check_layout(self) -> ImageSpec:
+        if len(self.shape) != len(self.layout):
+            raise ValueError(f"layout {self.layout} needs {len(self.layout)} sizes in 'shape'")
+        sizes = dict(zip(self.layout, self.shape, strict=True))
+        if sizes["H"] < 8 or sizes["W"] < 8:
+            raise ValueError("images must be at least 8x8 pixels")
+        if sizes.get("C", 1) not in (1, 3):
+            raise ValueError("images have 1 (grayscale) or 3 (RGB) channels")
+        if not self.range[0] < self.range[1]:
+            raise ValueError("'range' is [black, full intensity], the first below the second")
+        return self
+
+    @property
+    def height(self) -> int:
+        return self.shape[self.layout.index("H")]
+
+    @property
+    def width(self) -> int:
+        return self.shape[self.layout.index("W")]
+
+    @property
+    def channels(self) -> int:
+        return self.shape[self.layout.index("C")] if "C" in self.layout else 1
+
+    @property
+    def size(self) -> int:
+        return self.height * self.width * self.channels
+
+
 class DatasetSpec(Spec):
     """One evaluation set: loaded from a source, or derived ``from`` another by a transform."""
 
@@ -118,6 +162,9 @@ class DatasetSpec(Spec):
     limit: int | None = Field(None, ge=1, description="keep the first N rows")
     reference: str | None = Field(
         None, description="ood only: the in-distribution set to tell apart (default: the first)"
+    )
+    image: ImageSpec | None = Field(
+        None, description="the image layout, for image corruptions (derived sets inherit it)"
     )
     license: str | None = Field(
         None, description="the data's license (e.g. CC-BY-4.0), recorded in reports and cards"
@@ -190,7 +237,7 @@ class DatasetSpec(Spec):
             raise ValueError("a shifted dataset derived with 'from' needs a 'shift'")
         if self.kind == "adversarial" and self.attack is None:
             raise ValueError("an adversarial dataset derived with 'from' needs an 'attack'")
-        inherited = ("label", "id", "features", "classes", "partition", "limit", "license")
+        inherited = ("label", "id", "features", "classes", "partition", "limit", "license", "image")
         given = [k for k in inherited if getattr(self, k) is not None] + (
             ["sensitive"] if self.sensitive else []
         )
@@ -198,9 +245,50 @@ class DatasetSpec(Spec):
             raise ValueError(f"a derived dataset inherits {', '.join(given)} from its 'from'")
         return self
 
+    # the position of the YAML entry this set comes from (one entry with ``severity: all``
+    # becomes a set per severity), for error messages that point at the file
+    _entry: int | None = PrivateAttr(None)
+
     @property
     def transform(self) -> Transform | None:
         return self.shift or self.attack
+
+    def entry(self, default: int) -> int:
+        """The index of the suite's YAML entry this set was declared by."""
+        return default if self._entry is None else self._entry
+
+    def by_severity(self) -> list[DatasetSpec]:
+        """This set, or one set per severity when its shift's severity is ``all`` or a list:
+        ``name_s1`` … ``name_s5`` (the shift's declared levels), otherwise the same.
+
+        Example:
+            >>> spec = DatasetSpec.model_validate({"name": "c", "kind": "shifted", "from": "d",
+            ...     "shift": {"name": "image.contrast", "params": {"severity": [1, 3]}}})
+            >>> [(d.name, d.shift.params) for d in spec.by_severity()]
+            [('c_s1', {'severity': 1}), ('c_s3', {'severity': 3})]
+        """
+        from assay.suites.shifts import SHIFTS
+
+        if self.shift is None or self.shift.name not in SHIFTS:
+            return [self]
+        info = SHIFTS.get(self.shift.name)
+        levels = self.shift.params.get(info.severity) if info.severity else None
+        if levels == "all":
+            declared = info.params[info.severity]  # type: ignore[index]
+            levels = list(range(int(declared.low or 1), int(declared.high or 1) + 1))
+        if not isinstance(levels, list) or not levels or len(set(map(repr, levels))) < len(levels):
+            return [self]  # a single level (checked with the params), or a bad list (too)
+        return [
+            self.model_copy(
+                update={
+                    "name": f"{self.name}_s{level}",
+                    "shift": self.shift.model_copy(
+                        update={"params": {**self.shift.params, info.severity: level}}
+                    ),
+                }
+            )
+            for level in levels
+        ]
 
 
 # --- models ---------------------------------------------------------------------------------
@@ -307,6 +395,16 @@ class Suite(Spec):
         return (
             str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
         )
+
+    @field_validator("datasets", mode="after")
+    @classmethod
+    def _one_set_per_severity(cls, value: list[DatasetSpec]) -> list[DatasetSpec]:
+        expanded = []
+        for index, spec in enumerate(value):
+            for one in spec.by_severity():
+                one._entry = index
+                expanded.append(one)
+        return expanded
 
     @field_validator("metrics", mode="before")
     @classmethod

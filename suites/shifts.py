@@ -140,5 +140,6 @@ def gaussian_noise(
     return noisy
 
 
-# the text perturbations register themselves on import (they use register_shift above)
+# the text and image shifts register themselves on import (they use register_shift above)
+from assay.suites import image_corruptions as _image_corruptions  # noqa: E402, F401
 from assay.suites import text_shifts as _text_shifts  # noqa: E402, F401
