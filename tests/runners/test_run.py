@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -382,3 +383,19 @@ def test_group_columns_are_factorised_once_per_dataset_family(
     results = run_suite(loaded, cache_dir=None).report.results
     assert len(encoded) == 3  # age_band, sex, race
     assert results == reference
+
+
+def test_demo_accuracy_does_not_rise_with_severity(digits_runs: tuple) -> None:
+    _, first, _ = digits_runs
+    report = first.report
+    for model in ("mlp", "logreg"):
+        for corruption in CORRUPTIONS:
+            levels = [report.result(model, "digits_test", "accuracy")] + [
+                report.result(model, f"digits_{corruption}_s{s}", "accuracy") for s in range(1, 6)
+            ]
+            for easier, harder in itertools.pairwise(levels):
+                assert harder.value <= easier.value or harder.ci_low <= easier.ci_high, (
+                    model,
+                    corruption,
+                )
+            assert levels[-1].ci_high < levels[0].ci_low  # severity 5 clearly hurts
