@@ -117,7 +117,8 @@ def test_a_shape_that_does_not_fit_the_columns_is_refused(tmp_path: Path) -> Non
 def test_a_value_outside_the_declared_range_is_named(tmp_path: Path) -> None:
     path = write_suite(tmp_path, {**IMAGE, "range": [0, 1]})
     loaded = load_datasets(load_suite(path).suite, path)
-    with pytest.raises(UserError, match=r"image value .* is outside the declared range \[0.0, 1.0\]"):
+    outside = r"image value .* is outside the declared range \[0.0, 1.0\]"
+    with pytest.raises(UserError, match=outside):
         loaded["blur_s1"].features.numeric  # noqa: B018
 
 
