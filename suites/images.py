@@ -50,18 +50,20 @@ def to_unit_images(values: np.ndarray, image: ImageSpec, owner: str) -> np.ndarr
         (1, 8, 8, 1)
     """
     low, high = image.range
-    outside = (values < low) | (values > high) | ~np.isfinite(values)
-    if outside.any():
-        bad = values[outside][0]
+    if values.size and not (low <= values.min() and values.max() <= high):  # NaN fails too
+        outside = (values < low) | (values > high) | ~np.isfinite(values)
         raise InvalidInputError(
-            f"{owner}: image value {bad!r} is outside the declared range [{low!r}, {high!r}]"
+            f"{owner}: image value {values[outside][0]!r} is outside the declared range "
+            f"[{low!r}, {high!r}]"
         )
-    shaped = values.reshape(len(values), *image.shape)
+    unit = values.reshape(len(values), *image.shape).astype(np.float32)
     if image.layout == "HW":
-        shaped = shaped[..., None]
+        unit = unit[..., None]
     elif image.layout == "CHW":
-        shaped = shaped.transpose(0, 2, 3, 1)
-    return ((shaped.astype(np.float32) - low) / np.float32(high - low)).astype(np.float32)
+        unit = unit.transpose(0, 2, 3, 1)
+    unit -= np.float32(low)
+    unit /= np.float32(high - low)
+    return unit
 
 
 def from_unit_images(images: np.ndarray, image: ImageSpec) -> np.ndarray:
@@ -72,7 +74,9 @@ def from_unit_images(images: np.ndarray, image: ImageSpec) -> np.ndarray:
     elif image.layout == "CHW":
         images = images.transpose(0, 3, 1, 2)
     flat = np.clip(images, 0.0, 1.0).reshape(len(images), -1).astype(np.float64)
-    return (flat * (high - low) + low).astype(np.float32)
+    flat *= high - low
+    flat += low
+    return flat.astype(np.float32)
 
 
 def corrupted_matrix(

@@ -133,10 +133,17 @@ def test_noises_have_the_reference_statistics(name: str, severity: int) -> None:
     shift = SHIFTS.get(f"image.{name}").function
     found = shift(UNIT, example_keys=KEYS, seed=0, severity=severity) * 255 - CROPS
     found = np.floor(found + CROPS) - CROPS  # the reference's uint8 rounding
-    n = expected.size
-    scale = np.sqrt(expected.var() / n) * 6 + 0.05  # six standard errors of the mean
-    assert abs(found.mean() - expected.mean()) < scale
-    assert found.var() == pytest.approx(expected.var(), rel=0.03)
+    # within six standard errors of the difference, each estimate's from its own sample
+    # (impulse noise is heavy-tailed, and scikit-image draws it from fresh entropy)
+    n, ours, theirs = expected.size, found.ravel().astype(np.float64), expected.ravel()
+    mean_error = np.sqrt((ours.var() + theirs.var()) / n)
+    assert abs(ours.mean() - theirs.mean()) < 6 * mean_error + 0.05
+
+    def variance_error(x: np.ndarray) -> float:
+        return float(np.sqrt((np.mean((x - x.mean()) ** 4) - x.var() ** 2) / n))
+
+    spread = np.hypot(variance_error(ours), variance_error(theirs))
+    assert abs(ours.var() - theirs.var()) < 6 * spread
 
 
 def test_poisson_quantile_is_the_exact_inverse_cdf() -> None:
