@@ -21,8 +21,15 @@ from typing import Any, ClassVar, Literal
 from assay.errors import InvalidInputError
 
 REQUIRED: Any = object()
-Kind = Literal["int", "number", "bool", "str"]
-_ARTICLE = {"int": "an int", "number": "a number", "bool": "true or false", "str": "a string"}
+Kind = Literal["int", "number", "bool", "str", "columns", "weights"]
+_ARTICLE = {
+    "int": "an int",
+    "number": "a number",
+    "bool": "true or false",
+    "str": "a string",
+    "columns": "a column name or a list of them",
+    "weights": "a mapping of names to numbers >= 0, some above 0",
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,14 @@ class Param:
             return value in self.choices
         # numbers.Integral / Real also take numpy scalars (np.int64(15) is a valid n_bins)
         kinds = {"int": (Integral,), "number": (Real,), "bool": (bool,), "str": (str,)}
+        if self.kind == "columns":
+            # names in a suite; matrix positions once resolved (or from Python)
+            names = value if isinstance(value, list) else [value]
+            return bool(names) and all(
+                isinstance(n, str | Integral) and not isinstance(n, bool) for n in names
+            )
+        if self.kind == "weights":
+            return _is_weights(value)
         if isinstance(value, bool) and self.kind != "bool":
             return False
         if not isinstance(value, kinds[self.kind]):
@@ -75,6 +90,15 @@ class Param:
         if self.low is not None and (number <= self.low if self.low_open else number < self.low):
             return False
         return self.high is None or number <= self.high
+
+
+def _is_weights(value: Any) -> bool:
+    if not isinstance(value, Mapping) or not value:
+        return False
+    numbers = list(value.values())
+    if not all(isinstance(v, Real) and not isinstance(v, bool) for v in numbers):
+        return False
+    return all(float(v) >= 0 for v in numbers) and any(float(v) > 0 for v in numbers)
 
 
 def check_params(owner: str, declared: Mapping[str, Param], given: Mapping[str, Any]) -> None:

@@ -82,6 +82,40 @@ def paired_decomposition(clean_correct: np.ndarray, shifted_correct: np.ndarray)
     return Decomposition(statistics, finish, outputs=(ACCURACY_DROP.name, RELATIVE_ROBUSTNESS.name))
 
 
+def resampled_decomposition(
+    clean_correct: np.ndarray, parent_rows: np.ndarray, shifted_correct: np.ndarray
+) -> Decomposition:
+    """:func:`paired_decomposition` for a set resampled from the clean one (row j of it is
+    clean row ``parent_rows[j]``): statistics per clean row [clean, correct draws, draws, 1],
+    so the shifted accuracy is Σ correct draws / Σ draws and a bootstrap over clean rows
+    carries each row's draws with it.
+
+    Example:
+        >>> d = resampled_decomposition(np.array([1, 0]), np.array([1, 1, 0]), np.array([0, 0, 1]))
+        >>> d.value().round(3).tolist()  # clean 1/2, resampled 1/3
+        [0.167, 0.667]
+    """
+    clean = check_labels(np.asarray(clean_correct, dtype=np.int64), name="clean_correct")
+    shifted = check_labels(np.asarray(shifted_correct, dtype=np.int64), name="shifted_correct")
+    rows = np.asarray(parent_rows, dtype=np.int64)
+    check_same_length(rows, shifted)
+    n = len(clean)
+    statistics = (
+        clean.astype(np.float64),
+        np.bincount(rows, weights=shifted, minlength=n).astype(np.float64),
+        np.bincount(rows, minlength=n).astype(np.float64),
+        np.ones(n),
+    )
+
+    def finish(s: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            clean_rate, shifted_rate = s[:, 0] / s[:, 3], s[:, 1] / s[:, 2]
+            relative = np.where(clean_rate > 0, shifted_rate / clean_rate, np.nan)
+        return np.column_stack([clean_rate - shifted_rate, relative])
+
+    return Decomposition(statistics, finish, outputs=(ACCURACY_DROP.name, RELATIVE_ROBUSTNESS.name))
+
+
 @dataclass(frozen=True)
 class CorruptionErrors:
     """Top-1 error of one model on one corruption at each severity."""

@@ -58,6 +58,11 @@ class DatasetRecord(_Record):
         description="the shift with its params but the severity (e.g. 'image.contrast'), for "
         "sets derived by a shift with levels: one family of one parent is a severity ladder",
     )
+    effective_size: float | None = Field(
+        None,
+        description="for sets a resampling shift drew: Kish's effective sample size of the "
+        "draw, (Σc)²/Σc² over the parent rows' copy counts c",
+    )
     source: dict[str, Any] | None = Field(
         None, description="where a sourced set came from (the suite's source entry)"
     )

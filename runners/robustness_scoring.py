@@ -19,6 +19,7 @@ from assay.metrics.robustness import (
     effective_robustness,
     mean_corruption_error,
     paired_decomposition,
+    resampled_decomposition,
 )
 from assay.metrics.top_class import predicted_classes
 from assay.reports.schema import Result
@@ -47,7 +48,8 @@ def robustness_results(
     for model in (m.name for m in suite.models):
         for dataset in datasets.values():
             if dataset.derived_from is not None:
-                results += _paired(suite, model, dataset, correct[model])
+                parent = datasets[dataset.derived_from]
+                results += _paired(suite, model, dataset, parent, correct[model])
         reference = suite.robustness.reference_model
         results += _mce(
             model, datasets, correct[model], correct[reference] if reference is not None else None
@@ -57,10 +59,20 @@ def robustness_results(
 
 
 def _paired(
-    suite: Suite, model: str, dataset: LoadedDataset, correct: Mapping[str, np.ndarray]
+    suite: Suite,
+    model: str,
+    dataset: LoadedDataset,
+    parent: LoadedDataset,
+    correct: Mapping[str, np.ndarray],
 ) -> list[Result]:
     assert dataset.derived_from is not None
-    decomposition = paired_decomposition(correct[dataset.derived_from], correct[dataset.name])
+    clean, shifted = correct[dataset.derived_from], correct[dataset.name]
+    if dataset.parent_rows is None:
+        decomposition = paired_decomposition(clean, shifted)
+        note = f"paired by example id with {dataset.derived_from!r}"
+    else:  # a new mix of the parent's rows: the bootstrap resamples the parent's rows
+        decomposition = resampled_decomposition(clean, dataset.parent_rows, shifted)
+        note = f"over the rows of {dataset.derived_from!r}, each weighted by its draws"
     spec = suite.intervals
     intervals: Sequence[Interval | None] = [None] * len(decomposition.outputs)
     if spec.method != "none":
@@ -70,7 +82,7 @@ def _paired(
             level=spec.level,
             method=spec.method,
             seed=seed_from(suite.seed, dataset.name, "paired"),
-            strata=strata_codes(dataset.labels),
+            strata=strata_codes(dataset.labels if dataset.parent_rows is None else parent.labels),
             closed_form=False,
         )[0]
     results = []
@@ -86,7 +98,7 @@ def _paired(
                 metric=name,
                 value=None if np.isnan(value) else float(value),
                 n=dataset.n_examples,
-                note=f"paired by example id with {dataset.derived_from!r}",
+                note=note,
                 **ci,
             )
         )
@@ -99,7 +111,12 @@ def _corruptions(
     errors: dict[str, dict[int, float]] = defaultdict(dict)
     for name, dataset in datasets.items():
         transform = dataset.transform
-        if dataset.kind == "shifted" and dataset.derived_from == parent and transform is not None:
+        if (
+            dataset.kind == "shifted"
+            and dataset.derived_from == parent
+            and transform is not None
+            and not SHIFTS.get(transform.name).resamples  # a new mix, not a corruption
+        ):
             severity = SHIFTS.get(transform.name).severity_of(transform.params)
             errors[corruption_name(transform)][severity] = float(1.0 - correct[name].mean())
     return [CorruptionErrors(c, e) for c, e in sorted(errors.items())]

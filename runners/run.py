@@ -483,6 +483,7 @@ def _dataset_record(dataset: LoadedDataset, spec: DatasetSpec) -> DatasetRecord:
         family=None
         if shift is None or shift.severity is None or spec.shift is None
         else corruption_name(spec.shift),
+        effective_size=dataset.effective_size,
         source=spec.source.model_dump() if spec.source is not None else None,
         license=spec.license,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
@@ -19,12 +18,9 @@ import pyarrow.compute as pc
 from assay.errors import ConfigError, InvalidInputError, located
 from assay.hashing import hash_frame, hash_ids, hash_value
 from assay.metrics import GroupCodes
-from assay.suites.attacks import ATTACKS
 from assay.suites.features import FeatureBlock, feature_block
 from assay.suites.file_state import FingerprintCache
-from assay.suites.images import corrupted_matrix, image_columns
 from assay.suites.schema import DatasetSpec, FileSource, ImageSpec, Suite, Transform
-from assay.suites.shifts import SHIFTS, ShiftInfo
 from assay.suites.sources import load_source, partition_indices, resolve_path
 
 
@@ -77,6 +73,9 @@ class LoadedDataset:
     fingerprint: str
     derived_from: str | None = None
     transform: Transform | None = None
+    # a resampled set: the parent's row behind each of its rows, and Kish's effective size
+    parent_rows: np.ndarray | None = field(default=None, compare=False, repr=False)
+    effective_size: float | None = None
     reference: str | None = None  # ood sets: the in-distribution set they are told from
     image: ImageSpec | None = None  # where the images are, for image corruptions
     # encodings of the group columns, made on first use; shared with the shifted and
@@ -163,112 +162,6 @@ def load_base_dataset(
         fingerprint=fingerprint,
         image=spec.image,
     )
-
-
-def derive_dataset(
-    spec: DatasetSpec,
-    parent: LoadedDataset,
-    seed: int,
-    *,
-    place: Callable[[], AbstractContextManager[None]] = nullcontext,
-) -> LoadedDataset:
-    """A shifted or adversarial set made ``from`` a loaded parent; ids are kept. The shift
-    runs when the features are first needed (inside ``place()``, which names the dataset
-    in any error): predictions served from the cache never need it."""
-    transform = spec.transform
-    assert transform is not None
-    fingerprint = hash_value(
-        {"parent": parent.fingerprint, "transform": transform.model_dump(), "seed": seed}
-    )
-    derived = replace(
-        parent,
-        name=spec.name,
-        kind=spec.kind,
-        fingerprint=fingerprint,
-        derived_from=parent.name,
-        transform=transform,
-    )
-    if spec.attack is not None:
-        attack = ATTACKS.get(spec.attack.name)
-        if not (attack.embeddings and parent.features.other_columns):
-            # text columns are attacked through a text model's embeddings (checked per model)
-            parent.features.check_acted_on(f"attack {attack.name!r}", attack.column_kinds)
-    if spec.shift is None:
-        return derived
-    shift = SHIFTS.get(spec.shift.name)
-    if shift.column_kinds == {"text"}:
-        return replace(derived, features=_text_shifted(parent, shift, spec.shift, seed, place))
-    if shift.column_kinds == {"image"}:
-        return replace(derived, features=_image_shifted(parent, shift, spec.shift, seed, place))
-    parent.features.check_acted_on(f"shift {shift.name!r}", shift.column_kinds)
-    params = spec.shift.params
-
-    def shifted() -> np.ndarray:
-        with place():
-            return shift.function(
-                parent.features.numeric, example_keys=parent.keys, seed=seed, **params
-            )
-
-    return replace(derived, features=parent.features.derived(shifted))
-
-
-def _text_shifted(
-    parent: LoadedDataset,
-    shift: ShiftInfo,
-    transform: Transform,
-    seed: int,
-    place: Callable[[], AbstractContextManager[None]],
-) -> FeatureBlock:
-    """The parent's features with the shift applied to its text columns (each column with
-    its own per-example seeds), made when first needed."""
-    params = dict(transform.params)
-    columns = parent.features.text_columns(f"shift {shift.name!r}", params.get("column"))
-
-    def shifted() -> pd.DataFrame:
-        with place():
-            frame = parent.features.other.copy()
-            for column in columns:
-                keys = parent.keys ^ np.uint64(int(hash_value(column)[:15], 16))
-                frame[column] = shift.function(
-                    frame[column].to_numpy(dtype=object), example_keys=keys, seed=seed, **params
-                )
-            return frame
-
-    return parent.features.with_other(shifted)
-
-
-def _image_shifted(
-    parent: LoadedDataset,
-    shift: ShiftInfo,
-    transform: Transform,
-    seed: int,
-    place: Callable[[], AbstractContextManager[None]],
-) -> FeatureBlock:
-    """The parent's features with its images (as its ``image:`` block declares) corrupted,
-    made when first needed."""
-    owner = f"shift {shift.name!r}"
-    if parent.image is None:
-        raise InvalidInputError(
-            f"{owner} corrupts images; declare where they are with 'image' on dataset "
-            f"{parent.name!r} (e.g. image: {{layout: HW, shape: [28, 28], range: [0, 255]}})"
-        )
-    image = parent.image
-    columns = image_columns(parent.features, image, f"dataset {parent.name!r}")
-    params = dict(transform.params)
-
-    def shifted() -> np.ndarray:
-        with place():
-            return corrupted_matrix(
-                parent.features.numeric,
-                image,
-                f"dataset {parent.name!r}",
-                columns,
-                lambda images, rows: shift.function(
-                    images, example_keys=parent.keys[rows], seed=seed, **params
-                ),
-            )
-
-    return parent.features.derived(shifted)
 
 
 def encode_labels(
@@ -459,3 +352,7 @@ def ood_reference(suite: Suite, spec: DatasetSpec) -> str:
     if spec.reference is not None:
         return spec.reference
     return next(d.name for d in suite.datasets if d.kind == "in_distribution")
+
+
+# derivation uses LoadedDataset, defined above; load_datasets calls it
+from assay.suites.derived_sets import derive_dataset  # noqa: E402

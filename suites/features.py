@@ -87,6 +87,14 @@ class FeatureBlock:
         """A view of some rows (a cell's shard)."""
         return replace(self, source=self.numeric[rows], other_source=self.other.iloc[rows])
 
+    def taken(self, rows: np.ndarray) -> FeatureBlock:
+        """The features of ``rows`` (positions, repeats allowed), made when first needed."""
+        return replace(
+            self,
+            source=lambda: self.numeric[rows],
+            other_source=lambda: self.other.iloc[rows].reset_index(drop=True),
+        )
+
     def derived(self, make: Callable[[], np.ndarray]) -> FeatureBlock:
         """The same features with the numeric matrix made by ``make`` when first needed."""
         return replace(self, source=make)

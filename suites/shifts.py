@@ -1,10 +1,12 @@
-"""Distribution shifts applied to numeric features, deterministic per example id.
+"""Distribution shifts, deterministic per example id: the registry and the numeric noise.
 
 Each shift is ``f(features, *, example_keys, seed, **params) -> features`` over an N×D float
-matrix; ``example_keys`` are the uint64 hashes of the example ids, so shifted example i is
-always derived from clean example i the same way. Its registry entry declares its
-parameters (checked when a suite loads), which one is the severity (for the mean
-corruption error), and the kinds of feature column it acts on.
+matrix (image, text and categorical shifts take their own columns; resampling shifts take
+:class:`~assay.suites.resampling_shifts.Rows` and return row indices); ``example_keys`` are
+the uint64 hashes of the example ids, so shifted example i is always derived from clean
+example i the same way. Its registry entry declares its parameters (checked when a suite
+loads), which one is the severity (for the mean corruption error), the kinds of feature
+column it acts on, which parameters name columns, and whether it redraws rows.
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ class ShiftInfo(DeclaresParams):
     params: Mapping[str, Param] = field(default_factory=dict)
     severity: str | None = None  # the parameter that orders severity levels, if any
     column_kinds: frozenset[str] = MATRIX_KINDS
+    # parameters naming feature columns: a suite gives names, the function gets positions
+    # in the numeric matrix
+    column_params: tuple[str, ...] = ()
+    # draws rows (with repeats) instead of changing features: ``function(rows, ...)`` over
+    # a :class:`~assay.suites.resampling_shifts.Rows` returns the parent's row indices
+    resamples: bool = False
 
     def severity_of(self, params: Mapping[str, Any]) -> int:
         """The severity level ``params`` ask for (1 for a shift without levels)."""
@@ -54,6 +62,8 @@ def register_shift(
     params: Mapping[str, Param],
     severity: str | None = None,
     column_kinds: frozenset[str] = MATRIX_KINDS,
+    column_params: tuple[str, ...] = (),
+    resamples: bool = False,
 ) -> Callable[[ShiftFunction], ShiftFunction]:
     """Declare and register a shift: the decorated function checks its params on every
     call (from a suite or from Python) and is entered in :data:`SHIFTS` under ``name``."""
@@ -63,11 +73,13 @@ def register_shift(
         earlier = SHIFTS.added(name)
         if earlier is not None and same_definition(inspect.unwrap(earlier.function), function):
             return earlier.function  # one module imported under a second name (a doctest run)
-        info = ShiftInfo(name, function, description, params, severity, kinds)
+        info = ShiftInfo(
+            name, function, description, params, severity, kinds, column_params, resamples
+        )
 
         @wraps(function)
         def checked(
-            features: np.ndarray, *, example_keys: np.ndarray, seed: int, **given: Any
+            features: Any, *, example_keys: np.ndarray, seed: int, **given: Any
         ) -> np.ndarray:
             info.check(given)
             return function(features, example_keys=example_keys, seed=seed, **given)
@@ -142,4 +154,6 @@ def gaussian_noise(
 
 # the text and image shifts register themselves on import (they use register_shift above)
 from assay.suites import image_corruptions as _image_corruptions  # noqa: E402, F401
+from assay.suites import resampling_shifts as _resampling_shifts  # noqa: E402, F401
+from assay.suites import tabular_shifts as _tabular_shifts  # noqa: E402, F401
 from assay.suites import text_shifts as _text_shifts  # noqa: E402, F401

@@ -365,9 +365,10 @@ def test_a_fully_cached_rerun_stores_the_kept_predictions_file(tmp_path: Path) -
 def test_group_columns_are_factorised_once_per_dataset_family(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Two models × (a set and its shifted copy) score three group columns; each column is
-    encoded once, shared by both models and by the shifted set, and the report is the same
-    as when every pair encodes its own."""
+    """Two models × (a set and its shifted copies) score three group columns; each column is
+    encoded once per set of rows, shared by both models and by the sets with the same rows
+    (a resampled set has rows of its own), and the report is the same as when every pair
+    encodes its own."""
     import assay.suites.data as data_module
 
     loaded = load_suite(demo_suite_path("adult"))
@@ -381,7 +382,9 @@ def test_group_columns_are_factorised_once_per_dataset_family(
 
     monkeypatch.setattr(data_module, "_arrow_group_codes", counted)
     results = run_suite(loaded, cache_dir=None).report.results
-    assert len(encoded) == 3  # age_band, sex, race
+    resampled = [d for d in loaded.suite.datasets if d.shift and "_shift" in d.shift.name]
+    assert len(resampled) == 2  # subpopulation and label shift
+    assert len(encoded) == 3 * (1 + len(resampled))  # age_band, sex, race
     assert results == reference
 
 

@@ -1,0 +1,228 @@
+"""Sets derived ``from`` a loaded parent: shifted (features changed, or rows redrawn) and
+adversarial (crafted later, per model). A shift runs when the features are first needed, so
+a run served from the prediction cache never computes it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assay.errors import InvalidInputError
+from assay.hashing import hash_value
+from assay.suites.attacks import ATTACKS
+from assay.suites.data import GroupEncodings, LoadedDataset
+from assay.suites.features import FeatureBlock
+from assay.suites.images import corrupted_matrix, image_columns
+from assay.suites.resampling_shifts import Rows, effective_size
+from assay.suites.schema import DatasetSpec, Transform
+from assay.suites.shifts import SHIFTS, ShiftInfo
+
+Place = Callable[[], AbstractContextManager[None]]
+
+
+def derive_dataset(
+    spec: DatasetSpec,
+    parent: LoadedDataset,
+    seed: int,
+    *,
+    place: Place = nullcontext,
+) -> LoadedDataset:
+    """A shifted or adversarial set made ``from`` a loaded parent. Ids are kept; a
+    resampling shift keeps those of the rows it draws (``#2``… on repeats). A feature
+    shift runs when the features are first needed (inside ``place()``, which names the
+    dataset in any error): predictions served from the cache never need it."""
+    transform = spec.transform
+    assert transform is not None
+    fingerprint = hash_value(
+        {"parent": parent.fingerprint, "transform": transform.model_dump(), "seed": seed}
+    )
+    derived = replace(
+        parent,
+        name=spec.name,
+        kind=spec.kind,
+        fingerprint=fingerprint,
+        derived_from=parent.name,
+        transform=transform,
+    )
+    if spec.attack is not None:
+        attack = ATTACKS.get(spec.attack.name)
+        if not (attack.embeddings and parent.features.other_columns):
+            # text columns are attacked through a text model's embeddings (checked per model)
+            parent.features.check_acted_on(f"attack {attack.name!r}", attack.column_kinds)
+    if spec.shift is None:
+        return derived
+    shift = SHIFTS.get(spec.shift.name)
+    if shift.resamples:
+        return _resampled(derived, parent, shift, spec.shift, seed)
+    if shift.column_kinds == {"text"}:
+        return replace(derived, features=_text_shifted(parent, shift, spec.shift, seed, place))
+    if shift.column_kinds == {"image"}:
+        return replace(derived, features=_image_shifted(parent, shift, spec.shift, seed, place))
+    params = _column_positions(shift, spec.shift.params, parent.features)
+    if "columns" not in shift.column_params or params.get("columns") is None:
+        parent.features.check_acted_on(f"shift {shift.name!r}", shift.column_kinds)
+
+    def shifted() -> np.ndarray:
+        with place():
+            return shift.function(
+                parent.features.numeric, example_keys=parent.keys, seed=seed, **params
+            )
+
+    return replace(derived, features=parent.features.derived(shifted))
+
+
+def _text_shifted(
+    parent: LoadedDataset,
+    shift: ShiftInfo,
+    transform: Transform,
+    seed: int,
+    place: Callable[[], AbstractContextManager[None]],
+) -> FeatureBlock:
+    """The parent's features with the shift applied to its text columns (each column with
+    its own per-example seeds), made when first needed."""
+    params = dict(transform.params)
+    columns = parent.features.text_columns(f"shift {shift.name!r}", params.get("column"))
+
+    def shifted() -> pd.DataFrame:
+        with place():
+            frame = parent.features.other.copy()
+            for column in columns:
+                keys = parent.keys ^ np.uint64(int(hash_value(column)[:15], 16))
+                frame[column] = shift.function(
+                    frame[column].to_numpy(dtype=object), example_keys=keys, seed=seed, **params
+                )
+            return frame
+
+    return parent.features.with_other(shifted)
+
+
+def _image_shifted(
+    parent: LoadedDataset,
+    shift: ShiftInfo,
+    transform: Transform,
+    seed: int,
+    place: Callable[[], AbstractContextManager[None]],
+) -> FeatureBlock:
+    """The parent's features with its images (as its ``image:`` block declares) corrupted,
+    made when first needed."""
+    owner = f"shift {shift.name!r}"
+    if parent.image is None:
+        raise InvalidInputError(
+            f"{owner} corrupts images; declare where they are with 'image' on dataset "
+            f"{parent.name!r} (e.g. image: {{layout: HW, shape: [28, 28], range: [0, 255]}})"
+        )
+    image = parent.image
+    columns = image_columns(parent.features, image, f"dataset {parent.name!r}")
+    params = dict(transform.params)
+
+    def shifted() -> np.ndarray:
+        with place():
+            return corrupted_matrix(
+                parent.features.numeric,
+                image,
+                f"dataset {parent.name!r}",
+                columns,
+                lambda images, rows: shift.function(
+                    images, example_keys=parent.keys[rows], seed=seed, **params
+                ),
+            )
+
+    return parent.features.derived(shifted)
+
+
+def _column_positions(
+    shift: ShiftInfo, params: Mapping[str, Any], features: FeatureBlock
+) -> dict[str, Any]:
+    """``params`` with the columns named by the shift's column parameters replaced by their
+    positions in the numeric matrix (a list column's every position)."""
+    resolved = dict(params)
+    offsets = matrix_positions(features)
+    for key in shift.column_params:
+        value = params.get(key)
+        if value is None:
+            continue
+        positions: list[int] = []
+        for name in [value] if isinstance(value, str) else value:
+            if name not in offsets:
+                raise InvalidInputError(
+                    f"shift {shift.name!r}: {key} {name!r} is not a numeric feature "
+                    f"(numeric features: {list(offsets)})"
+                )
+            positions += offsets[name]
+        resolved[key] = positions
+    return resolved
+
+
+def matrix_positions(features: FeatureBlock) -> dict[str, list[int]]:
+    """Each numeric feature column's positions in the numeric matrix (a list column's many).
+
+    Example:
+        >>> block = FeatureBlock(np.zeros((1, 3)), (("age", 1), ("image", 2)), pd.DataFrame(), ())
+        >>> matrix_positions(block)
+        {'age': [0], 'image': [1, 2]}
+    """
+    offsets: dict[str, list[int]] = {}
+    start = 0
+    for name, width in features.numeric_columns:
+        offsets[name] = list(range(start, start + width))
+        start += width
+    return offsets
+
+
+def _resampled(
+    derived: LoadedDataset, parent: LoadedDataset, shift: ShiftInfo, transform: Transform, seed: int
+) -> LoadedDataset:
+    """``parent``'s rows as the resampling shift draws them: labels, groups and features
+    taken, ids kept with a copy number on repeats."""
+    frame = parent.features
+    texts: dict[str, Any] = {c: a.to_numpy(zero_copy_only=False) for c, a in parent.groups.items()}
+    for column in frame.other_columns:
+        texts.setdefault(column, frame.other[column].to_numpy())
+
+    def numeric(column: str) -> np.ndarray:
+        positions = matrix_positions(frame).get(column, [])
+        if len(positions) != 1:
+            raise InvalidInputError(
+                f"shift {shift.name!r}: column {column!r} is not a numeric feature "
+                f"(numeric features: {[n for n, w in frame.numeric_columns if w == 1]})"
+            )
+        return frame.numeric[:, positions[0]]
+
+    rows = Rows(parent.labels, parent.classes, texts, numeric)
+    picked = np.asarray(
+        shift.function(rows, example_keys=parent.keys, seed=seed, **transform.params), np.int64
+    )
+    index = pa.array(picked)
+    return replace(
+        derived,
+        ids=_copy_numbered(pc.take(parent.ids, index), picked),
+        labels=parent.labels[picked],
+        groups={c: pc.take(a, index) for c, a in parent.groups.items()},
+        features=frame.taken(picked),
+        encodings=GroupEncodings(),
+        parent_rows=picked,
+        effective_size=effective_size(picked, parent.n_examples),
+    )
+
+
+def _copy_numbered(ids: pa.StringArray, picked: np.ndarray) -> pa.StringArray:
+    """``ids`` (of sorted ``picked`` rows) with ``#k`` on the k-th copy of a row (k ≥ 2)."""
+    first = np.r_[True, picked[1:] != picked[:-1]] if len(picked) else np.zeros(0, bool)
+    starts = np.maximum.accumulate(np.where(first, np.arange(len(picked)), 0))
+    copy = np.arange(len(picked)) - starts + 1
+    suffix = np.where(copy > 1, pd.Series(copy).map("#{}".format).to_numpy(str), "")
+    numbered = pc.binary_join_element_wise(ids, pa.array(suffix, pa.string()), "")
+    if len(pc.unique(numbered)) != len(numbered):
+        clash = pd.Series(numbered.to_pylist()).duplicated()
+        raise InvalidInputError(
+            f"resampled ids clash: {numbered[int(np.flatnonzero(clash)[0])].as_py()!r} is "
+            "both a copy number and an id of the parent"
+        )
+    return numbered
