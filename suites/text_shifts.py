@@ -1,5 +1,6 @@
-"""Text perturbations: keyboard typos, character noise, casing and whitespace noise, each
-applied to a dataset's text feature columns (or the one named by ``column``).
+"""Text perturbations: keyboard typos, character noise, casing, whitespace and punctuation
+noise (the word-level ones live in :mod:`assay.suites.word_shifts`), each applied to a
+dataset's text feature columns (or the one named by ``column``).
 
 Every example's perturbation is drawn from its own generator, seeded by (suite seed, example
 id, column), so the shifted set is the same on every machine, batch size and row order, and
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,8 @@ def _neighbours() -> dict[str, str]:
 NEIGHBOURS = _neighbours()
 
 
-def _pick(rng: random.Random, options: str) -> str:
+def pick(rng: random.Random, options: Sequence[str]) -> str:
+    """One of ``options`` (letters of a string, or words), evenly."""
     return options[int(rng.random() * len(options))]
 
 
@@ -74,7 +76,7 @@ def _rate(severity: int, rate: float | None) -> float:
     return RATES[severity - 1] if rate is None else float(rate)
 
 
-def _text_shift(name: str, description: str) -> Callable[[Callable[..., str]], Any]:
+def text_shift(name: str, description: str) -> Callable[[Callable[..., str]], Any]:
     """Register ``change(text, rng, rate)``, applied to every text of a column, as the text
     shift ``name`` (the module keeps ``change`` itself)."""
 
@@ -101,7 +103,7 @@ def _text_shift(name: str, description: str) -> Callable[[Callable[..., str]], A
     return decorate
 
 
-@_text_shift("keyboard_typos", "letters replaced by a QWERTY neighbour, severity 1-5")
+@text_shift("keyboard_typos", "letters replaced by a QWERTY neighbour, severity 1-5")
 def keyboard_typos(text: str, rng: random.Random, rate: float) -> str:
     """Each letter, with probability ``rate``, becomes one of its keyboard neighbours
     (case kept).
@@ -114,13 +116,13 @@ def keyboard_typos(text: str, rng: random.Random, rate: float) -> str:
     for char in text:
         lower = char.lower()
         if lower in NEIGHBOURS and rng.random() < rate:
-            typed = _pick(rng, NEIGHBOURS[lower])
+            typed = pick(rng, NEIGHBOURS[lower])
             char = typed.upper() if char.isupper() else typed
         letters.append(char)
     return "".join(letters)
 
 
-@_text_shift("character_noise", "a letter swapped, dropped or doubled per word, severity 1-5")
+@text_shift("character_noise", "a letter swapped, dropped or doubled per word, severity 1-5")
 def character_noise(text: str, rng: random.Random, rate: float) -> str:
     """Each word of two or more letters, with probability ``rate``, gets one edit: two
     neighbouring letters swapped, a letter dropped, or a letter doubled.
@@ -145,7 +147,7 @@ def character_noise(text: str, rng: random.Random, rate: float) -> str:
     return WORD.sub(edit, text)
 
 
-@_text_shift("casing", "words in random upper, lower or title case, severity 1-5")
+@text_shift("casing", "words in random upper, lower or title case, severity 1-5")
 def casing(text: str, rng: random.Random, rate: float) -> str:
     """Each word, with probability ``rate``, is written in upper, lower or title case.
 
@@ -162,7 +164,7 @@ def casing(text: str, rng: random.Random, rate: float) -> str:
     return re.sub(r"\S+", restyle, text)
 
 
-@_text_shift("whitespace", "spaces dropped or doubled, severity 1-5")
+@text_shift("whitespace", "spaces dropped or doubled, severity 1-5")
 def whitespace(text: str, rng: random.Random, rate: float) -> str:
     """Each space, with probability ``rate``, is dropped (joining two words) or doubled.
 
@@ -177,3 +179,32 @@ def whitespace(text: str, rng: random.Random, rate: float) -> str:
         return "" if rng.random() < 0.5 else "  "
 
     return re.sub(" ", respace, text)
+
+
+PUNCTUATION = ".,!?;:"
+
+
+@text_shift("punctuation", "punctuation dropped, doubled or swapped, stray marks added")
+def punctuation(text: str, rng: random.Random, rate: float) -> str:
+    """Each punctuation mark, with probability ``rate``, is dropped, doubled or replaced by
+    another; each space, with probability ``rate / 4``, gets a stray mark before it.
+
+    Example:
+        >>> punctuation("Great, really great!", random.Random(0), 0.0)
+        'Great, really great!'
+    """
+
+    def remark(match: re.Match[str]) -> str:
+        mark = match.group(0)
+        if mark == " ":
+            return pick(rng, PUNCTUATION) + " " if rng.random() < rate / 4 else " "
+        if rng.random() >= rate:
+            return mark
+        kind = int(rng.random() * 3)
+        return ("", mark + mark, pick(rng, PUNCTUATION.replace(mark, "")))[kind]
+
+    return re.sub(f"[{re.escape(PUNCTUATION)} ]", remark, text)
+
+
+# the word-level shifts (contractions, synonyms, names) register on import
+from assay.suites import word_shifts as _word_shifts  # noqa: E402, F401

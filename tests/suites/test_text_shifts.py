@@ -12,10 +12,21 @@ import yaml
 
 from assay.suites.shifts import SHIFTS
 
-TEXT_SHIFTS = ("keyboard_typos", "character_noise", "casing", "whitespace")
+TEXT_SHIFTS = (
+    "keyboard_typos",
+    "character_noise",
+    "casing",
+    "whitespace",
+    "punctuation",
+    "contractions",
+    "expansions",
+    "synonyms",
+    "named_entities",
+)
 SENTENCES = np.array(
     [
-        f"the battery life of this phone {i} is really great and the screen is sharp"
+        f"the battery life of this phone {i} is really great, and it is not cheap; I do not "
+        "think Mary can't afford it. She bought a Nokia in Paris, she's happy and it's fast!"
         for i in range(200)
     ],
     dtype=object,
@@ -120,3 +131,37 @@ class LengthModel:
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         share = frame["text"].str.len().to_numpy() % 7 / 7.0
         return np.column_stack([1 - share, share])
+
+
+def test_contractions_and_expansions_undo_each_other() -> None:
+    import random
+
+    from assay.suites.lexicon import CONTRACTIONS
+    from assay.suites.word_shifts import contractions, expansions
+
+    for long, short in CONTRACTIONS.items():
+        text = f"Well, {long} here. {long.capitalize()}!"
+        contracted = contractions(text, random.Random(0), 1.0)
+        assert contracted == f"Well, {short} here. {short[0].upper() + short[1:]}!"
+        assert expansions(contracted, random.Random(0), 1.0) == text
+    assert contractions("Do not stop", random.Random(0), 0.0) == "Do not stop"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_word_swaps_stay_in_their_group_and_keep_the_case(seed: int) -> None:
+    import random
+
+    from assay.suites.lexicon import NAMES, SYNONYMS
+    from assay.suites.word_shifts import named_entities, synonyms
+
+    text = "Great food, TERRIBLE service. Ahmed flew from Oslo to Peru with his Sony."
+    swapped = synonyms(text, random.Random(seed), 1.0).split()
+    great = next(g for g in SYNONYMS if "great" in g)
+    terrible = next(g for g in SYNONYMS if "terrible" in g)
+    assert swapped[0].lower() in great and swapped[0] != "Great" and swapped[0][0].isupper()
+    assert swapped[2].lower() in terrible and swapped[2].isupper() and swapped[2] != "TERRIBLE"
+    renamed = named_entities(text, random.Random(seed), 1.0).rstrip(".").split()
+    for position, original in ((4, "Ahmed"), (7, "Oslo"), (9, "Peru"), (12, "Sony")):
+        group = next(g for g in NAMES if original in g)
+        assert renamed[position] in group and renamed[position] != original
+    assert renamed[:4] == text.split()[:4]  # the other words stay
