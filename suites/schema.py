@@ -41,11 +41,12 @@ class HubSource(Spec):
 
 
 class FileSource(Spec):
-    """A local CSV, JSON (lines) or Parquet file; relative paths start at the suite file."""
+    """A local CSV, JSON (lines), Parquet or NumPy ``.npz`` file (one array per column, the
+    first axis the rows); relative paths start at the suite file."""
 
     type: Literal["file"]
     path: str
-    format: Literal["csv", "json", "parquet"] | None = Field(
+    format: Literal["csv", "json", "parquet", "npz"] | None = Field(
         None, description="inferred from the file extension when omitted"
     )
 

@@ -13,11 +13,18 @@ import numpy as np
 import pandas as pd
 
 from assay.errors import ConfigError, InvalidInputError, located
+from assay.suites.array_sources import arrays_dataset, decoded_images
 from assay.suites.imports import call_with_params, import_object
 from assay.suites.schema import FileSource, HubSource, Partition, PythonSource, SklearnSource
 
 SKLEARN_LOADERS = ("load_breast_cancer", "load_digits", "load_iris", "load_wine")
-FILE_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "json", ".parquet": "parquet"}
+FILE_FORMATS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".jsonl": "json",
+    ".parquet": "parquet",
+    ".npz": "npz",
+}
 
 AnySource = HubSource | FileSource | SklearnSource | PythonSource
 
@@ -63,18 +70,20 @@ def load_source(source: AnySource, base_dir: Path) -> datasets.Dataset:
         with located(None, ("path",), f"cannot read {str(path)!r} as {fmt}"):
             if not path.is_file():
                 raise FileNotFoundError("no such file")
+            if fmt == "npz":
+                return arrays_dataset(path)
             loaded = datasets.load_dataset(fmt, data_files=str(path), split="train")
-            return _as_dataset(loaded, source.path)
+            return decoded_images(_as_dataset(loaded, source.path))
     if isinstance(source, SklearnSource):
         return _load_sklearn(source)
-    return _load_python(source)
+    return decoded_images(_load_python(source))
 
 
 def _load_hub(source: HubSource) -> datasets.Dataset:
     loaded = datasets.load_dataset(
         source.path, source.name, split=source.split, revision=source.revision
     )
-    return _as_dataset(loaded, source.path)
+    return decoded_images(_as_dataset(loaded, source.path))
 
 
 def _load_sklearn(source: SklearnSource) -> datasets.Dataset:

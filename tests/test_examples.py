@@ -12,9 +12,10 @@ from assay.suites.loading import load_suite
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def test_breast_cancer_example(tmp_path: Path) -> None:
-    folder = tmp_path / "breast_cancer"
-    shutil.copytree(EXAMPLES / "breast_cancer", folder)
+def trained(example: str, tmp_path: Path) -> Path:
+    """A copy of an example folder after its own ``train.py`` ran, as its README says."""
+    folder = tmp_path / example
+    shutil.copytree(EXAMPLES / example, folder)
     sys.path.insert(0, str(folder))
     try:
         import train  # the example's own script
@@ -23,6 +24,11 @@ def test_breast_cancer_example(tmp_path: Path) -> None:
     finally:
         sys.path.remove(str(folder))
         sys.modules.pop("train", None)
+    return folder
+
+
+def test_breast_cancer_example(tmp_path: Path) -> None:
+    folder = trained("breast_cancer", tmp_path)
     output = run_suite(load_suite(folder / "suite.yaml"), cache_dir=None)
     accuracy = {
         r.dataset: r.value
@@ -33,3 +39,23 @@ def test_breast_cancer_example(tmp_path: Path) -> None:
     assert accuracy["holdout_noise_severe"] < accuracy["holdout"]
     groups = {r.group for r in output.report.results if r.slice == "size"}
     assert groups == {"small", "medium", "large"}
+
+
+def test_sentiment_domains_example(tmp_path: Path) -> None:
+    folder = trained("sentiment_domains", tmp_path)
+    report = run_suite(load_suite(folder / "suite.yaml"), cache_dir=None).report
+    accuracy = {
+        (r.model, r.dataset): r.value
+        for r in report.results
+        if r.metric == "accuracy" and r.slice is None
+    }
+    typos = [f"amazon_typos_s{s}" for s in range(1, 6)]
+    for model in ("words", "chars"):
+        clean = accuracy[(model, "amazon_test")]
+        assert clean > 0.75
+        assert accuracy[(model, "imdb")] < clean  # the natural shift costs accuracy
+        assert accuracy[(model, typos[-1])] < clean - 0.1
+        assert [d.severity for d in report.datasets if d.name in typos] == [1, 2, 3, 4, 5]
+    assert accuracy[("chars", typos[-1])] > accuracy[("words", typos[-1])]
+    n = {d.name: d.n_examples for d in report.datasets}
+    assert n["amazon_test"] == 300 and n["yelp"] == n["imdb"] == 1000

@@ -129,3 +129,79 @@ def test_a_severity_outside_the_declared_levels_fails_at_its_key(tmp_path: Path)
     path.write_text(yaml.safe_dump(suite, sort_keys=False))
     with pytest.raises(UserError, match=r"suite.yaml: datasets\[2\]\.shift\.params: .* Got 7"):
         load_suite(path)
+
+
+def image_suite(folder: Path, source: dict[str, Any], **dataset: Any) -> Path:
+    suite = {
+        "name": "arrays",
+        "version": "1",
+        "models": [{"name": "m", "type": "python", "object": "tests.suites.test_image_sets:Mean"}],
+        "datasets": [
+            {"name": "clean", "source": source, **dataset},
+            {
+                "name": "dim",
+                "kind": "shifted",
+                "from": "clean",
+                "shift": {"name": "image.brightness", "params": {"severity": 2}},
+            },
+        ],
+        "metrics": ["accuracy"],
+    }
+    path = folder / "suite.yaml"
+    path.write_text(yaml.safe_dump(suite, sort_keys=False))
+    return path
+
+
+def test_images_come_from_an_npz_file(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(30, 12, 9, 3), dtype=np.uint8)
+    ids = np.array([f"im{i}" for i in range(30)])
+    np.savez(tmp_path / "d.npz", images=images, labels=rng.integers(0, 2, 30), ids=ids)
+    image = {"column": "images", "layout": "HWC", "shape": [12, 9, 3]}
+    path = image_suite(
+        tmp_path, {"type": "file", "path": "d.npz"}, id="ids", label="labels", image=image
+    )
+    loaded = load_datasets(load_suite(path).suite, path)
+    assert np.array_equal(loaded["clean"].features.numeric, images.reshape(30, -1))
+    assert loaded["clean"].ids.to_pylist() == ids.tolist()
+    assert loaded["dim"].features.numeric.shape == (30, 12 * 9 * 3)
+    np.savez(tmp_path / "d.npz", images=images, labels=np.zeros(29))
+    with pytest.raises(UserError, match=r"d.npz.*same number of rows .*'images': 30"):
+        load_datasets(load_suite(path).suite, path)
+    np.savez(tmp_path / "d.npz", images=images, labels=np.array([object()] * 30))
+    with pytest.raises(UserError, match=r"never unpickles"):
+        load_datasets(load_suite(path).suite, path)
+
+
+def images_dataset(n: int = 20, sizes: tuple[int, int] = (10, 10)) -> Any:
+    """A ``datasets`` Image column of PNG-encoded grayscale images (a python source)."""
+    import io
+
+    import datasets
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, size=(n, 10, 10), dtype=np.uint8)
+    encoded = []
+    for i, image in enumerate(pixels):
+        buffer = io.BytesIO()
+        Image.fromarray(image).resize(sizes if i == n - 1 else (10, 10)).save(buffer, "PNG")
+        encoded.append({"bytes": buffer.getvalue(), "path": None})
+    features = datasets.Features({"picture": datasets.Image(), "y": datasets.Value("int64")})
+    return datasets.Dataset.from_dict(
+        {"picture": encoded, "y": [i % 2 for i in range(n)]}, features
+    )
+
+
+def test_images_come_from_a_datasets_image_feature(tmp_path: Path) -> None:
+    source = {"type": "python", "callable": "tests.suites.test_image_sets:images_dataset"}
+    image = {"column": "picture", "layout": "HW", "shape": [10, 10]}
+    path = image_suite(tmp_path, source, label="y", image=image)
+    loaded = load_datasets(load_suite(path).suite, path)
+    expected = np.random.default_rng(1).integers(0, 256, size=(20, 10, 10), dtype=np.uint8)
+    assert np.array_equal(loaded["clean"].features.numeric, expected.reshape(20, -1))
+    assert not np.array_equal(loaded["dim"].features.numeric, loaded["clean"].features.numeric)
+    source["params"] = {"sizes": [12, 10]}
+    path = image_suite(tmp_path, source, label="y", image=image)
+    with pytest.raises(UserError, match=r"image column 'picture': row 19 is \(10, 12\), row 0"):
+        load_datasets(load_suite(path).suite, path)
