@@ -72,7 +72,8 @@ def _decode(column: str, cells: list[dict[str, object] | None]) -> np.ndarray:
         if cell is None or (cell.get("bytes") is None and cell.get("path") is None):
             raise InvalidInputError(f"image column {column!r}: row {row} has no image")
         data = cell.get("bytes")
-        with Image.open(io.BytesIO(data) if data is not None else str(cell["path"])) as image:
+        opened = io.BytesIO(data) if isinstance(data, bytes) else str(cell["path"])
+        with Image.open(opened) as image:
             images.append(np.asarray(image))
         if images[-1].shape != images[0].shape:
             raise InvalidInputError(
