@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from assay.reports.plot_style import Figure, render, series_style
 from assay.reports.schema import ReliabilityRecord, Report, Result
+from assay.reports.severity_ladders import severity_ladders
 
 SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 HISTOGRAM_BINS = 20
@@ -113,22 +114,15 @@ def reliability_figure(record: ReliabilityRecord, ece: Result | None) -> Figure:
 
 
 def severity_figures(report: Report) -> list[Figure]:
-    """Accuracy and ECE against severity (0 = the clean set), one figure per clean set and
-    shift, one line per model."""
-    ladders: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for dataset in report.datasets:
-        if dataset.severity is not None and dataset.derived_from and dataset.transform:
-            ladders[(dataset.derived_from, dataset.transform["name"])].append(
-                (dataset.severity, dataset.name)
-            )
+    """Accuracy and ECE against severity (0 = the clean set), one figure per severity
+    ladder (a family of shifted sets of one clean set), one line per model."""
     values = {(r.model, r.dataset, r.metric): r.value for r in _overall(report, "accuracy")}
     values |= {(r.model, r.dataset, r.metric): r.value for r in _overall(report, "ece")}
     models = [m.name for m in report.models]
-    figures = []
-    for (clean, shift), steps in sorted(ladders.items()):
-        steps = sorted([(0, clean), *steps])
-        figures.append(_severity_figure(clean, shift, steps, models, values))
-    return figures
+    return [
+        _severity_figure(ladder.parent, ladder.family, list(ladder.steps), models, values)
+        for ladder in severity_ladders(report)
+    ]
 
 
 def _severity_figure(

@@ -11,6 +11,7 @@ from rich.table import Table
 from assay.metrics.robustness import ROBUSTNESS_MEASURES
 from assay.reports.escaping import terminal
 from assay.reports.schema import Report, Result
+from assay.reports.severity_ladders import severity_ladders
 from assay.reports.tables import Stacked
 
 
@@ -93,6 +94,28 @@ def _wide_table(title: str, results: list[Result], *, caption: str) -> Table:
     return table
 
 
+def severity_table(report: Report) -> Table | None:
+    """Accuracy and ECE by severity for every family of shifted sets (level 0 is the clean
+    set), one row per family, model and metric; None when no shift has levels."""
+    ladders = severity_ladders(report)
+    if not ladders:
+        return None
+    levels = sorted({severity for ladder in ladders for severity, _ in ladder.steps})
+    table = Table(
+        title="by severity (0 = the clean set)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for header in ("family", "on", "model", "metric", *map(str, levels)):
+        table.add_column(header, justify="left" if header.isalpha() else "right", no_wrap=True)
+    for ladder in ladders:
+        for row in ladder.rows(report):
+            found = {severity: r for (severity, _), r in zip(ladder.steps, row.values, strict=True)}
+            cells = [_format(r.value) if (r := found.get(v)) is not None else "" for v in levels]
+            table.add_row(terminal(ladder.family), ladder.parent, row.model, row.metric, *cells)
+    return table
+
+
 def grouped_table(report: Report) -> Table | None:
     """Slice and sensitive-group results, one row each; None when there are none."""
     grouped = [r for r in report.results if r.slice is not None]
@@ -124,6 +147,9 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
     parts: list = [header, Stacked(overall_table(report), keys=3)]
     summary = summary_table(report)
     by_group = grouped_table(report)
+    by_severity = severity_table(report)
+    if by_severity is not None:
+        parts.append(Stacked(by_severity, keys=4))
     if grouped:
         if summary is not None:
             parts.append(Stacked(summary, keys=4, wrap=("note",)))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from assay.reports.comparison_types import CellComparison, Comparison
 from assay.reports.plot_style import Figure
 from assay.reports.schema import Report, Result
+from assay.reports.severity_ladders import Ladder, severity_ladders
 
 KIND_TITLES = {
     "in_distribution": "In distribution",
@@ -69,12 +70,11 @@ def report_sections(report: Report, figures: list[Figure]) -> list[Section]:
             for r in report.results
             if r.dataset in names and r.slice is None and r.kind not in ROBUSTNESS_KINDS
         ]
-        shown = [
-            f
-            for f in figures
-            if f.kind in ("reliability", "severity") and set(f.datasets) & set(names)
-        ]
+        shown = [f for f in figures if f.kind == "reliability" and set(f.datasets) & set(names)]
         sections.append(Section(title, tables=[_wide(title, results)], figures=shown))
+    by_severity = severity_section(report, figures)
+    if by_severity is not None:
+        sections.append(by_severity)
     grouped = [r for r in report.results if r.slice is not None]
     if grouped:
         groups_figures = [f for f in figures if f.kind == "groups"]
@@ -110,6 +110,34 @@ def _wide(title: str, results: list[Result]) -> TableData:
         for (model, dataset), cells in rows.items()
     ]
     return TableData(f"{title}: value (interval)", ("model", "dataset", "n", *metrics), body)
+
+
+def severity_section(report: Report, figures: list[Figure]) -> Section | None:
+    """One table per severity ladder (a family of shifted sets of one clean set) and the
+    severity figures; None when no shift has levels."""
+    ladders = severity_ladders(report)
+    if not ladders:
+        return None
+    return Section(
+        "By severity",
+        text=["Accuracy and ECE at each severity of each shift; 0 is the clean set."],
+        tables=[_ladder_table(report, ladder) for ladder in ladders],
+        figures=[f for f in figures if f.kind == "severity"],
+    )
+
+
+def _ladder_table(report: Report, ladder: Ladder) -> TableData:
+    levels = [str(severity) for severity, _ in ladder.steps]
+    body = [
+        (row.model, row.metric, *(with_interval(v) if v is not None else "" for v in row.values))
+        for row in ladder.rows(report)
+    ]
+    described = ", ".join(f"{severity}: {name}" for severity, name in ladder.steps)
+    return TableData(
+        f"{ladder.family} on {ladder.parent}, by severity ({described})",
+        ("model", "metric", *levels),
+        body,
+    )
 
 
 def long_table(
