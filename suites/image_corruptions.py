@@ -64,7 +64,10 @@ def image_corruption(name: str, description: str) -> Callable[[Corruption], Corr
             images: np.ndarray, *, example_keys: np.ndarray, seed: int, severity: int = 1
         ) -> np.ndarray:
             draws = Draws(np.asarray(example_keys), seed_from(seed, name))
-            return np.clip(corrupt(images, draws, severity), 0.0, 1.0).astype(np.float32)
+            result = corrupt(images, draws, severity)
+            if result.dtype != np.float32 or np.may_share_memory(result, images):
+                result = result.astype(np.float32)  # a copy: the input is never changed
+            return np.clip(result, 0.0, 1.0, out=result)
 
         shift.__doc__ = corrupt.__doc__
         shift.__name__ = name

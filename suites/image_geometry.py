@@ -146,15 +146,15 @@ def jpeg_compression(images: np.ndarray, draws: Draws, severity: int) -> np.ndar
     (rounded to 8 bits first; grayscale images as grayscale JPEGs)."""
     quality = (25, 18, 15, 10, 7)[severity - 1]
     pixels = np.round(np.clip(images, 0, 1) * 255).astype(np.uint8)
-    out = np.empty(images.shape, np.float32)
-    for index, image in enumerate(pixels):
+    plain = pixels[..., 0] if pixels.shape[-1] == 1 else pixels
+    decoded = np.empty(plain.shape, np.uint8)
+    for index, image in enumerate(plain):
         buffer = io.BytesIO()
-        plain = image[..., 0] if image.shape[-1] == 1 else image
-        Image.fromarray(plain).save(buffer, "JPEG", quality=quality)
+        Image.fromarray(image).save(buffer, "JPEG", quality=quality)
         buffer.seek(0)
-        with Image.open(buffer) as decoded:
-            out[index] = np.asarray(decoded, dtype=np.float32).reshape(image.shape) / 255
-    return out
+        with Image.open(buffer) as read:
+            decoded[index] = np.asarray(read)
+    return decoded.reshape(images.shape).astype(np.float32) / np.float32(255)
 
 
 def plasma_fractal(uniforms: np.ndarray, size: int, decay: float) -> np.ndarray:

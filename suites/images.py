@@ -66,17 +66,33 @@ def to_unit_images(values: np.ndarray, image: ImageSpec, owner: str) -> np.ndarr
     return unit
 
 
-def from_unit_images(images: np.ndarray, image: ImageSpec) -> np.ndarray:
-    """The inverse of :func:`to_unit_images`: back to flattened rows in the declared form."""
+def from_unit_images(
+    images: np.ndarray, image: ImageSpec, out: np.ndarray | None = None
+) -> np.ndarray:
+    """The inverse of :func:`to_unit_images`: back to flattened rows in the declared form
+    (written into ``out``, N × size float32, when given).
+
+    Example:
+        >>> spec = ImageSpec(layout="HW", shape=[8, 8], range=[0, 16])
+        >>> from_unit_images(np.full((1, 8, 8, 1), 0.5, np.float32), spec)[0, :2].tolist()
+        [8.0, 8.0]
+    """
     low, high = image.range
     if image.layout == "HW":
         images = images[..., 0]
     elif image.layout == "CHW":
         images = images.transpose(0, 3, 1, 2)
-    flat = np.clip(images, 0.0, 1.0).reshape(len(images), -1).astype(np.float64)
-    flat *= high - low
-    flat += low
-    return flat.astype(np.float32)
+    flat = np.clip(images, 0.0, 1.0).reshape(len(images), -1)
+    target = np.empty(flat.shape, np.float32) if out is None else out
+    if low == 0 and float(np.float32(high)) == high and flat.dtype == np.float32:
+        # x·high is exact in float64 (24 + 24 bits), so one float32 product rounds alike
+        np.multiply(flat, np.float32(high), out=target)
+    else:
+        wide = flat.astype(np.float64)
+        wide *= high - low
+        wide += low
+        target[...] = wide
+    return target
 
 
 def corrupted_matrix(
@@ -95,7 +111,7 @@ def corrupted_matrix(
 
     def one_block(rows: slice) -> None:
         unit = to_unit_images(matrix[rows, columns], image, owner)
-        out[rows, columns] = from_unit_images(corrupt(unit, rows), image)
+        from_unit_images(corrupt(unit, rows), image, out=out[rows, columns])
 
     map_on_cores(one_block, [slice(s, s + step) for s in range(0, len(matrix), step)])
     return out
