@@ -64,9 +64,10 @@ def main() -> None:
     print(f"{len(batch):,} images 32x32x3, severity {args.severity}, median of {args.repeats}")
     print(f"{'corruption':<18}{'assay img/s':>14}{'reference img/s':>18}{'ratio':>9}")
     for name in names:
-        shift = SHIFTS.get(f"image.{name}").function
+        info = SHIFTS.get(f"image.{name}")
+        shift = info.function
 
-        def ours(shift: object = shift) -> None:
+        def ours(shift: object = shift, parallel: bool = info.parallel) -> None:
             corrupted_matrix(
                 matrix,
                 layout,
@@ -75,6 +76,7 @@ def main() -> None:
                 lambda unit, rows: shift(  # type: ignore[operator]
                     unit, example_keys=keys[rows], seed=0, severity=args.severity
                 ),
+                parallel=parallel,
             )
 
         corrupt = getattr(ref, name, None)

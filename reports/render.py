@@ -41,9 +41,14 @@ def _is_summary(result: Result) -> bool:
     return result.kind in ("ood", "robustness") or result.metric in ROBUSTNESS_MEASURES
 
 
-def overall_table(report: Report) -> Table:
-    """One row per model × dataset, one column per overall metric."""
-    overall = [r for r in report.results if r.slice is None and not _is_summary(r)]
+def overall_table(report: Report, leave_out: set[str] | frozenset[str] = frozenset()) -> Table:
+    """One row per model × dataset (but those ``leave_out`` names), one column per overall
+    metric."""
+    overall = [
+        r
+        for r in report.results
+        if r.slice is None and not _is_summary(r) and r.dataset not in leave_out
+    ]
     title = f"{report.suite.name} v{terminal(report.suite.version)} — overall"
     return _wide_table(title, overall, caption=_interval_note(report))
 
@@ -144,7 +149,10 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
         f"run {report.run_id[:8]} · {report.created_at} · seed {report.seed} · "
         f"{len(report.cells)} cells ({inferred} inferred, {len(report.cells) - inferred} cached)"
     )
-    parts: list = [header, Stacked(overall_table(report), keys=3)]
+    # after a run, the sets of a ladder of levels are its table's rows, not the overall table's
+    ladders = [] if grouped else [x for x in severity_ladders(report) if len(x.datasets) > 1]
+    laddered = {name for ladder in ladders for name in ladder.datasets}
+    parts: list = [header, Stacked(overall_table(report, leave_out=laddered), keys=3)]
     summary = summary_table(report)
     by_group = grouped_table(report)
     by_severity = severity_table(report)
@@ -155,7 +163,11 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
             parts.append(Stacked(summary, keys=4, wrap=("note",)))
         if by_group is not None:
             parts.append(Stacked(by_group, keys=5))
-    elif summary is not None or by_group is not None:
+    elif summary is not None or by_group is not None or laddered:
         hidden = (summary.row_count if summary else 0) + (by_group.row_count if by_group else 0)
-        parts.append(f"{hidden} more rows (robustness, ood, slices, groups): see `assay show`")
+        hidden += len({(r.model, r.dataset) for r in report.results if r.dataset in laddered})
+        parts.append(
+            f"{hidden} more rows (every metric by severity, robustness, ood, slices, groups): "
+            "see `assay show`"
+        )
     return Group(*parts)

@@ -132,6 +132,7 @@ def _image_shifted(
                 lambda images, rows: shift.function(
                     images, example_keys=parent.keys[rows], seed=seed, **params
                 ),
+                parallel=shift.parallel,
             )
 
     return parent.features.derived(shifted)

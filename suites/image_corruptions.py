@@ -55,9 +55,12 @@ class Draws:
 Corruption = Callable[[np.ndarray, Draws, int], np.ndarray]
 
 
-def image_corruption(name: str, description: str) -> Callable[[Corruption], Corruption]:
+def image_corruption(
+    name: str, description: str, *, parallel: bool = True
+) -> Callable[[Corruption], Corruption]:
     """Register ``corrupt(images, draws, severity)`` as the shift ``image.<name>`` (severity
-    1-5); the module keeps the plain function."""
+    1-5; ``parallel``: whether blocks of images may run on several threads); the module
+    keeps the plain function."""
 
     def decorate(corrupt: Corruption) -> Corruption:
         def shift(
@@ -77,6 +80,7 @@ def image_corruption(name: str, description: str) -> Callable[[Corruption], Corr
             params=SEVERITY,
             severity="severity",
             column_kinds=IMAGE,
+            parallel=parallel,
         )(shift)
         return corrupt
 

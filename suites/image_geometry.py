@@ -140,7 +140,7 @@ def pixelate(images: np.ndarray, draws: Draws, severity: int) -> np.ndarray:
     return small[:, rows][:, :, cols]
 
 
-@image_corruption("jpeg_compression", "JPEG compression artefacts")
+@image_corruption("jpeg_compression", "JPEG compression artefacts", parallel=False)
 def jpeg_compression(images: np.ndarray, draws: Draws, severity: int) -> np.ndarray:
     """Each image saved as a JPEG of quality c = 25, 18, 15, 10, 7 with Pillow and read back
     (rounded to 8 bits first; grayscale images as grayscale JPEGs)."""

@@ -101,9 +101,12 @@ def corrupted_matrix(
     owner: str,
     columns: slice,
     corrupt: Callable[[np.ndarray, slice], np.ndarray],
+    *,
+    parallel: bool = True,
 ) -> np.ndarray:
     """``matrix`` with its image columns replaced by ``corrupt(unit_images, rows)``, a block
-    of images at a time (on all cores: each block depends on its own examples alone)."""
+    of images at a time (on all cores unless not ``parallel``: each block depends on its own
+    examples alone)."""
     from assay.metrics.rowwise import map_on_cores
 
     out = np.array(matrix, dtype=np.float32, copy=True)
@@ -113,5 +116,6 @@ def corrupted_matrix(
         unit = to_unit_images(matrix[rows, columns], image, owner)
         from_unit_images(corrupt(unit, rows), image, out=out[rows, columns])
 
-    map_on_cores(one_block, [slice(s, s + step) for s in range(0, len(matrix), step)])
+    blocks = [slice(s, s + step) for s in range(0, len(matrix), step)]
+    map_on_cores(one_block, blocks, n_jobs=None if parallel else 1)
     return out

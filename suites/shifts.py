@@ -47,6 +47,9 @@ class ShiftInfo(DeclaresParams):
     # draws rows (with repeats) instead of changing features: ``function(rows, ...)`` over
     # a :class:`~assay.suites.resampling_shifts.Rows` returns the parent's row indices
     resamples: bool = False
+    # whether blocks of rows may run on several threads: work that takes the GIL back many
+    # times per row (Pillow's JPEG round trip per image) runs faster on one
+    parallel: bool = True
 
     def severity_of(self, params: Mapping[str, Any]) -> int:
         """The severity level ``params`` ask for (1 for a shift without levels)."""
@@ -64,6 +67,7 @@ def register_shift(
     column_kinds: frozenset[str] = MATRIX_KINDS,
     column_params: tuple[str, ...] = (),
     resamples: bool = False,
+    parallel: bool = True,
 ) -> Callable[[ShiftFunction], ShiftFunction]:
     """Declare and register a shift: the decorated function checks its params on every
     call (from a suite or from Python) and is entered in :data:`SHIFTS` under ``name``."""
@@ -74,7 +78,15 @@ def register_shift(
         if earlier is not None and same_definition(inspect.unwrap(earlier.function), function):
             return earlier.function  # one module imported under a second name (a doctest run)
         info = ShiftInfo(
-            name, function, description, params, severity, kinds, column_params, resamples
+            name,
+            function,
+            description,
+            params,
+            severity,
+            kinds,
+            column_params,
+            resamples,
+            parallel,
         )
 
         @wraps(function)

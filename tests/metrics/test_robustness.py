@@ -83,7 +83,7 @@ def test_runner_normalises_mce_and_reports_effective_robustness(tmp_path: Path) 
         return sum(1 - report.result(model, name, "accuracy").value for name in names)  # type: ignore[operator]
 
     declared = [("gaussian_noise", range(0))] + [  # digits_noise: one severity
-        (c, range(1, 6)) for c in ("pixelate", "shot_noise", "rotation")
+        (c, range(1, 6)) for c in ("contrast", "shot_noise", "rotation")
     ]
     ratios = [errors("mlp", c, s) / errors("logreg", c, s) for c, s in declared]
     assert report.result(

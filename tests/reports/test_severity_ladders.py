@@ -34,7 +34,7 @@ def test_each_family_on_each_clean_set_is_one_ladder(digits: Report) -> None:
     ladders = {ladder.family: ladder for ladder in severity_ladders(digits)}
     assert set(ladders) == {
         "gaussian_noise(scale='global')",
-        "image.pixelate",
+        "image.contrast",
         "image.rotation",
         "image.shot_noise",
     }
@@ -63,10 +63,10 @@ def test_the_terminal_and_the_page_show_every_level(digits: Report) -> None:
     section = severity_section(digits, [])
     assert section is not None
     assert len(section.tables) == 4
-    pixelate = next(t for t in section.tables if t.caption.startswith("image.pixelate"))
-    assert pixelate.header == ("model", "metric", "0", "1", "2", "3", "4", "5")
-    row = next(r for r in pixelate.rows if r[:2] == ("logreg", "accuracy"))
-    assert row[3].startswith(repr(digits.result("logreg", "digits_pixelate_s1", "accuracy").value))
+    contrast = next(t for t in section.tables if t.caption.startswith("image.contrast"))
+    assert contrast.header == ("model", "metric", "0", "1", "2", "3", "4", "5")
+    row = next(r for r in contrast.rows if r[:2] == ("logreg", "accuracy"))
+    assert row[3].startswith(repr(digits.result("logreg", "digits_contrast_s1", "accuracy").value))
 
 
 def test_one_severity_figure_per_ladder(digits: Report) -> None:

@@ -20,7 +20,7 @@ from assay.runners.run import RunOutput, run_suite
 from assay.suites.loading import load_suite
 from tests.metrics.test_calibration import hand_ece
 
-CORRUPTIONS = ("pixelate", "shot_noise", "rotation")  # the demo's image corruptions, s1-s5
+CORRUPTIONS = ("contrast", "shot_noise", "rotation")  # the demo's image corruptions, s1-s5
 SHIFTED = ("digits_noise", *(f"digits_{c}_s{s}" for c in CORRUPTIONS for s in range(1, 6)))
 LABELLED = {"digits_test": "in_distribution", **dict.fromkeys(SHIFTED, "shifted")}
 LABELLED["digits_fgsm"] = "adversarial"
