@@ -83,7 +83,7 @@ def _text_shifted(
     shift: ShiftInfo,
     transform: Transform,
     seed: int,
-    place: Callable[[], AbstractContextManager[None]],
+    place: Place,
 ) -> FeatureBlock:
     """The parent's features with the shift applied to its text columns (each column with
     its own per-example seeds), made when first needed."""
@@ -108,7 +108,7 @@ def _image_shifted(
     shift: ShiftInfo,
     transform: Transform,
     seed: int,
-    place: Callable[[], AbstractContextManager[None]],
+    place: Place,
 ) -> FeatureBlock:
     """The parent's features with its images (as its ``image:`` block declares) corrupted,
     made when first needed."""

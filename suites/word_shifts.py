@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 
 from assay.suites.lexicon import CONTRACTIONS, NAMES, SYNONYMS
 from assay.suites.text_shifts import pick, text_shift
@@ -27,6 +28,22 @@ _SYNONYM_WORDS = _alternation(_SYNONYM_OF)
 _NAME_WORDS = re.compile(r"\b(?:" + "|".join(map(re.escape, _NAME_OF)) + r")\b")
 
 
+def _each_match(
+    text: str,
+    rng: random.Random,
+    rate: float,
+    pattern: re.Pattern[str],
+    replacement: Callable[[str], str],
+) -> str:
+    """``text`` with each match of ``pattern``, with probability ``rate``, replaced."""
+
+    def replace(match: re.Match[str]) -> str:
+        found = match.group(0)
+        return replacement(found) if rng.random() < rate else found
+
+    return pattern.sub(replace, text)
+
+
 def _cased_like(original: str, replacement: str) -> str:
     """``replacement`` in the case of ``original``: all upper, capitalised, or as written."""
     if original.isupper() and len(original) > 1:
@@ -45,13 +62,9 @@ def contractions(text: str, rng: random.Random, rate: float) -> str:
         "I don't think it's bad"
     """
 
-    def contract(match: re.Match[str]) -> str:
-        found = match.group(0)
-        if rng.random() >= rate:
-            return found
-        return _cased_like(found, CONTRACTIONS[found.lower()])
-
-    return _LONG_FORMS.sub(contract, text)
+    return _each_match(
+        text, rng, rate, _LONG_FORMS, lambda found: _cased_like(found, CONTRACTIONS[found.lower()])
+    )
 
 
 @text_shift("expansions", "contractions expanded (don't -> do not), severity 1-5")
@@ -63,13 +76,9 @@ def expansions(text: str, rng: random.Random, rate: float) -> str:
         'It is not bad, I cannot complain'
     """
 
-    def expand(match: re.Match[str]) -> str:
-        found = match.group(0)
-        if rng.random() >= rate:
-            return found
-        return _cased_like(found, EXPANSIONS[found.lower()])
-
-    return _SHORT_FORMS.sub(expand, text)
+    return _each_match(
+        text, rng, rate, _SHORT_FORMS, lambda found: _cased_like(found, EXPANSIONS[found.lower()])
+    )
 
 
 @text_shift("synonyms", "common words swapped for a built-in synonym, severity 1-5")
@@ -82,14 +91,11 @@ def synonyms(text: str, rng: random.Random, rate: float) -> str:
         True
     """
 
-    def swap(match: re.Match[str]) -> str:
-        found = match.group(0)
-        if rng.random() >= rate:
-            return found
+    def swap(found: str) -> str:
         group = _SYNONYM_OF[found.lower()]
         return _cased_like(found, pick(rng, [w for w in group if w != found.lower()]))
 
-    return _SYNONYM_WORDS.sub(swap, text)
+    return _each_match(text, rng, rate, _SYNONYM_WORDS, swap)
 
 
 @text_shift("named_entities", "names of people, places and brands swapped, severity 1-5")
@@ -103,10 +109,10 @@ def named_entities(text: str, rng: random.Random, rate: float) -> str:
         'My Nike broke in Madrid'
     """
 
-    def swap(match: re.Match[str]) -> str:
-        found = match.group(0)
-        if rng.random() >= rate:
-            return found
-        return pick(rng, [n for n in _NAME_OF[found] if n != found])
-
-    return _NAME_WORDS.sub(swap, text)
+    return _each_match(
+        text,
+        rng,
+        rate,
+        _NAME_WORDS,
+        lambda found: pick(rng, [n for n in _NAME_OF[found] if n != found]),
+    )
