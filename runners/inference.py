@@ -122,9 +122,10 @@ def attacked_in_embeddings(
 
 
 def attacked_block(
-    dataset: LoadedDataset, rows: slice, attacker: ModelAdapter, batch_size: int
+    dataset: LoadedDataset, rows: slice, attacker: ModelAdapter, batch_size: int, seed: int
 ) -> FeatureBlock:
-    """The rows' features after the dataset's attack, crafted against ``attacker``."""
+    """The rows' features after the dataset's attack, crafted against ``attacker`` (random
+    starts seeded by ``seed`` and each example's id)."""
     assert dataset.transform is not None
     if not isinstance(attacker, GradientModel):
         raise UserError(
@@ -134,13 +135,21 @@ def attacked_block(
     attack = ATTACKS.get(dataset.transform.name)
     clean = dataset.features.numeric[rows]
     labels = dataset.labels[rows]
+    keys = dataset.keys[rows]
     crafted = np.empty_like(clean)
+
+    def predict(features: np.ndarray) -> np.ndarray:
+        return np.asarray(attacker.predict_proba(features)).argmax(axis=1)
+
     for start in range(0, len(clean), batch_size):
         stop = start + batch_size
         crafted[start:stop] = attack.function(
             clean[start:stop],
             labels[start:stop],
             gradient=attacker.loss_gradient,
+            predict=predict,
+            example_keys=keys[start:stop],
+            seed=seed,
             **dataset.transform.params,
         )
     return dataset.features.rows(rows).with_numeric(crafted)

@@ -243,7 +243,7 @@ class SuiteRun:
             attacker = self.models[self._attack_model(cell.model, dataset)]
             if embedding_attack(dataset, adapter) and attacker is adapter:
                 return attacked_in_embeddings(dataset, rows, adapter, batch_size, progress)
-            block = attacked_block(dataset, rows, attacker, batch_size)
+            block = attacked_block(dataset, rows, attacker, batch_size, self.suite.seed)
         else:
             block = dataset.features.rows(rows)
         return predict_batched(adapter, model_inputs(adapter, block), batch_size, progress)

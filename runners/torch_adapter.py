@@ -138,8 +138,12 @@ class TorchAdapter:
         inputs = torch.from_numpy(np.asarray(features, dtype=np.float32)).to(self.device)
         inputs.requires_grad_(True)
         targets = torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(self.device)
-        log_probs = torch.log(self._probabilities(self.module(inputs)).clamp_min(1e-12))
-        loss = functional.nll_loss(log_probs, targets, reduction="sum")
+        raw = self.module(inputs)
+        if self.output == "logits":  # log-softmax from the logits: exact where p underflows
+            loss = functional.cross_entropy(raw, targets, reduction="sum")
+        else:
+            log_probs = torch.log(self._probabilities(raw).clamp_min(1e-12))
+            loss = functional.nll_loss(log_probs, targets, reduction="sum")
         (gradient,) = torch.autograd.grad(loss, inputs)
         return gradient.detach().cpu().numpy()
 

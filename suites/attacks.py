@@ -2,11 +2,14 @@
 
 An attack is ``f(features, labels, *, gradient, **params) -> features``; ``gradient(x, y)``
 returns d loss / d x for a batch (the torch adapter provides it), so this module needs no
-deep-learning framework.
+deep-learning framework. An attack that also takes ``predict`` (x -> predicted class
+indices), ``example_keys`` (uint64 per example id) or ``seed`` gets them: random starts are
+drawn per example id, so an attacked set is the same whatever the batch or row order.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import wraps
@@ -18,8 +21,11 @@ from assay.errors import InvalidInputError
 from assay.params import DeclaresParams, Param
 from assay.registry import Registry
 from assay.suites.features import MATRIX_KINDS, check_column_kinds
+from assay.suites.model_types import same_definition
 
 GradientFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
+PredictFunction = Callable[[np.ndarray], np.ndarray]
+OPTIONAL_INPUTS = ("predict", "example_keys", "seed")  # given to attacks that take them
 
 
 @dataclass(frozen=True)
@@ -58,14 +64,29 @@ def register_attack(
     kinds = check_column_kinds(f"attack {name!r}", column_kinds)
 
     def decorate(function: AttackFunction) -> AttackFunction:
+        earlier = ATTACKS.added(name)
+        if earlier is not None and same_definition(inspect.unwrap(earlier.function), function):
+            return earlier.function  # one module imported under a second name (a doctest run)
         info = AttackInfo(name, function, description, params, kinds, embeddings)
+        takes = [k for k in OPTIONAL_INPUTS if k in inspect.signature(function).parameters]
 
         @wraps(function)
         def checked(
-            features: np.ndarray, labels: np.ndarray, *, gradient: GradientFunction, **given: Any
+            features: np.ndarray,
+            labels: np.ndarray,
+            *,
+            gradient: GradientFunction,
+            predict: PredictFunction | None = None,
+            example_keys: np.ndarray | None = None,
+            seed: int = 0,
+            **given: Any,
         ) -> np.ndarray:
             info.check(given)
-            return function(features, labels, gradient=gradient, **given)
+            inputs = {"predict": predict, "example_keys": example_keys, "seed": seed}
+            extra = {k: inputs[k] for k in takes}
+            if "example_keys" in extra and example_keys is None:
+                raise InvalidInputError(f"attack {name!r} draws per example: give example_keys")
+            return function(features, labels, gradient=gradient, **extra, **given)
 
         ATTACKS.add(name, replace(info, function=checked))
         return checked
@@ -115,3 +136,7 @@ def fgsm(
     if clip_min is not None or clip_max is not None:
         adversarial = np.clip(adversarial, clip_min, clip_max)
     return adversarial
+
+
+# the attacks beyond FGSM register themselves on import (they use register_attack above)
+from assay.suites import gradient_attacks as _gradient_attacks  # noqa: E402, F401

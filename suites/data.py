@@ -322,6 +322,8 @@ def load_datasets(
 ) -> dict[str, LoadedDataset]:
     """Load every dataset of a suite, parents first; derived sets reuse their parent
     (``fingerprints``: where file sources' fingerprints are remembered per file state)."""
+    from assay.suites.derived_sets import derive_dataset  # it builds on LoadedDataset, here
+
     loaded: dict[str, LoadedDataset] = {}
     for index, spec in enumerate(suite.datasets):
         if spec.source is not None:
@@ -352,7 +354,3 @@ def ood_reference(suite: Suite, spec: DatasetSpec) -> str:
     if spec.reference is not None:
         return spec.reference
     return next(d.name for d in suite.datasets if d.kind == "in_distribution")
-
-
-# derivation uses LoadedDataset, defined above; load_datasets calls it
-from assay.suites.derived_sets import derive_dataset  # noqa: E402

@@ -23,7 +23,7 @@ from tests.metrics.test_calibration import hand_ece
 CORRUPTIONS = ("contrast", "shot_noise", "rotation")  # the demo's image corruptions, s1-s5
 SHIFTED = ("digits_noise", *(f"digits_{c}_s{s}" for c in CORRUPTIONS for s in range(1, 6)))
 LABELLED = {"digits_test": "in_distribution", **dict.fromkeys(SHIFTED, "shifted")}
-LABELLED["digits_fgsm"] = "adversarial"
+LABELLED["digits_fgsm"] = LABELLED["digits_pgd"] = "adversarial"
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,7 @@ def test_every_model_and_dataset_has_results(digits_runs: tuple) -> None:
     for model in ("mlp", "logreg"):
         assert accuracy[(model, "digits_test")] > 0.9
         assert accuracy[(model, "digits_fgsm")] < accuracy[(model, "digits_test")] - 0.2
+        assert accuracy[(model, "digits_pgd")] <= accuracy[(model, "digits_fgsm")]  # stronger
         assert accuracy[(model, "digits_noise")] < accuracy[(model, "digits_test")]
         for corruption in CORRUPTIONS:
             assert accuracy[(model, f"digits_{corruption}_s5")] < accuracy[(model, "digits_test")]
@@ -109,7 +110,7 @@ def test_robustness_results_pair_clean_and_derived_sets(digits_runs: tuple) -> N
     report = first.report
     for model in ("mlp", "logreg"):
         clean = report.result(model, "digits_test", "accuracy").value
-        for derived in (*SHIFTED, "digits_fgsm"):
+        for derived in (*SHIFTED, "digits_fgsm", "digits_pgd"):
             shifted = report.result(model, derived, "accuracy").value
             assert clean is not None and shifted is not None
             drop = report.result(model, derived, "accuracy_drop")

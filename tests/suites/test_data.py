@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from assay.errors import ConfigError, InvalidInputError
-from assay.suites.data import DataContext, derive_dataset, load_base_dataset
+from assay.suites.data import DataContext, load_base_dataset
+from assay.suites.derived_sets import derive_dataset
 from assay.suites.schema import DatasetSpec, HubSource
 from assay.suites.sources import load_source
 

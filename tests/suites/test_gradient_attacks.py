@@ -1,0 +1,189 @@
+"""PGD (issue 14, item 1): the budget and bounds hold exactly, random starts are drawn per
+example id, restarts keep the first success, and robust accuracy matches torchattacks'
+PGD and PGDL2 on the digits demo's MLP within one percentage point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assay.demo import demo_suite_path
+from assay.suites.attacks import ATTACKS
+from assay.suites.loading import load_suite
+
+pgd = ATTACKS.get("pgd").function
+
+
+@pytest.fixture(scope="module")
+def digits() -> tuple[object, np.ndarray, np.ndarray, np.ndarray]:
+    """The demo's torch MLP (features 0-16) and its held-out digits."""
+    from assay.runners.torch_adapter import TorchAdapter
+    from assay.suites.data import load_datasets
+
+    path = demo_suite_path("digits")
+    loaded = load_suite(path)
+    spec = next(m for m in loaded.suite.models if m.name == "mlp")
+    adapter = TorchAdapter(spec, Path(path).parent)  # type: ignore[arg-type]
+    test = load_datasets(loaded.suite, path)["digits_test"]
+    return adapter, test.features.numeric.astype(np.float64), test.labels, test.keys
+
+
+def robust_accuracy(adapter: object, x: np.ndarray, y: np.ndarray) -> float:
+    return float((adapter.predict_proba(x).argmax(axis=1) == y).mean())  # type: ignore[attr-defined]
+
+
+class Scaled(torch.nn.Module):
+    """The same MLP on images in [0, 1] shaped N×1×8×8, as torchattacks expects."""
+
+    def __init__(self, mlp: torch.nn.Module) -> None:
+        super().__init__()
+        self.mlp = mlp
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.mlp(images.reshape(len(images), 64) * 16.0)
+
+
+@pytest.mark.parametrize(
+    ("norm", "eps", "steps"), [("linf", 1.0, 10), ("linf", 2.0, 20), ("l2", 8.0, 20)]
+)
+def test_robust_accuracy_matches_torchattacks(
+    digits: tuple, norm: str, eps: float, steps: int
+) -> None:
+    torchattacks = pytest.importorskip(
+        "torchattacks", reason="pip install --no-deps torchattacks==3.5.1 (see README)"
+    )
+    adapter, x, y, keys = digits
+    alpha = 2.5 * eps / steps
+    ours = pgd(
+        x,
+        y,
+        gradient=adapter.loss_gradient,
+        predict=None,
+        example_keys=keys,
+        seed=0,
+        eps=eps,
+        norm=norm,
+        steps=steps,
+        clip_min=0.0,
+        clip_max=16.0,
+    )
+    model = Scaled(adapter.module).eval()
+    attack_type = torchattacks.PGD if norm == "linf" else torchattacks.PGDL2
+    torch.manual_seed(0)
+    theirs = attack_type(model, eps=eps / 16, alpha=alpha / 16, steps=steps, random_start=True)
+    images = torch.tensor(x / 16.0, dtype=torch.float32).reshape(-1, 1, 8, 8)
+    crafted = theirs(images, torch.tensor(y)).reshape(len(x), 64).numpy() * 16.0
+    clean = robust_accuracy(adapter, x, y)
+    found, expected = robust_accuracy(adapter, ours, y), robust_accuracy(adapter, crafted, y)
+    assert found < clean - 0.1  # the attack bites
+    assert abs(found - expected) <= 0.01, (found, expected)
+
+
+@given(
+    norm=st.sampled_from(["linf", "l2"]),
+    eps=st.floats(0.01, 5.0),
+    steps=st.integers(1, 6),
+    seed=st.integers(0, 2**31),
+)
+@settings(max_examples=25, deadline=None)
+def test_every_example_stays_in_budget_and_bounds(
+    norm: str, eps: float, steps: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, size=(40, 7))
+    w = rng.normal(size=(7, 3))
+    y = rng.integers(0, 3, 40)
+
+    def gradient(points: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        return np.tanh(points @ w)[:, labels % 3].diagonal()[:, None] * w.sum(axis=1) * 50
+
+    keys = np.arange(40, dtype=np.uint64)
+    out = pgd(
+        x,
+        y,
+        gradient=gradient,
+        predict=None,
+        example_keys=keys,
+        seed=seed,
+        eps=eps,
+        norm=norm,
+        steps=steps,
+        clip_min=0.0,
+        clip_max=1.0,
+    )
+    delta = out - x
+    size = np.abs(delta).max(axis=1) if norm == "linf" else np.sqrt((delta**2).sum(axis=1))
+    assert np.all(size <= eps * (1 + 1e-9) + 1e-12)
+    assert out.min() >= 0.0 and out.max() <= 1.0
+
+
+def test_random_starts_are_drawn_per_example_id() -> None:
+    x = np.full((6, 4), 0.5)
+    y = np.zeros(6, int)
+    keys = np.arange(6, dtype=np.uint64) * np.uint64(977)
+    zero = lambda points, labels: np.zeros_like(points)  # noqa: E731 - starts only
+    first = pgd(x, y, gradient=zero, predict=None, example_keys=keys, seed=3, eps=0.1, steps=1)
+    order = np.array([5, 2, 0, 1, 4, 3])
+    again = pgd(
+        x[order], y, gradient=zero, predict=None, example_keys=keys[order], seed=3, eps=0.1, steps=1
+    )
+    assert np.array_equal(again, first[order])
+    assert not np.array_equal(first[0], first[1])
+    other = pgd(x, y, gradient=zero, predict=None, example_keys=keys, seed=4, eps=0.1, steps=1)
+    assert not np.array_equal(other, first)
+
+
+def test_restarts_keep_the_first_success_and_never_lose_one(digits: tuple) -> None:
+    adapter, x, y, keys = digits
+
+    def predict(points: np.ndarray) -> np.ndarray:
+        return adapter.predict_proba(points).argmax(axis=1)
+
+    kwargs = dict(
+        gradient=adapter.loss_gradient,
+        predict=predict,
+        example_keys=keys,
+        seed=0,
+        eps=0.75,
+        steps=5,
+        clip_min=0.0,
+        clip_max=16.0,
+    )
+    once = pgd(x, y, restarts=1, **kwargs)
+    thrice = pgd(x, y, restarts=3, **kwargs)
+    fooled_once = predict(once) != y
+    fooled_thrice = predict(thrice) != y
+    assert np.all(fooled_thrice[fooled_once])  # the first restart is the same draw
+    assert fooled_thrice.sum() >= fooled_once.sum()
+
+
+def test_pgd_without_keys_or_with_bad_bounds_is_refused() -> None:
+    from assay.errors import UserError
+
+    grad = lambda points, labels: np.ones_like(points)  # noqa: E731
+    with pytest.raises(UserError, match="draws per example: give example_keys"):
+        pgd(np.zeros((1, 2)), np.zeros(1, int), gradient=grad, eps=0.1)
+    with pytest.raises(UserError, match="'clip_min' parameter of pgd must be below clip_max"):
+        pgd(
+            np.zeros((1, 2)),
+            np.zeros(1, int),
+            gradient=grad,
+            example_keys=np.zeros(1, np.uint64),
+            eps=0.1,
+            clip_min=1.0,
+            clip_max=0.0,
+        )
+    with pytest.raises(UserError, match="'norm' parameter of attack 'pgd' must be one of"):
+        pgd(
+            np.zeros((1, 2)),
+            np.zeros(1, int),
+            gradient=grad,
+            example_keys=np.zeros(1, np.uint64),
+            eps=0.1,
+            norm="l1",
+        )
