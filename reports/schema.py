@@ -58,6 +58,11 @@ class DatasetRecord(_Record):
         description="the shift with its params but the severity (e.g. 'image.contrast'), for "
         "sets derived by a shift with levels: one family of one parent is a severity ladder",
     )
+    worst_of: list[str] | None = Field(
+        None,
+        description="for a worst case over attacks: the attacked sets it takes, per example, "
+        "the prediction of the one that fools the model",
+    )
     effective_size: float | None = Field(
         None,
         description="for sets a resampling shift drew: Kish's effective sample size of the "

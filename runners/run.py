@@ -55,6 +55,7 @@ from assay.runners.progress import RunObserver, SilentObserver
 from assay.runners.robustness_scoring import corruption_name, robustness_results
 from assay.runners.scored_cache import Scored, ScoredCache, scoring_key
 from assay.runners.scoring import score_predictions
+from assay.runners.worst_case import worst_case_probabilities
 from assay.suites.data import LoadedDataset, load_datasets
 from assay.suites.file_state import FingerprintCache
 from assay.suites.loading import LoadedSuite
@@ -134,7 +135,8 @@ class SuiteRun:
         if self.cache is not None:
             self.cache.sweep()
         self._load()
-        sizes = {name: d.n_examples for name, d in self.datasets.items()}
+        # a worst case over attacks is picked from their predictions, with no cells of its own
+        sizes = {name: d.n_examples for name, d in self.datasets.items() if not d.worst_of}
         cells = plan_cells(list(self.models), sizes, shard_size=self.shard_size)
         self.observer.stage(f"running {len(cells)} cells")
         stop = threading.Event()
@@ -158,6 +160,8 @@ class SuiteRun:
         self._load()
         for model in self.models:
             for name, dataset in self.datasets.items():
+                if dataset.worst_of:
+                    continue
                 rows = min(n_rows, dataset.n_examples)
                 self._infer(Cell(model, name, 0, 0, rows), self.models[model], dataset)
 
@@ -321,13 +325,19 @@ class SuiteRun:
         blocks = []
         merged: dict[tuple[str, str], np.ndarray] = {}
         for model in self.models:
-            for name, dataset in self.datasets.items():
+            # the sets with cells first: a worst case is picked from their predictions
+            for name, dataset in sorted(self.datasets.items(), key=lambda d: bool(d[1].worst_of)):
                 parts = [
                     o.probabilities
                     for o in outcomes
                     if o.cell.model == model and o.cell.dataset == name
                 ]
-                probabilities = np.concatenate(parts) if len(parts) > 1 else parts[0]
+                if dataset.worst_of:
+                    probabilities, _ = worst_case_probabilities(
+                        [merged[(model, n)] for n in dataset.worst_of], dataset.labels
+                    )
+                else:
+                    probabilities = np.concatenate(parts) if len(parts) > 1 else parts[0]
                 merged[(model, name)] = probabilities
                 blocks.append(
                     PredictionBlock(
@@ -483,6 +493,7 @@ def _dataset_record(dataset: LoadedDataset, spec: DatasetSpec) -> DatasetRecord:
         family=None
         if shift is None or shift.severity is None or spec.shift is None
         else corruption_name(spec.shift),
+        worst_of=list(dataset.worst_of) or None,
         effective_size=dataset.effective_size,
         source=spec.source.model_dump() if spec.source is not None else None,
         license=spec.license,

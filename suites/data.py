@@ -76,6 +76,7 @@ class LoadedDataset:
     # a resampled set: the parent's row behind each of its rows, and Kish's effective size
     parent_rows: np.ndarray | None = field(default=None, compare=False, repr=False)
     effective_size: float | None = None
+    worst_of: tuple[str, ...] = ()  # a worst case over these attacked sets (no inference)
     reference: str | None = None  # ood sets: the in-distribution set they are told from
     image: ImageSpec | None = None  # where the images are, for image corruptions
     # encodings of the group columns, made on first use; shared with the shifted and
@@ -338,15 +339,38 @@ def load_datasets(
             at = ("datasets", spec.entry(index))
             with located(suite_file, at, f"dataset {spec.name!r}"):
                 place = partial(located, suite_file, at, f"dataset {spec.name!r}")
-                loaded[spec.name] = derive_dataset(
-                    spec, loaded[spec.from_], suite.seed, place=place
-                )
+                if spec.worst_of is None:
+                    loaded[spec.name] = derive_dataset(
+                        spec, loaded[spec.from_], suite.seed, place=place
+                    )
         if spec.kind == "ood":
             reference = ood_reference(suite, spec)
             loaded[spec.name] = replace(
                 loaded[spec.name], reference=reference, classes=loaded[reference].classes
             )
+    for spec in suite.datasets:
+        if spec.worst_of is not None and spec.from_ is not None:
+            loaded[spec.name] = worst_case_dataset(
+                spec.name, loaded[spec.from_], [loaded[n] for n in spec.worst_of]
+            )
     return {spec.name: loaded[spec.name] for spec in suite.datasets}
+
+
+def worst_case_dataset(
+    name: str, parent: LoadedDataset, attacked: Sequence[LoadedDataset]
+) -> LoadedDataset:
+    """The set whose predictions are, per example, the worst of ``attacked`` (the runner
+    picks them; no attack runs): the parent's rows under a fingerprint of its parts."""
+    parts = [d.fingerprint for d in attacked]
+    return replace(
+        parent,
+        name=name,
+        kind="adversarial",
+        fingerprint=hash_value({"parent": parent.fingerprint, "worst_of": parts}),
+        derived_from=parent.name,
+        transform=None,
+        worst_of=tuple(d.name for d in attacked),
+    )
 
 
 def ood_reference(suite: Suite, spec: DatasetSpec) -> str:

@@ -353,6 +353,8 @@ def _check_dataset(suite: Suite, spec: DatasetSpec, index: int, base_dir: Path) 
                 key_path=(*key, "kind"),
                 value=spec.kind,
             )
+    if spec.worst_of is not None:
+        _check_worst_of(suite, spec, key)
     if spec.shift is not None:
         _check_transform("shift", spec.shift.name, spec.shift.params, (*key, "shift"))
     if spec.attack is not None:
@@ -366,6 +368,24 @@ def _check_dataset(suite: Suite, spec: DatasetSpec, index: int, base_dir: Path) 
                 key_path=(*key, "attack", "surrogate"),
                 value=surrogate,
             )
+
+
+def _check_worst_of(suite: Suite, spec: DatasetSpec, key: tuple[str, int]) -> None:
+    """Each set a worst case is taken over is an attacked set of the same parent."""
+    assert spec.worst_of is not None
+    attacked = [d.name for d in suite.datasets if d.attack is not None and d.from_ == spec.from_]
+    for position, name in enumerate(spec.worst_of):
+        if name not in attacked:
+            raise UnknownNameError(
+                f"attacked dataset from {spec.from_!r}",
+                name,
+                attacked,
+                key_path=(*key, "worst_of", position),
+            )
+    if len(set(spec.worst_of)) < len(spec.worst_of):
+        raise ConfigError(
+            "each set is listed once", key_path=(*key, "worst_of"), value=spec.worst_of
+        )
 
 
 def _check_parent(suite: Suite, spec: DatasetSpec, key: tuple[str, int]) -> None:

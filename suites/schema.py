@@ -146,6 +146,12 @@ class DatasetSpec(Spec):
     from_: str | None = Field(None, alias="from")
     shift: Transform | None = None
     attack: Attack | None = None
+    worst_of: list[str] | None = Field(
+        None,
+        min_length=2,
+        description="adversarial sets of the same 'from' set: an example counts as robust "
+        "only if every one fails on it (AutoAttack's worst case); no attack is run",
+    )
     label: str | None = None
     id: str | None = None
     features: list[str] | None = Field(
@@ -236,8 +242,12 @@ class DatasetSpec(Spec):
             raise ValueError("a dataset derived with 'from' is 'shifted' or 'adversarial'")
         if self.kind == "shifted" and self.shift is None:
             raise ValueError("a shifted dataset derived with 'from' needs a 'shift'")
-        if self.kind == "adversarial" and self.attack is None:
-            raise ValueError("an adversarial dataset derived with 'from' needs an 'attack'")
+        if self.worst_of is not None and (self.kind != "adversarial" or self.attack):
+            raise ValueError("'worst_of' makes an adversarial set of others, with no 'attack'")
+        if self.kind == "adversarial" and self.attack is None and self.worst_of is None:
+            raise ValueError(
+                "an adversarial dataset derived with 'from' needs an 'attack' (or 'worst_of')"
+            )
         inherited = ("label", "id", "features", "classes", "partition", "limit", "license", "image")
         given = [k for k in inherited if getattr(self, k) is not None] + (
             ["sensitive"] if self.sensitive else []

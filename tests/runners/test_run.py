@@ -24,6 +24,8 @@ CORRUPTIONS = ("contrast", "shot_noise", "rotation")  # the demo's image corrupt
 SHIFTED = ("digits_noise", *(f"digits_{c}_s{s}" for c in CORRUPTIONS for s in range(1, 6)))
 LABELLED = {"digits_test": "in_distribution", **dict.fromkeys(SHIFTED, "shifted")}
 LABELLED["digits_fgsm"] = LABELLED["digits_pgd"] = "adversarial"
+LABELLED["digits_worst_attack"] = "adversarial"  # picked from fgsm and pgd: no cells
+INFERRED = len(LABELLED) - 1 + 1  # cells per model: the labelled sets but the worst case, ood
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +90,7 @@ def test_reliability_bins_reproduce_the_ece(digits_runs: tuple) -> None:
 
 def test_second_run_comes_from_cache_with_identical_metrics(digits_runs: tuple) -> None:
     _, first, second = digits_runs
-    assert first.inferred_cells == 2 * (len(LABELLED) + 1)
+    assert first.inferred_cells == 2 * INFERRED
     assert second.inferred_cells == 0
     assert all(cell.cached for cell in second.report.cells)
     as_json = [[r.model_dump_json() for r in run.report.results] for run in (first, second)]
@@ -99,7 +101,7 @@ def test_second_run_comes_from_cache_with_identical_metrics(digits_runs: tuple) 
 def test_fresh_runs_are_byte_identical(digits_runs: tuple) -> None:
     _, first, _ = digits_runs
     again = run_suite(load_suite(demo_suite_path("digits")), cache_dir=None)
-    assert again.inferred_cells == 2 * (len(LABELLED) + 1)
+    assert again.inferred_cells == 2 * INFERRED
     assert [r.model_dump_json() for r in again.report.results] == [
         r.model_dump_json() for r in first.report.results
     ]
@@ -110,7 +112,7 @@ def test_robustness_results_pair_clean_and_derived_sets(digits_runs: tuple) -> N
     report = first.report
     for model in ("mlp", "logreg"):
         clean = report.result(model, "digits_test", "accuracy").value
-        for derived in (*SHIFTED, "digits_fgsm", "digits_pgd"):
+        for derived in (*SHIFTED, "digits_fgsm", "digits_pgd", "digits_worst_attack"):
             shifted = report.result(model, derived, "accuracy").value
             assert clean is not None and shifted is not None
             drop = report.result(model, derived, "accuracy_drop")
@@ -150,7 +152,7 @@ def test_ood_results_for_every_model(digits_runs: tuple) -> None:
 def test_sharded_run_gives_the_same_numbers(digits_runs: tuple) -> None:
     _, first, _ = digits_runs
     sharded = run_suite(load_suite(demo_suite_path("digits")), cache_dir=None, shard_size=200)
-    assert len(sharded.report.cells) == 2 * (3 * len(LABELLED) + 2)
+    assert len(sharded.report.cells) == 2 * (3 * (len(LABELLED) - 1) + 2)
     # other batch boundaries may change float rounding inside torch kernels, not the numbers
     for ours, theirs in zip(sharded.report.results, first.report.results, strict=True):
         assert ours.model_copy(update={"value": 0.0}) == theirs.model_copy(update={"value": 0.0})
@@ -403,3 +405,44 @@ def test_demo_accuracy_does_not_rise_with_severity(digits_runs: tuple) -> None:
                     corruption,
                 )
             assert levels[-1].ci_high < levels[0].ci_low  # severity 5 clearly hurts
+
+
+def test_the_worst_case_is_robust_only_where_every_attack_fails(digits_runs: tuple) -> None:
+    _, first, _ = digits_runs
+    frame = first.predictions.to_pandas()
+    for model in ("mlp", "logreg"):
+        rows = frame[frame.model == model]
+        correct = {
+            d: np.stack(rows[rows.dataset == d]["probs"].to_numpy()).argmax(axis=1)
+            == rows[rows.dataset == d]["label"].to_numpy()
+            for d in ("digits_fgsm", "digits_pgd", "digits_worst_attack")
+        }
+        both = correct["digits_fgsm"] & correct["digits_pgd"]
+        assert np.array_equal(correct["digits_worst_attack"], both)
+        value = first.report.result(model, "digits_worst_attack", "accuracy").value
+        assert value == pytest.approx(both.mean(), abs=1e-12)
+    record = {d.name: d for d in first.report.datasets}["digits_worst_attack"]
+    assert record.worst_of == ["digits_fgsm", "digits_pgd"]
+    assert record.derived_from == "digits_test"
+
+
+def test_a_worst_case_takes_only_attacked_sets_of_its_parent(tmp_path: Path) -> None:
+    from assay.errors import UserError
+
+    demo = demo_suite_path("digits")
+    suite = yaml.safe_load(demo.read_text())
+    for model in suite["models"]:
+        for key in ("checkpoint", "path"):
+            if key in model:
+                model[key] = str(demo.parent / model[key])
+    entry = next(d for d in suite["datasets"] if d["name"] == "digits_worst_attack")
+    position = suite["datasets"].index(entry)
+    entry["worst_of"] = ["digits_fgsm", "digits_noise"]
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite))
+    with pytest.raises(UserError, match=rf"datasets\[{position}\]\.worst_of\[1\].*digits_noise"):
+        load_suite(tmp_path / "s.yaml")
+    entry["worst_of"] = ["digits_fgsm", "digits_pgd"]
+    entry["attack"] = {"name": "fgsm", "params": {"eps": 1.0}}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite))
+    with pytest.raises(UserError, match="'worst_of' makes an adversarial set of others"):
+        load_suite(tmp_path / "s.yaml")

@@ -1,0 +1,34 @@
+"""The worst case over attacks (how AutoAttack reports robust accuracy): per example, the
+prediction of the attack that fools the model, so an example is robust only if every attack
+fails on it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from assay.metrics.top_class import predicted_classes
+
+
+def worst_case_probabilities(
+    attacked: Sequence[np.ndarray], labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per example, the probabilities of the attack that misclassifies it with the lowest
+    probability of the true class; if none misclassifies it, the one with the lowest true
+    class probability (ties: the first listed). Returns them and the chosen attack's index.
+
+    Example:
+        >>> fgsm = np.array([[0.9, 0.1], [0.4, 0.6]])
+        >>> pgd = np.array([[0.3, 0.7], [0.45, 0.55]])
+        >>> probs, chosen = worst_case_probabilities([fgsm, pgd], np.array([0, 0]))
+        >>> chosen.tolist(), probs[:, 0].tolist()
+        ([1, 0], [0.3, 0.4])
+    """
+    stacked = np.stack([np.asarray(p, dtype=np.float64) for p in attacked])  # K × N × C
+    rows = np.arange(stacked.shape[1])
+    true_class = stacked[:, rows, labels]  # K × N
+    correct = np.stack([predicted_classes(p) == labels for p in stacked])
+    # any misclassifying attack (score < 1) beats every one that fails (score >= 2)
+    chosen = np.argmin(true_class + 2.0 * correct, axis=0)
+    return stacked[chosen, rows].astype(np.asarray(attacked[0]).dtype), chosen
