@@ -13,27 +13,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import save_model
 
-from assay.demo.models import digits_mlp
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, tests/
+
 from assay.hashing import hash_ids
-from assay.runners.adapters import load_model
 from assay.suites.attacks import ATTACKS
-from assay.suites.schema import TorchModelSpec
-
-
-class Scaled(torch.nn.Module):
-    def __init__(self, mlp: torch.nn.Module) -> None:
-        super().__init__()
-        self.mlp = mlp
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.mlp(images.reshape(len(images), 64) * 16.0)
+from benchmarks.digits_model import saved_digits_mlp
+from tests.suites.image_view import AsImages
 
 
 def main() -> None:
@@ -51,17 +43,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     folder = Path("/tmp/assay-bench-attacks")
-    folder.mkdir(exist_ok=True)
-    save_model(digits_mlp(hidden=args.hidden), str(folder / "mlp.safetensors"))
-    spec = TorchModelSpec(
-        type="torch",
-        name="mlp",
-        factory="assay.demo.models:digits_mlp",
-        params={"hidden": args.hidden},
-        checkpoint=str(folder / "mlp.safetensors"),
-        device="cpu",
-    )
-    adapter = load_model(spec, folder)
+    adapter = saved_digits_mlp(args.hidden, folder)
     rng = np.random.default_rng(0)
     data = rng.uniform(0, 16, size=(args.rows, 64)).astype(np.float32)
     labels = rng.integers(0, 10, args.rows)
@@ -71,7 +53,7 @@ def main() -> None:
     images = torch.from_numpy(data / 16.0).reshape(-1, 1, 8, 8)
     targets = torch.from_numpy(labels)
     theirs_attack = torchattacks.PGD(
-        Scaled(adapter.module).eval(),  # type: ignore[attr-defined]
+        AsImages(adapter.module).eval(),  # type: ignore[attr-defined]
         eps=args.eps / 16,
         alpha=alpha / 16,
         steps=args.steps,

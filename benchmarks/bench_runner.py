@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,13 +20,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import torch
-from safetensors.torch import save_model
 
-from assay.demo.models import digits_mlp
-from assay.runners.adapters import load_model
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, tests/
+
 from assay.runners.inference import model_inputs, predict_batched
 from assay.suites.features import feature_block
-from assay.suites.schema import TorchModelSpec
+from benchmarks.digits_model import saved_digits_mlp
 
 
 def plain_loop(module: torch.nn.Module, tensor: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -57,17 +57,7 @@ def main() -> None:
     torch.manual_seed(0)
 
     folder = Path("/tmp/assay-bench-runner")
-    folder.mkdir(exist_ok=True)
-    save_model(digits_mlp(hidden=args.hidden), str(folder / "mlp.safetensors"))
-    spec = TorchModelSpec(
-        type="torch",
-        name="mlp",
-        factory="assay.demo.models:digits_mlp",
-        params={"hidden": args.hidden},
-        checkpoint=str(folder / "mlp.safetensors"),
-        device="cpu",
-    )
-    adapter = load_model(spec, folder)
+    adapter = saved_digits_mlp(args.hidden, folder)
     module = adapter.module  # type: ignore[attr-defined]
 
     data = np.random.default_rng(0).uniform(0, 16, size=(args.rows, 64)).astype(np.float32)

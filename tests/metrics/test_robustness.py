@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import yaml
 
-from assay.demo import demo_suite_path
 from assay.metrics.resampling import resample_counts
 from assay.metrics.robustness import (
     CorruptionErrors,
@@ -18,6 +17,7 @@ from assay.metrics.robustness import (
     paired_decomposition,
     relative_robustness,
 )
+from tests.demo_copies import portable_demo
 
 
 def test_mce_normalised_and_not() -> None:
@@ -61,12 +61,7 @@ def test_runner_normalises_mce_and_reports_effective_robustness(tmp_path: Path) 
     from assay.runners.run import run_suite
     from assay.suites.loading import load_suite
 
-    demo = demo_suite_path("digits")
-    suite = yaml.safe_load(demo.read_text())
-    for model in suite["models"]:
-        for key in ("checkpoint", "path"):
-            if key in model:
-                model[key] = str(demo.parent / model[key])
+    suite = portable_demo("digits")
     suite["robustness"] = {
         "reference_model": "logreg",
         "baseline_fit": {"slope": 1.0, "intercept": -0.5},

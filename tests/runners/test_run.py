@@ -18,6 +18,7 @@ from assay.errors import InvalidInputError
 from assay.reports.store import ReportStore, load_report
 from assay.runners.run import RunOutput, run_suite
 from assay.suites.loading import load_suite
+from tests.demo_copies import portable_demo
 from tests.metrics.test_calibration import hand_ece
 
 CORRUPTIONS = ("contrast", "shot_noise", "rotation")  # the demo's image corruptions, s1-s5
@@ -429,12 +430,7 @@ def test_the_worst_case_is_robust_only_where_every_attack_fails(digits_runs: tup
 def test_a_worst_case_takes_only_attacked_sets_of_its_parent(tmp_path: Path) -> None:
     from assay.errors import UserError
 
-    demo = demo_suite_path("digits")
-    suite = yaml.safe_load(demo.read_text())
-    for model in suite["models"]:
-        for key in ("checkpoint", "path"):
-            if key in model:
-                model[key] = str(demo.parent / model[key])
+    suite = portable_demo("digits")
     entry = next(d for d in suite["datasets"] if d["name"] == "digits_worst_attack")
     position = suite["datasets"].index(entry)
     entry["worst_of"] = ["digits_fgsm", "digits_noise"]

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from assay.demo import demo_suite_path
 from assay.suites.attacks import ATTACKS
 from assay.suites.loading import load_suite
+from tests.suites.image_view import AsImages
 
 pgd = ATTACKS.get("pgd").function
 
@@ -35,17 +36,6 @@ def digits() -> tuple[object, np.ndarray, np.ndarray, np.ndarray]:
 
 def robust_accuracy(adapter: object, x: np.ndarray, y: np.ndarray) -> float:
     return float((adapter.predict_proba(x).argmax(axis=1) == y).mean())  # type: ignore[attr-defined]
-
-
-class Scaled(torch.nn.Module):
-    """The same MLP on images in [0, 1] shaped N×1×8×8, as torchattacks expects."""
-
-    def __init__(self, mlp: torch.nn.Module) -> None:
-        super().__init__()
-        self.mlp = mlp
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.mlp(images.reshape(len(images), 64) * 16.0)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +62,7 @@ def test_robust_accuracy_matches_torchattacks(
         clip_min=0.0,
         clip_max=16.0,
     )
-    model = Scaled(adapter.module).eval()
+    model = AsImages(adapter.module).eval()
     attack_type = torchattacks.PGD if norm == "linf" else torchattacks.PGDL2
     torch.manual_seed(0)
     theirs = attack_type(model, eps=eps / 16, alpha=alpha / 16, steps=steps, random_start=True)
