@@ -38,8 +38,17 @@ MEAN_CORRUPTION_ERROR = RobustnessMeasure(
 EFFECTIVE_ROBUSTNESS = RobustnessMeasure(
     "effective_robustness", True, "shifted accuracy above the baseline fit (Taori et al.)"
 )
+ATTACK_SUCCESS_RATE = RobustnessMeasure(
+    "attack_success_rate", False, "share of the examples right when clean that the attack flips"
+)
 ROBUSTNESS_MEASURES: Registry[RobustnessMeasure] = Registry("robustness measure")
-for _measure in (ACCURACY_DROP, RELATIVE_ROBUSTNESS, MEAN_CORRUPTION_ERROR, EFFECTIVE_ROBUSTNESS):
+for _measure in (
+    ACCURACY_DROP,
+    RELATIVE_ROBUSTNESS,
+    MEAN_CORRUPTION_ERROR,
+    EFFECTIVE_ROBUSTNESS,
+    ATTACK_SUCCESS_RATE,
+):
     ROBUSTNESS_MEASURES.add(_measure.name, _measure)
 
 
@@ -66,20 +75,37 @@ def relative_robustness(clean_correct: object, shifted_correct: object) -> float
     return float(shifted.mean() / clean.mean()) if clean.mean() > 0 else float("nan")
 
 
-def paired_decomposition(clean_correct: np.ndarray, shifted_correct: np.ndarray) -> Decomposition:
+def paired_decomposition(
+    clean_correct: np.ndarray, shifted_correct: np.ndarray, *, attacked: bool = False
+) -> Decomposition:
     """Sufficient statistics [clean, shifted, 1] per example pair; outputs the accuracy drop
-    and the relative robustness, so both intervals resample pairs jointly."""
+    and the relative robustness, so both intervals resample pairs jointly. ``attacked``
+    adds [clean and not shifted] and the attack success rate (flipped over clean-correct).
+
+    Example:
+        >>> d = paired_decomposition(np.array([1, 1, 0, 1]), np.array([0, 1, 0, 0]), attacked=True)
+        >>> d.outputs[-1], d.value().round(3).tolist()
+        ('attack_success_rate', [0.5, 0.333, 0.667])
+    """
     clean, shifted = _paired(clean_correct, shifted_correct)
     # dense columns: summed directly; the sparse matrix is built only if resampled
-    statistics = (clean, shifted, np.ones(len(clean)))
+    statistics: tuple[np.ndarray, ...] = (clean, shifted, np.ones(len(clean)))
+    if attacked:
+        statistics += (clean * (1.0 - shifted),)
 
     def finish(s: np.ndarray) -> np.ndarray:
         clean_rate, shifted_rate = s[:, 0] / s[:, 2], s[:, 1] / s[:, 2]
         with np.errstate(invalid="ignore", divide="ignore"):
             relative = np.where(clean_rate > 0, shifted_rate / clean_rate, np.nan)
-        return np.column_stack([clean_rate - shifted_rate, relative])
+            columns = [clean_rate - shifted_rate, relative]
+            if attacked:
+                columns.append(np.where(s[:, 0] > 0, s[:, 3] / s[:, 0], np.nan))
+        return np.column_stack(columns)
 
-    return Decomposition(statistics, finish, outputs=(ACCURACY_DROP.name, RELATIVE_ROBUSTNESS.name))
+    outputs = (ACCURACY_DROP.name, RELATIVE_ROBUSTNESS.name)
+    return Decomposition(
+        statistics, finish, outputs=(*outputs, ATTACK_SUCCESS_RATE.name) if attacked else outputs
+    )
 
 
 def resampled_decomposition(

@@ -68,7 +68,8 @@ def _paired(
     assert dataset.derived_from is not None
     clean, shifted = correct[dataset.derived_from], correct[dataset.name]
     if dataset.parent_rows is None:
-        decomposition = paired_decomposition(clean, shifted)
+        attacked = dataset.kind == "adversarial"
+        decomposition = paired_decomposition(clean, shifted, attacked=attacked)
         note = f"paired by example id with {dataset.derived_from!r}"
     else:  # a new mix of the parent's rows: the bootstrap resamples the parent's rows
         decomposition = resampled_decomposition(clean, dataset.parent_rows, shifted)

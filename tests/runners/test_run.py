@@ -442,3 +442,26 @@ def test_a_worst_case_takes_only_attacked_sets_of_its_parent(tmp_path: Path) -> 
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite))
     with pytest.raises(UserError, match="'worst_of' makes an adversarial set of others"):
         load_suite(tmp_path / "s.yaml")
+
+
+def test_attacks_report_their_success_rate_over_clean_correct_examples(digits_runs: tuple) -> None:
+    _, first, _ = digits_runs
+    frame = first.predictions.to_pandas()
+    for model in ("mlp", "logreg"):
+        rows = frame[frame.model == model]
+
+        def correct(dataset: str, rows: pd.DataFrame = rows) -> np.ndarray:
+            picked = rows[rows.dataset == dataset]
+            return np.stack(picked["probs"].to_numpy()).argmax(axis=1) == picked["label"].to_numpy()
+
+        clean = correct("digits_test")
+        rates = {}
+        for attack in ("digits_fgsm", "digits_pgd", "digits_worst_attack"):
+            result = first.report.result(model, attack, "attack_success_rate")
+            expected = (clean & ~correct(attack)).sum() / clean.sum()
+            assert result.value == pytest.approx(expected, abs=1e-12)
+            assert result.ci_low is not None and result.ci_low <= result.value <= result.ci_high
+            rates[attack] = result.value
+        assert rates["digits_worst_attack"] >= max(rates["digits_fgsm"], rates["digits_pgd"])
+    shifted = [r for r in first.report.results if r.metric == "attack_success_rate"]
+    assert {r.kind for r in shifted} == {"adversarial"}  # not reported for shifts
