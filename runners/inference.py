@@ -134,7 +134,9 @@ def attacked_block(
         )
     attack = ATTACKS.get(dataset.transform.name)
     clean = dataset.features.numeric[rows]
-    labels = dataset.labels[rows]
+    # the attacker's gradient and predictions index its own outputs: labels follow them
+    order = class_order(attacker.classes, dataset.classes, f"model {attacker.name!r}")
+    labels = dataset.labels[rows] if order is None else np.asarray(order)[dataset.labels[rows]]
     keys = dataset.keys[rows]
     crafted = np.empty_like(clean)
 

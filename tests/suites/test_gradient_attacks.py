@@ -177,3 +177,53 @@ def test_pgd_without_keys_or_with_bad_bounds_is_refused() -> None:
             eps=0.1,
             norm="l1",
         )
+
+
+class Reordered:
+    """A model naming its classes in another order than the dataset's: output 0 is "b"."""
+
+    name = "reordered"
+    classes = ("b", "a")
+    seen: list[np.ndarray]
+
+    def __init__(self) -> None:
+        self.seen = []
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return np.tile([0.9, 0.1], (len(x), 1))
+
+    def loss_gradient(self, x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        self.seen.append(np.asarray(labels))
+        return np.ones_like(x)
+
+
+def test_an_attacker_gets_labels_in_its_own_class_order() -> None:
+    from dataclasses import replace
+
+    import pandas as pd
+    import pyarrow as pa
+
+    from assay.runners.inference import attacked_block
+    from assay.suites.data import LoadedDataset
+    from assay.suites.features import FeatureBlock
+    from assay.suites.schema import Attack
+
+    features = FeatureBlock(
+        np.zeros((4, 2), np.float32), (("x", 1), ("z", 1)), pd.DataFrame(), ("x", "z")
+    )
+    dataset = LoadedDataset(
+        name="adv",
+        kind="adversarial",
+        ids=pa.array(["p", "q", "r", "s"]),
+        labels=np.array([0, 1, 1, 0]),
+        classes=("a", "b"),
+        features=features,
+        groups={},
+        sensitive=(),
+        fingerprint="f",
+        derived_from="clean",
+    )
+    dataset = replace(dataset, transform=Attack(name="pgd", params={"eps": 0.1, "steps": 1}))
+    attacker = Reordered()
+    attacked_block(dataset, slice(0, 4), attacker, batch_size=4, seed=0)  # type: ignore[arg-type]
+    assert attacker.seen[0].tolist() == [1, 0, 0, 1]  # "a" is the model's output 1
