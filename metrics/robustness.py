@@ -94,11 +94,9 @@ def paired_decomposition(
         statistics += (clean * (1.0 - shifted),)
 
     def finish(s: np.ndarray) -> np.ndarray:
-        clean_rate, shifted_rate = s[:, 0] / s[:, 2], s[:, 1] / s[:, 2]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            relative = np.where(clean_rate > 0, shifted_rate / clean_rate, np.nan)
-            columns = [clean_rate - shifted_rate, relative]
-            if attacked:
+        columns = _drop_and_relative(s[:, 0] / s[:, 2], s[:, 1] / s[:, 2])
+        if attacked:
+            with np.errstate(invalid="ignore", divide="ignore"):
                 columns.append(np.where(s[:, 0] > 0, s[:, 3] / s[:, 0], np.nan))
         return np.column_stack(columns)
 
@@ -106,6 +104,13 @@ def paired_decomposition(
     return Decomposition(
         statistics, finish, outputs=(*outputs, ATTACK_SUCCESS_RATE.name) if attacked else outputs
     )
+
+
+def _drop_and_relative(clean_rate: np.ndarray, shifted_rate: np.ndarray) -> list[np.ndarray]:
+    """The accuracy drop and the relative robustness (NaN where the clean rate is 0)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = np.where(clean_rate > 0, shifted_rate / clean_rate, np.nan)
+    return [clean_rate - shifted_rate, relative]
 
 
 def resampled_decomposition(
@@ -135,9 +140,8 @@ def resampled_decomposition(
 
     def finish(s: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
-            clean_rate, shifted_rate = s[:, 0] / s[:, 3], s[:, 1] / s[:, 2]
-            relative = np.where(clean_rate > 0, shifted_rate / clean_rate, np.nan)
-        return np.column_stack([clean_rate - shifted_rate, relative])
+            shifted_rate = s[:, 1] / s[:, 2]
+        return np.column_stack(_drop_and_relative(s[:, 0] / s[:, 3], shifted_rate))
 
     return Decomposition(statistics, finish, outputs=(ACCURACY_DROP.name, RELATIVE_ROBUSTNESS.name))
 

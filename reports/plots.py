@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from assay.reports.plot_style import Figure, render, series_style
 from assay.reports.schema import ReliabilityRecord, Report, Result
-from assay.reports.severity_ladders import severity_ladders
+from assay.reports.severity_ladders import LADDER_METRICS, Ladder, LadderRow, severity_ladders
 
 SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 HISTOGRAM_BINS = 20
@@ -116,34 +116,27 @@ def reliability_figure(record: ReliabilityRecord, ece: Result | None) -> Figure:
 def severity_figures(report: Report) -> list[Figure]:
     """Accuracy and ECE against severity (0 = the clean set), one figure per severity
     ladder (a family of shifted sets of one clean set), one line per model."""
-    values = {(r.model, r.dataset, r.metric): r.value for r in _overall(report, "accuracy")}
-    values |= {(r.model, r.dataset, r.metric): r.value for r in _overall(report, "ece")}
     models = [m.name for m in report.models]
     return [
-        _severity_figure(ladder.parent, ladder.family, list(ladder.steps), models, values)
-        for ladder in severity_ladders(report)
+        _severity_figure(ladder, ladder.rows(report), models) for ladder in severity_ladders(report)
     ]
 
 
-def _severity_figure(
-    clean: str,
-    shift: str,
-    steps: list[tuple[int, str]],
-    models: list[str],
-    values: dict[tuple[str, str, str], float | None],
-) -> Figure:
-    metrics = [
-        m
-        for m in ("accuracy", "ece")
-        if any((model, name, m) in values for model in models for _, name in steps)
-    ]
+def _severity_figure(ladder: Ladder, rows: list[LadderRow], models: list[str]) -> Figure:
+    clean, shift, steps = ladder.parent, ladder.family, ladder.steps
+    metrics = [m for m in LADDER_METRICS if any(row.metric == m for row in rows)]
+    values = {(row.model, row.metric): row.values for row in rows}
 
     def draw(figure: Any) -> None:
         axes = figure.subplots(1, len(metrics), squeeze=False)[0]
         for axis, metric in zip(axes, metrics, strict=True):
             for index, model in enumerate(models):
-                points = [(s, values.get((model, d, metric))) for s, d in steps]
-                shown = [(s, v) for s, v in points if v is not None]
+                results = values.get((model, metric), (None,) * len(steps))
+                shown = [
+                    (s, r.value)
+                    for (s, _), r in zip(steps, results, strict=True)
+                    if r is not None and r.value is not None
+                ]
                 axis.plot(
                     [s for s, _ in shown], [v for _, v in shown], label=model, **series_style(index)
                 )
@@ -163,7 +156,7 @@ def _severity_figure(
         draw,
         (4.2 * len(metrics), 3.4),
         kind="severity",
-        datasets=tuple(name for _, name in steps if name != clean),
+        datasets=ladder.datasets,
     )
 
 

@@ -323,7 +323,8 @@ def load_datasets(
 ) -> dict[str, LoadedDataset]:
     """Load every dataset of a suite, parents first; derived sets reuse their parent
     (``fingerprints``: where file sources' fingerprints are remembered per file state)."""
-    from assay.suites.derived_sets import derive_dataset  # it builds on LoadedDataset, here
+    # derivation builds on LoadedDataset, defined here
+    from assay.suites.derived_sets import derive_dataset, worst_case_dataset
 
     loaded: dict[str, LoadedDataset] = {}
     for index, spec in enumerate(suite.datasets):
@@ -354,23 +355,6 @@ def load_datasets(
                 spec.name, loaded[spec.from_], [loaded[n] for n in spec.worst_of]
             )
     return {spec.name: loaded[spec.name] for spec in suite.datasets}
-
-
-def worst_case_dataset(
-    name: str, parent: LoadedDataset, attacked: Sequence[LoadedDataset]
-) -> LoadedDataset:
-    """The set whose predictions are, per example, the worst of ``attacked`` (the runner
-    picks them; no attack runs): the parent's rows under a fingerprint of its parts."""
-    parts = [d.fingerprint for d in attacked]
-    return replace(
-        parent,
-        name=name,
-        kind="adversarial",
-        fingerprint=hash_value({"parent": parent.fingerprint, "worst_of": parts}),
-        derived_from=parent.name,
-        transform=None,
-        worst_of=tuple(d.name for d in attacked),
-    )
 
 
 def ood_reference(suite: Suite, spec: DatasetSpec) -> str:

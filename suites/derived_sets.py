@@ -4,7 +4,7 @@ a run served from the prediction cache never computes it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
@@ -78,6 +78,23 @@ def derive_dataset(
     return replace(derived, features=parent.features.derived(shifted))
 
 
+def worst_case_dataset(
+    name: str, parent: LoadedDataset, attacked: Sequence[LoadedDataset]
+) -> LoadedDataset:
+    """The set whose predictions are, per example, the worst of ``attacked`` (the runner
+    picks them; no attack runs): the parent's rows under a fingerprint of its parts."""
+    parts = [d.fingerprint for d in attacked]
+    return replace(
+        parent,
+        name=name,
+        kind="adversarial",
+        fingerprint=hash_value({"parent": parent.fingerprint, "worst_of": parts}),
+        derived_from=parent.name,
+        transform=None,
+        worst_of=tuple(d.name for d in attacked),
+    )
+
+
 def _text_shifted(
     parent: LoadedDataset,
     shift: ShiftInfo,
@@ -144,7 +161,7 @@ def _column_positions(
     """``params`` with the columns named by the shift's column parameters replaced by their
     positions in the numeric matrix (a list column's every position)."""
     resolved = dict(params)
-    offsets = matrix_positions(features)
+    offsets = features.matrix_positions()
     for key in shift.column_params:
         value = params.get(key)
         if value is None:
@@ -156,25 +173,9 @@ def _column_positions(
                     f"shift {shift.name!r}: {key} {name!r} is not a numeric feature "
                     f"(numeric features: {list(offsets)})"
                 )
-            positions += offsets[name]
+            positions += list(offsets[name])
         resolved[key] = positions
     return resolved
-
-
-def matrix_positions(features: FeatureBlock) -> dict[str, list[int]]:
-    """Each numeric feature column's positions in the numeric matrix (a list column's many).
-
-    Example:
-        >>> block = FeatureBlock(np.zeros((1, 3)), (("age", 1), ("image", 2)), pd.DataFrame(), ())
-        >>> matrix_positions(block)
-        {'age': [0], 'image': [1, 2]}
-    """
-    offsets: dict[str, list[int]] = {}
-    start = 0
-    for name, width in features.numeric_columns:
-        offsets[name] = list(range(start, start + width))
-        start += width
-    return offsets
 
 
 def _resampled(
@@ -188,7 +189,7 @@ def _resampled(
         texts.setdefault(column, frame.other[column].to_numpy())
 
     def numeric(column: str) -> np.ndarray:
-        positions = matrix_positions(frame).get(column, [])
+        positions = frame.matrix_positions().get(column, range(0))
         if len(positions) != 1:
             raise InvalidInputError(
                 f"shift {shift.name!r}: column {column!r} is not a numeric feature "
@@ -217,13 +218,18 @@ def _copy_numbered(ids: pa.StringArray, picked: np.ndarray) -> pa.StringArray:
     """``ids`` (of sorted ``picked`` rows) with ``#k`` on the k-th copy of a row (k ≥ 2)."""
     first = np.r_[True, picked[1:] != picked[:-1]] if len(picked) else np.zeros(0, bool)
     starts = np.maximum.accumulate(np.where(first, np.arange(len(picked)), 0))
-    copy = np.arange(len(picked)) - starts + 1
-    suffix = np.where(copy > 1, pd.Series(copy).map("#{}".format).to_numpy(str), "")
-    numbered = pc.binary_join_element_wise(ids, pa.array(suffix, pa.string()), "")
-    if len(pc.unique(numbered)) != len(numbered):
-        clash = pd.Series(numbered.to_pylist()).duplicated()
+    copies = pa.array(np.arange(len(picked)) - starts + 1)
+    repeat = pc.greater(copies, 1)
+    numbered_suffix = pc.binary_join_element_wise("#", pc.cast(copies, pa.string()), "")
+    numbered = pc.binary_join_element_wise(ids, pc.if_else(repeat, numbered_suffix, ""), "")
+    # the first copies are distinct ids, and so are the numbered ones (the text after the
+    # last '#' is the copy number): a clash is a first copy that reads like a numbered one
+    clashes = pc.is_in(
+        pc.filter(numbered, pc.invert(repeat)), value_set=pc.filter(numbered, repeat)
+    )
+    if pc.any(clashes).as_py():
+        clash = pc.filter(pc.filter(numbered, pc.invert(repeat)), clashes)[0].as_py()
         raise InvalidInputError(
-            f"resampled ids clash: {numbered[int(np.flatnonzero(clash)[0])].as_py()!r} is "
-            "both a copy number and an id of the parent"
+            f"resampled ids clash: {clash!r} is both a copy number and an id of the parent"
         )
     return numbered

@@ -99,6 +99,22 @@ class FeatureBlock:
         """The same features with the numeric matrix made by ``make`` when first needed."""
         return replace(self, source=make)
 
+    def matrix_positions(self) -> dict[str, range]:
+        """Each numeric feature column's positions in the numeric matrix (a list column's
+        many).
+
+        Example:
+            >>> columns = (("age", 1), ("image", 2))
+            >>> FeatureBlock(np.zeros((1, 3)), columns, pd.DataFrame(), ()).matrix_positions()
+            {'age': range(0, 1), 'image': range(1, 3)}
+        """
+        offsets: dict[str, range] = {}
+        start = 0
+        for name, width in self.numeric_columns:
+            offsets[name] = range(start, start + width)
+            start += width
+        return offsets
+
     def matrix_kinds(self) -> dict[str, str]:
         """The kind of each column of the numeric matrix: numeric, or array (list columns).
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy.special import ndtri, pdtr
@@ -241,11 +240,6 @@ def saturate(images: np.ndarray, draws: Draws, severity: int) -> np.ndarray:
     return out
 
 
-def _register_others() -> Any:
-    # the blurs and geometric corruptions register themselves on import
-    from assay.suites import image_blurs, image_geometry
-
-    return image_blurs, image_geometry
-
-
-_register_others()
+# the blurs and geometric corruptions register themselves on import (they use image_corruption)
+from assay.suites import image_blurs as _image_blurs  # noqa: E402, F401
+from assay.suites import image_geometry as _image_geometry  # noqa: E402, F401

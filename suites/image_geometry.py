@@ -16,7 +16,7 @@ from assay.suites.image_ops import separable
 PIXELS_PER_CALL = 1 << 21  # map_coordinates' coordinate arrays stay ~64 MB
 
 
-def _resampled(images: np.ndarray, rows: np.ndarray, cols: np.ndarray, mode: str) -> np.ndarray:
+def _mapped(images: np.ndarray, rows: np.ndarray, cols: np.ndarray, mode: str) -> np.ndarray:
     """Every image sampled bilinearly at its own (rows, cols) grid (N×H×W each), channels
     kept; in pieces of images so the coordinate arrays stay small."""
     n, height, width, channels = images.shape
@@ -68,7 +68,7 @@ def elastic_transform_with(
         for noise in (noise_x, noise_y)
     )
     ys, xs = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
-    return _resampled(images, ys + dy, xs + dx, "reflect")
+    return _mapped(images, ys + dy, xs + dx, "reflect")
 
 
 ROTATION_DEGREES = (6, 12, 18, 24, 30)
@@ -86,7 +86,7 @@ def rotation(images: np.ndarray, draws: Draws, severity: int) -> np.ndarray:
     cos, sin = np.cos(theta)[:, None, None], np.sin(theta)[:, None, None]
     rows = cos * ys[None] - sin * xs[None] + cy
     cols = sin * ys[None] + cos * xs[None] + cx
-    return _resampled(images, rows, cols, "nearest")
+    return _mapped(images, rows, cols, "nearest")
 
 
 TRANSLATION_FRACTIONS = (0.04, 0.08, 0.12, 0.16, 0.2)
@@ -102,7 +102,7 @@ def translation(images: np.ndarray, draws: Draws, severity: int) -> np.ndarray:
     shift_y = (np.sin(direction) * fraction * height)[:, None, None]
     shift_x = (np.cos(direction) * fraction * width)[:, None, None]
     ys, xs = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
-    return _resampled(images, ys[None] - shift_y, xs[None] - shift_x, "nearest")
+    return _mapped(images, ys[None] - shift_y, xs[None] - shift_x, "nearest")
 
 
 def box_weights(size_in: int, size_out: int) -> np.ndarray:

@@ -17,21 +17,17 @@ IMAGES_PER_BLOCK = 1_024  # images corrupted at a time: the float64 draws stay ~
 
 def image_columns(features: FeatureBlock, image: ImageSpec, owner: str) -> slice:
     """The columns of the numeric matrix holding the images ``image`` declares."""
-    offsets: dict[str, tuple[int, int]] = {}
-    start = 0
-    for name, width in features.numeric_columns:
-        offsets[name] = (start, width)
-        start += width
+    offsets = features.matrix_positions()
     if image.column is None:
-        columns = slice(0, start)
+        columns = slice(0, sum(width for _, width in features.numeric_columns))
     elif image.column not in offsets:
         raise InvalidInputError(
             f"{owner}: image column {image.column!r} is not a numeric feature "
             f"(numeric features: {list(offsets)})"
         )
     else:
-        first, width = offsets[image.column]
-        columns = slice(first, first + width)
+        positions = offsets[image.column]
+        columns = slice(positions.start, positions.stop)
     width = columns.stop - columns.start
     if width != image.size:
         raise InvalidInputError(

@@ -164,7 +164,8 @@ def gaussian_noise(
     return noisy
 
 
-# the text and image shifts register themselves on import (they use register_shift above)
+# the image, resampling, tabular and text shifts register themselves on import (they use
+# register_shift above)
 from assay.suites import image_corruptions as _image_corruptions  # noqa: E402, F401
 from assay.suites import resampling_shifts as _resampling_shifts  # noqa: E402, F401
 from assay.suites import tabular_shifts as _tabular_shifts  # noqa: E402, F401

@@ -321,3 +321,11 @@ def test_bad_resampling_params_are_named(tmp_path: Path) -> None:
         load_suite(write_suite(tmp_path, [shift("label_shift", priors={"0": -1})]))
     with pytest.raises(UserError, match=r"column 'colour' is not a numeric feature"):
         loaded(tmp_path, [shift("covariate_shift", column="colour")])
+
+
+def test_a_copy_number_that_is_also_an_id_is_refused(tmp_path: Path) -> None:
+    frame = table(n=3)
+    frame["rid"] = ["a", "a#2", "b"]
+    frame["y"] = [1, 0, 0]
+    with pytest.raises(UserError, match=r"resampled ids clash: 'a#2' is both a copy number"):
+        loaded(tmp_path, [shift("label_shift", priors={"0": 1, "1": 1}, size=4)], frame=frame)
