@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Literal
 from assay.errors import InvalidInputError
 
 REQUIRED: Any = object()
-Kind = Literal["int", "number", "bool", "str", "columns", "weights"]
+Kind = Literal["int", "number", "bool", "str", "columns", "weights", "ranges"]
 _ARTICLE = {
     "int": "an int",
     "number": "a number",
@@ -29,6 +29,7 @@ _ARTICLE = {
     "str": "a string",
     "columns": "a column name or a list of them",
     "weights": "a mapping of names to numbers >= 0, some above 0",
+    "ranges": "a mapping of column names to [low, high] with low < high",
 }
 
 
@@ -80,6 +81,8 @@ class Param:
             )
         if self.kind == "weights":
             return _is_weights(value)
+        if self.kind == "ranges":
+            return _is_ranges(value)
         if isinstance(value, bool) and self.kind != "bool":
             return False
         if not isinstance(value, kinds[self.kind]):
@@ -99,6 +102,19 @@ def _is_weights(value: Any) -> bool:
     if not all(isinstance(v, Real) and not isinstance(v, bool) for v in numbers):
         return False
     return all(float(v) >= 0 for v in numbers) and any(float(v) > 0 for v in numbers)
+
+
+def _is_ranges(value: Any) -> bool:
+    if not isinstance(value, Mapping):
+        return False
+    for pair in value.values():
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            return False
+        if not all(isinstance(v, Real) and not isinstance(v, bool) for v in pair):
+            return False
+        if not float(pair[0]) < float(pair[1]):
+            return False
+    return True
 
 
 def check_params(owner: str, declared: Mapping[str, Param], given: Mapping[str, Any]) -> None:

@@ -50,6 +50,29 @@ def wilson_interval(successes: float, trials: float, *, level: float = 0.95) -> 
     return Interval(float(centre - half), float(centre + half), "wilson", level)
 
 
+def median_interval(values: np.ndarray, *, level: float = 0.95) -> Interval:
+    """Distribution-free interval for a median from order statistics: [x₍ⱼ₎, x₍ₙ₋ⱼ₊₁₎],
+    j the largest rank with P(Binomial(n, ½) < j) ≤ (1 − level)/2, so it covers the
+    median with probability ≥ level whatever the distribution (NaN bounds below 6 values,
+    where no such pair exists at 95%).
+
+    Example:
+        >>> interval = median_interval(np.arange(1.0, 21.0))
+        >>> interval.low, interval.high, interval.method
+        (6.0, 15.0, 'order_statistics')
+    """
+    from scipy.stats import binom
+
+    ordered = np.sort(np.asarray(values, dtype=np.float64))
+    n = len(ordered)
+    rank = int(binom.ppf((1.0 - level) / 2.0, n, 0.5)) if n else 0  # P(B <= rank) >= alpha/2
+    if binom.cdf(rank, n, 0.5) > (1.0 - level) / 2.0:
+        rank -= 1  # largest j with P(B < j) = P(B <= j - 1) <= alpha/2, less one (0-based)
+    if rank < 0:
+        return Interval(float("nan"), float("nan"), "order_statistics", level)
+    return Interval(float(ordered[rank]), float(ordered[n - 1 - rank]), "order_statistics", level)
+
+
 def bootstrap_intervals(
     decompositions: Sequence[Decomposition],
     *,

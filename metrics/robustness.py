@@ -41,6 +41,17 @@ EFFECTIVE_ROBUSTNESS = RobustnessMeasure(
 ATTACK_SUCCESS_RATE = RobustnessMeasure(
     "attack_success_rate", False, "share of the examples right when clean that the attack flips"
 )
+MEDIAN_PERTURBATION = RobustnessMeasure(
+    "median_perturbation",
+    True,
+    "median size, in the attack's norm, of the perturbations that flipped a right answer",
+)
+MEDIAN_QUERIES = RobustnessMeasure(
+    "median_queries", True, "median model queries a black-box attack took to flip an answer"
+)
+MAX_QUERIES_USED = RobustnessMeasure(
+    "max_queries_used", True, "the most model queries a black-box attack took to flip one"
+)
 ROBUSTNESS_MEASURES: Registry[RobustnessMeasure] = Registry("robustness measure")
 for _measure in (
     ACCURACY_DROP,
@@ -48,6 +59,9 @@ for _measure in (
     MEAN_CORRUPTION_ERROR,
     EFFECTIVE_ROBUSTNESS,
     ATTACK_SUCCESS_RATE,
+    MEDIAN_PERTURBATION,
+    MEDIAN_QUERIES,
+    MAX_QUERIES_USED,
 ):
     ROBUSTNESS_MEASURES.add(_measure.name, _measure)
 

@@ -55,7 +55,13 @@ def overall_table(report: Report, leave_out: set[str] | frozenset[str] = frozens
 
 def summary_table(report: Report) -> Table | None:
     """Robustness and OOD results (paired drops, mCE, detection scores); None if none."""
-    summaries = [r for r in report.results if r.slice is None and _is_summary(r)]
+    summaries = [
+        r
+        for r in report.results
+        if r.slice is None
+        and _is_summary(r)
+        and not (r.kind == "adversarial" and r.metric in ATTACK_COLUMNS)  # the attack table's
+    ]
     if not summaries:
         return None
     table = Table(
@@ -96,6 +102,51 @@ def _wide_table(title: str, results: list[Result], *, caption: str) -> Table:
         first = next(iter(by_metric.values()))
         cells = [format_result(by_metric[m]) if m in by_metric else "" for m in metrics]
         table.add_row(model, dataset, first.kind, str(first.n), *cells)
+    return table
+
+
+ATTACK_COLUMNS = (
+    "accuracy",
+    "attack_success_rate",
+    "accuracy_drop",
+    "median_perturbation",
+    "median_queries",
+    "max_queries_used",
+)
+
+
+def attack_description(report: Report, dataset: str) -> str:
+    """What made an adversarial set: ``pgd(eps=2.0, steps=10) on mlp``, ``worst of a, b``,
+    or ``precomputed`` for one read from a source."""
+    record = next(d for d in report.datasets if d.name == dataset)
+    if record.worst_of:
+        return "worst of " + ", ".join(record.worst_of)
+    transform = record.transform
+    if not transform:
+        return "precomputed"
+    params = ", ".join(f"{k}={v!r}" for k, v in sorted((transform.get("params") or {}).items()))
+    surrogate = transform.get("surrogate")
+    return f"{transform['name']}({params})" + (f" on {surrogate}" if surrogate else "")
+
+
+def attack_table(report: Report) -> Table | None:
+    """Every adversarial set side by side, one row per model and set: what attack made it,
+    robust accuracy, success rate, paired drop, and what flipping an answer took (median
+    perturbation, queries); None without adversarial sets."""
+    names = [d.name for d in report.datasets if d.kind == "adversarial"]
+    if not names:
+        return None
+    found: dict[tuple[str, str], dict[str, Result]] = defaultdict(dict)
+    for r in report.results:
+        if r.dataset in names and r.slice is None and r.metric in ATTACK_COLUMNS:
+            found[(r.model, r.dataset)][r.metric] = r
+    columns = [c for c in ATTACK_COLUMNS if any(c in row for row in found.values())]
+    table = Table(title="attacks", title_justify="left", box=box.SIMPLE_HEAD)
+    for header in ("model", "dataset", "attack", *columns):
+        table.add_column(header, justify="right" if header in columns else "left")
+    for (model, dataset), row in found.items():
+        cells = [format_result(row[c]) if c in row else "" for c in columns]
+        table.add_row(model, dataset, terminal(attack_description(report, dataset)), *cells)
     return table
 
 
@@ -158,6 +209,9 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
     by_severity = severity_table(report)
     if by_severity is not None:
         parts.append(Stacked(by_severity, keys=4))
+    attacks = attack_table(report)
+    if attacks is not None:
+        parts.append(Stacked(attacks, keys=3, wrap=("attack",)))
     if grouped:
         if summary is not None:
             parts.append(Stacked(summary, keys=4, wrap=("note",)))

@@ -17,6 +17,7 @@ import numpy as np
 
 from assay.errors import ConfigError, UnsafeArtifactError, UserError, located
 from assay.hashing import hash_file, hash_value, source_hash
+from assay.suites.attacks import LossAt
 from assay.suites.imports import call_with_params, import_object
 from assay.suites.model_types import MODEL_TYPES
 from assay.suites.schema import (
@@ -87,6 +88,14 @@ class GradientModel(Protocol):
     """Optional: gives d loss / d input, which white-box attacks need."""
 
     def loss_gradient(self, features: np.ndarray, labels: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class LossModel(Protocol):
+    """Optional: per-example loss (``cross_entropy`` or ``dlr``), its input gradient and
+    the predicted classes in one pass, which Auto-PGD needs."""
+
+    def loss_at(self, features: np.ndarray, labels: np.ndarray, loss: str) -> LossAt: ...
 
 
 EmbeddingAttack = Callable[[np.ndarray, np.ndarray, Callable[..., np.ndarray]], np.ndarray]
@@ -295,6 +304,8 @@ class PythonAdapter:
         )
         if hasattr(target, "loss_gradient"):
             self.loss_gradient = target.loss_gradient
+        if hasattr(target, "loss_at"):
+            self.loss_at = target.loss_at
 
     def predict_proba(self, batch: Any) -> Any:
         """What the object returns, unconverted: the runner checks it is an N×C real

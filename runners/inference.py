@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,12 +15,16 @@ from assay.runners.adapters import (
     BatchedModel,
     EmbeddingModel,
     GradientModel,
+    LossModel,
     ModelAdapter,
     PrecomputedModel,
 )
-from assay.suites.attacks import ATTACKS
+from assay.suites.attack_domain import FeatureLayout
+from assay.suites.attacks import ATTACKS, AttackInfo
 from assay.suites.data import LoadedDataset
 from assay.suites.features import FeatureBlock
+from assay.suites.images import image_columns
+from assay.suites.queries import Oracle
 
 PROBABILITY_TOLERANCE = 1e-3
 
@@ -121,40 +127,126 @@ def attacked_in_embeddings(
     return adapter.predict_attacked_embeddings(inputs, labels, perturb, batch_size, on_batch)
 
 
+@dataclass(frozen=True)
+class AttackedRows:
+    """A cell's rows after an attack: their features, each example's perturbation size in
+    the attack's norm (``norm``, L∞ unless it declares another), and for a black-box
+    attack the queries each example took (None for white-box attacks)."""
+
+    block: FeatureBlock
+    sizes: np.ndarray
+    norm: str
+    queries: np.ndarray | None = None
+
+    def statistics(self) -> np.ndarray:
+        """N × 2: queries (NaN for a white-box attack) and perturbation size."""
+        queries = np.full(len(self.sizes), np.nan) if self.queries is None else self.queries
+        return np.stack([queries.astype(np.float64), self.sizes], axis=1)
+
+
 def attacked_block(
     dataset: LoadedDataset, rows: slice, attacker: ModelAdapter, batch_size: int, seed: int
-) -> FeatureBlock:
+) -> AttackedRows:
     """The rows' features after the dataset's attack, crafted against ``attacker`` (random
-    starts seeded by ``seed`` and each example's id)."""
+    draws seeded by ``seed`` and each example's id), batch by batch."""
     assert dataset.transform is not None
-    if not isinstance(attacker, GradientModel):
-        raise UserError(
-            f"attack {dataset.transform.name!r} on {dataset.name!r} needs input gradients, which "
-            f"model {attacker.name!r} cannot give; name a torch 'surrogate' for a transfer attack"
-        )
     attack = ATTACKS.get(dataset.transform.name)
-    clean = dataset.features.numeric[rows]
-    # the attacker's gradient and predictions index its own outputs: labels follow them
+    _check_attacker(dataset, attack, attacker)
+    features = dataset.features.rows(rows)
+    clean = features.numeric
+    # the attacker's gradient, scores and predictions index its own outputs: labels follow
     order = class_order(attacker.classes, dataset.classes, f"model {attacker.name!r}")
     labels = dataset.labels[rows] if order is None else np.asarray(order)[dataset.labels[rows]]
     keys = dataset.keys[rows]
+    layout = feature_layout(dataset)
     crafted = np.empty_like(clean)
+    queries = np.zeros(len(clean), np.int64) if attack.budget is not None else None
 
-    def predict(features: np.ndarray) -> np.ndarray:
-        return np.asarray(attacker.predict_proba(features)).argmax(axis=1)
+    def predict(points: np.ndarray) -> np.ndarray:
+        return np.asarray(attacker.predict_proba(points)).argmax(axis=1)
 
     for start in range(0, len(clean), batch_size):
-        stop = start + batch_size
-        crafted[start:stop] = attack.function(
-            clean[start:stop],
-            labels[start:stop],
-            gradient=attacker.loss_gradient,
-            predict=predict,
-            example_keys=keys[start:stop],
-            seed=seed,
+        batch = slice(start, start + batch_size)
+        inputs: dict[str, Any] = {"predict": predict, "layout": layout, "seed": seed}
+        if isinstance(attacker, GradientModel):
+            inputs["gradient"] = attacker.loss_gradient
+        if isinstance(attacker, LossModel):
+            inputs["loss_at"] = attacker.loss_at
+        oracle = None
+        if attack.budget is not None:
+            oracle = _oracle(attacker, features.rows(batch), attack, dataset.transform.params)
+            inputs["oracle"] = oracle
+        crafted[batch] = attack.function(
+            clean[batch],
+            labels[batch],
+            example_keys=keys[batch],
+            **inputs,
             **dataset.transform.params,
         )
-    return dataset.features.rows(rows).with_numeric(crafted)
+        if queries is not None and oracle is not None:
+            queries[batch] = oracle.queries
+    norm = str(dataset.transform.params.get("norm", "linf"))
+    return AttackedRows(
+        features.with_numeric(crafted), perturbation_sizes(clean, crafted, norm), norm, queries
+    )
+
+
+def perturbation_sizes(clean: np.ndarray, crafted: np.ndarray, norm: str) -> np.ndarray:
+    """Each row's distance from its clean point in ``norm`` (``linf`` or ``l2``).
+
+    Example:
+        >>> perturbation_sizes(np.zeros((1, 2)), np.array([[3.0, -4.0]]), "l2").tolist()
+        [5.0]
+    """
+    delta = np.asarray(crafted, np.float64) - np.asarray(clean, np.float64)
+    if norm == "l2":
+        return np.sqrt(np.einsum("ij,ij->i", delta, delta))
+    return np.abs(delta).max(axis=1) if delta.shape[1] else np.zeros(len(delta))
+
+
+def feature_layout(dataset: LoadedDataset) -> FeatureLayout:
+    """The dataset's matrix columns and images, as attacks that take ``layout`` see them."""
+    positions = dataset.features.matrix_positions()
+    if dataset.image is None:
+        return FeatureLayout(positions)
+    columns = image_columns(dataset.features, dataset.image, f"dataset {dataset.name!r}")
+    return FeatureLayout(positions, dataset.image, columns)
+
+
+def _check_attacker(dataset: LoadedDataset, attack: AttackInfo, attacker: ModelAdapter) -> None:
+    """Refuse an attacker that cannot give what the attack needs."""
+    assert dataset.transform is not None
+    name = dataset.transform.name
+    if attack.needs == "gradients" and not isinstance(attacker, GradientModel):
+        raise UserError(
+            f"attack {name!r} on {dataset.name!r} needs input gradients, which model "
+            f"{attacker.name!r} cannot give; name a torch 'surrogate' for a transfer attack, "
+            "or use a black-box attack (square)"
+        )
+    takes_loss = "loss_at" in inspect.signature(inspect.unwrap(attack.function)).parameters
+    if takes_loss and not isinstance(attacker, LossModel):
+        raise UserError(
+            f"attack {name!r} on {dataset.name!r} needs per-example losses, which model "
+            f"{attacker.name!r} cannot give; name a torch 'surrogate'"
+        )
+
+
+def _oracle(
+    attacker: ModelAdapter, batch: FeatureBlock, attack: AttackInfo, params: dict[str, Any]
+) -> Oracle:
+    """The attacker behind the attack's query budget, answering for the batch's rows (a
+    data-frame model gets each point with its row's non-numeric columns)."""
+    assert attack.budget is not None
+    budget = params.get(attack.budget, attack.params[attack.budget].default)
+
+    def answer(points: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        inputs = model_inputs(attacker, batch.taken(rows).with_numeric(points))
+        probs = _as_probabilities(attacker.predict_proba(inputs), len(rows))
+        check_model_output(probs, probs.shape[1], f"model {attacker.name!r} (attacked)")
+        return probs
+
+    labels_only = attack.needs == "labels"
+    return Oracle(answer, len(batch.numeric), budget=int(budget), labels_only=labels_only)
 
 
 def precomputed_rows(

@@ -10,11 +10,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from assay.hashing import seed_from
-from assay.metrics.intervals import Interval, bootstrap_intervals
+from assay.metrics.intervals import Interval, bootstrap_intervals, median_interval
 from assay.metrics.resampling import strata_codes
 from assay.metrics.robustness import (
     EFFECTIVE_ROBUSTNESS,
+    MAX_QUERIES_USED,
     MEAN_CORRUPTION_ERROR,
+    MEDIAN_PERTURBATION,
+    MEDIAN_QUERIES,
     CorruptionErrors,
     effective_robustness,
     mean_corruption_error,
@@ -35,8 +38,10 @@ def robustness_results(
     suite: Suite,
     datasets: Mapping[str, LoadedDataset],
     probabilities: Mapping[tuple[str, str], np.ndarray],
+    attack_statistics: Mapping[tuple[str, str], np.ndarray] | None = None,
 ) -> list[Result]:
-    """All robustness results, models in suite order."""
+    """All robustness results, models in suite order; ``attack_statistics`` (per attacked
+    set: each example's queries and perturbation size) add each attack's medians."""
     correct = {
         model.name: {
             name: predicted_classes(probabilities[(model.name, name)]) == d.labels
@@ -50,6 +55,9 @@ def robustness_results(
             if dataset.derived_from is not None:
                 parent = datasets[dataset.derived_from]
                 results += _paired(suite, model, dataset, parent, correct[model])
+                found = (attack_statistics or {}).get((model, dataset.name))
+                if found is not None:
+                    results += _attack_effort(suite, model, dataset, correct[model], found)
         reference = suite.robustness.reference_model
         results += _mce(
             model, datasets, correct[model], correct[reference] if reference is not None else None
@@ -103,6 +111,48 @@ def _paired(
                 **ci,
             )
         )
+    return results
+
+
+def _attack_effort(
+    suite: Suite,
+    model: str,
+    dataset: LoadedDataset,
+    correct: Mapping[str, np.ndarray],
+    statistics: np.ndarray,
+) -> list[Result]:
+    """What flipping an answer took, over the examples the attack flipped (right when
+    clean, wrong attacked): the median perturbation size and, for a black-box attack, the
+    median and most queries; medians with order-statistic intervals."""
+    assert dataset.derived_from is not None and dataset.transform is not None
+    flipped = correct[dataset.derived_from] & ~correct[dataset.name]
+    queries, sizes = statistics[flipped, 0], statistics[flipped, 1]
+    norm = str(dataset.transform.params.get("norm", "linf"))
+    shown = {"linf": "L∞", "l2": "L2"}.get(norm, norm)
+    note = f"over the {int(flipped.sum())} examples the attack flipped"
+    level = suite.intervals.level
+    wanted = suite.intervals.method != "none"
+
+    def result(measure: str, values: np.ndarray, extra: str, median: bool = True) -> Result:
+        value = float(np.median(values)) if median else float(values.max())
+        ci = interval_fields(median_interval(values, level=level)) if median and wanted else {}
+        return Result(
+            model=model,
+            dataset=dataset.name,
+            kind=dataset.kind,
+            metric=measure,
+            value=value,
+            n=int(flipped.sum()),
+            note=f"{note}{extra}",
+            **ci,
+        )
+
+    if not flipped.any():
+        return []
+    results = [result(MEDIAN_PERTURBATION.name, sizes, f", in {shown}")]
+    if not np.isnan(queries).any():
+        results.append(result(MEDIAN_QUERIES.name, queries, ""))
+        results.append(result(MAX_QUERIES_USED.name, queries, "", median=False))
     return results
 
 

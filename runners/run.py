@@ -68,10 +68,14 @@ ENVIRONMENT_PACKAGES = ("torch", "numpy", "datasets", "scikit-learn", "pandas", 
 
 @dataclass(frozen=True)
 class CellOutcome:
+    """A cell's probabilities and, for a set attacked by assay, each example's attack
+    statistics (N × 2: queries, NaN for white-box attacks, and perturbation size)."""
+
     cell: Cell
     probabilities: np.ndarray
     cached: bool
     seconds: float
+    attack_statistics: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -201,30 +205,61 @@ class SuiteRun:
         began = time.perf_counter()
         adapter, dataset = self.models[cell.model], self.datasets[cell.dataset]
         key = self._cache_key(cell, adapter, dataset)
+        attacked = self._crafts(dataset, adapter, cell.model)
         cached = self.cache.get(key) if self.cache else None
-        if cached is not None and cached.shape[0] == cell.n_examples:
+        statistics = self.cache.get(f"{key}-attack") if self.cache and attacked else None
+        if (
+            cached is not None
+            and cached.shape[0] == cell.n_examples
+            and (statistics is not None or not attacked)
+        ):
             self.observer.cell_started(cell, cached=True)
             seconds = time.perf_counter() - began
             self.observer.cell_finished(cell, cached=True, seconds=seconds)
-            return CellOutcome(cell, cached, True, seconds)
+            return CellOutcome(cell, cached, True, seconds, statistics)
         self.observer.cell_started(cell, cached=False)
-        probabilities = self._infer(cell, adapter, dataset)
+        found: dict[str, np.ndarray] = {}
+        probabilities = self._infer(cell, adapter, dataset, found)
+        statistics = found.get("attack")
         if self.cache:
             self.cache.put(key, probabilities)
+            if statistics is not None:
+                self.cache.put(f"{key}-attack", statistics)
         seconds = time.perf_counter() - began
         self.observer.cell_finished(cell, cached=False, seconds=seconds)
-        return CellOutcome(cell, probabilities, False, seconds)
+        return CellOutcome(cell, probabilities, False, seconds, statistics)
 
-    def _infer(self, cell: Cell, adapter: ModelAdapter, dataset: LoadedDataset) -> np.ndarray:
-        """The cell's checked probabilities; anything the model (or the attack run through
-        it) raises is the model's fault and is named so, at the model's key."""
+    def _crafts(self, dataset: LoadedDataset, adapter: ModelAdapter, model: str) -> bool:
+        """Whether assay crafts this set's inputs as features (an attack outside a text
+        model's embeddings), so its cells have attack statistics."""
+        if dataset.kind != "adversarial" or dataset.derived_from is None:
+            return False
+        if isinstance(adapter, PrecomputedModel):
+            return False
+        attacker = self.models[self._attack_model(model, dataset)]
+        return not (embedding_attack(dataset, adapter) and attacker is adapter)
+
+    def _infer(
+        self,
+        cell: Cell,
+        adapter: ModelAdapter,
+        dataset: LoadedDataset,
+        found: dict[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """The cell's checked probabilities (an attack's statistics go into ``found``);
+        anything the model (or the attack run through it) raises is the model's fault and
+        is named so, at the model's key."""
         index = next(i for i, m in enumerate(self.suite.models) if m.name == cell.model)
         what = f"model {cell.model!r} on dataset {cell.dataset!r}"
         with located(self.loaded.path, ("models", index), what):
-            return self._infer_unchecked(cell, adapter, dataset)
+            return self._infer_unchecked(cell, adapter, dataset, {} if found is None else found)
 
     def _infer_unchecked(
-        self, cell: Cell, adapter: ModelAdapter, dataset: LoadedDataset
+        self,
+        cell: Cell,
+        adapter: ModelAdapter,
+        dataset: LoadedDataset,
+        found: dict[str, np.ndarray],
     ) -> np.ndarray:
         rows = slice(cell.start, cell.stop)
         owner = f"model {cell.model!r} on dataset {cell.dataset!r}"
@@ -232,13 +267,18 @@ class SuiteRun:
             raw = precomputed_rows(adapter, dataset, rows, owner)
             self.observer.examples_done(cell, cell.n_examples)
         else:
-            raw = self._predicted(cell, adapter, dataset, rows)
+            raw = self._predicted(cell, adapter, dataset, rows, found)
         probabilities = align_classes(raw, adapter.classes, dataset.classes, owner)
         check_model_output(probabilities, len(dataset.classes), owner)
         return np.clip(probabilities, 0.0, 1.0)
 
     def _predicted(
-        self, cell: Cell, adapter: ModelAdapter, dataset: LoadedDataset, rows: slice
+        self,
+        cell: Cell,
+        adapter: ModelAdapter,
+        dataset: LoadedDataset,
+        rows: slice,
+        found: dict[str, np.ndarray],
     ) -> np.ndarray:
         """The model run on the cell's rows (clean, shifted, or attacked against it)."""
         batch_size = self._batch_size(cell.model)
@@ -247,7 +287,9 @@ class SuiteRun:
             attacker = self.models[self._attack_model(cell.model, dataset)]
             if embedding_attack(dataset, adapter) and attacker is adapter:
                 return attacked_in_embeddings(dataset, rows, adapter, batch_size, progress)
-            block = attacked_block(dataset, rows, attacker, batch_size, self.suite.seed)
+            attacked = attacked_block(dataset, rows, attacker, batch_size, self.suite.seed)
+            found["attack"] = attacked.statistics()
+            block = attacked.block
         else:
             block = dataset.features.rows(rows)
         return predict_batched(adapter, model_inputs(adapter, block), batch_size, progress)
@@ -324,6 +366,7 @@ class SuiteRun:
     def _assemble(self, outcomes: list[CellOutcome]) -> RunOutput:
         blocks = []
         merged: dict[tuple[str, str], np.ndarray] = {}
+        statistics = _merged_statistics(outcomes)
         for model in self.models:
             # the sets with cells first: a worst case is picked from their predictions
             for name, dataset in sorted(self.datasets.items(), key=lambda d: bool(d[1].worst_of)):
@@ -348,7 +391,7 @@ class SuiteRun:
         with ThreadPoolExecutor(max_workers=1) as writer:
             # the predictions file is encoded while scoring runs (Arrow releases the GIL)
             kept = None if key is None else writer.submit(self._kept_predictions, key, blocks)
-            scored = self._scored(merged, key)
+            scored = self._scored(merged, key, statistics)
             predictions_file = None if kept is None else kept.result()
         cells = [
             CellRecord(
@@ -383,7 +426,12 @@ class SuiteRun:
         kept = self._scored_cache.predictions_file(key)
         return kept or self._scored_cache.keep_predictions(key, predictions_table(blocks))
 
-    def _scored(self, merged: dict[tuple[str, str], np.ndarray], key: str | None) -> Scored:
+    def _scored(
+        self,
+        merged: dict[tuple[str, str], np.ndarray],
+        key: str | None,
+        statistics: dict[tuple[str, str], np.ndarray],
+    ) -> Scored:
         """Every result of the run's predictions: reused when the cache holds them under
         ``key`` (exactly these predictions and settings), else scored and stored."""
         if key is not None:
@@ -392,12 +440,16 @@ class SuiteRun:
                 self.observer.stage("scores unchanged: reusing them")
                 return found
         self.observer.stage("scoring")
-        scored = self._score(merged)
+        scored = self._score(merged, statistics)
         if key is not None:
             self._scored_cache.put(key, scored)
         return scored
 
-    def _score(self, merged: dict[tuple[str, str], np.ndarray]) -> Scored:
+    def _score(
+        self,
+        merged: dict[tuple[str, str], np.ndarray],
+        statistics: dict[tuple[str, str], np.ndarray],
+    ) -> Scored:
         """Each (model, dataset) pair scored, on threads of their own when there are no
         intervals (numpy releases the GIL; interval resampling already uses every core, and
         overlapping it took longer and 35% more memory at 1M rows). Results keep the pairs'
@@ -424,7 +476,9 @@ class SuiteRun:
         reliability: list[ReliabilityRecord] = []
         threads = 1 if self.suite.intervals.method != "none" else os.cpu_count() or 1
         with ThreadPoolExecutor(max_workers=min(len(merged) + 1, threads)) as pool:
-            robustness = pool.submit(robustness_results, self.suite, self.datasets, merged)
+            robustness = pool.submit(
+                robustness_results, self.suite, self.datasets, merged, statistics
+            )
             for found, diagram in pool.map(pair, merged):
                 results += found
                 reliability += diagram
@@ -457,6 +511,16 @@ class SuiteRun:
             cells=cells,
             predictions=PredictionsRecord(file="", sha256="", rows=0),
         )
+
+
+def _merged_statistics(outcomes: list[CellOutcome]) -> dict[tuple[str, str], np.ndarray]:
+    """Each (model, dataset)'s attack statistics, its cells' in row order."""
+    parts: dict[tuple[str, str], list[np.ndarray]] = {}
+    for outcome in outcomes:
+        if outcome.attack_statistics is not None:
+            key = (outcome.cell.model, outcome.cell.dataset)
+            parts.setdefault(key, []).append(outcome.attack_statistics)
+    return {key: np.concatenate(found) for key, found in parts.items()}
 
 
 def _reliability(

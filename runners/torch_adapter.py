@@ -21,6 +21,7 @@ from assay.errors import (
 )
 from assay.hashing import hash_file, hash_value, source_hash
 from assay.runners.adapters import InputKind
+from assay.suites.attacks import LossAt
 from assay.suites.imports import call_with_params, import_object
 from assay.suites.schema import TorchModelSpec
 from assay.suites.sources import resolve_path
@@ -146,6 +147,50 @@ class TorchAdapter:
             loss = functional.nll_loss(log_probs, targets, reduction="sum")
         (gradient,) = torch.autograd.grad(loss, inputs)
         return gradient.detach().cpu().numpy()
+
+    def loss_at(self, features: np.ndarray, labels: np.ndarray, loss: str) -> LossAt:
+        """Per-example ``cross_entropy`` or ``dlr`` loss at ``features``, its gradient and
+        the predicted classes, from one forward and backward pass. Both losses are taken
+        over log-probabilities, whose differences are the logits' (so DLR is the same
+        for a model giving logits or probabilities)."""
+        inputs = torch.from_numpy(np.asarray(features, dtype=np.float32)).to(self.device)
+        inputs.requires_grad_(True)
+        targets = torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(self.device)
+        raw = self.module(inputs)
+        if self.output == "logits":
+            scores = raw
+        else:
+            scores = torch.log(self._probabilities(raw).clamp_min(1e-12))
+        if loss == "dlr":
+            per_example = difference_of_logits_ratio(scores, targets)
+        else:
+            per_example = functional.cross_entropy(scores, targets, reduction="none")
+        (gradient,) = torch.autograd.grad(per_example.sum(), inputs)
+        return LossAt(
+            loss=per_example.detach().to(dtype=torch.float64, device="cpu").numpy(),
+            gradient=gradient.detach().cpu().numpy(),
+            predicted=scores.detach().argmax(dim=1).cpu().numpy(),
+        )
+
+
+def difference_of_logits_ratio(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Croce & Hein's DLR loss per example: −(z_y − max_{i≠y} z_i) / (z_π1 − z_π3), with
+    z_π the logits sorted in decreasing order (needs three or more classes).
+
+    Example:
+        >>> z = torch.tensor([[3.0, 1.0, 0.0]])
+        >>> difference_of_logits_ratio(z, torch.tensor([0])).tolist()
+        [-0.6666666865348816]
+    """
+    if logits.shape[1] < 3:
+        raise InvalidInputError(
+            f"the DLR loss needs three or more classes; the model gives {logits.shape[1]}"
+        )
+    ordered, order = logits.sort(dim=1, descending=True)
+    true = logits.gather(1, targets[:, None])[:, 0]
+    top_is_true = order[:, 0] == targets
+    other = torch.where(top_is_true, ordered[:, 1], ordered[:, 0])
+    return -(true - other) / (ordered[:, 0] - ordered[:, 2] + 1e-12)
 
 
 def load_state_dict(path: Path) -> dict[str, torch.Tensor]:

@@ -1,10 +1,15 @@
-"""Adversarial attacks run against a model through its input gradient.
+"""Adversarial attacks: registered functions that craft inputs against a model.
 
-An attack is ``f(features, labels, *, gradient, **params) -> features``; ``gradient(x, y)``
-returns d loss / d x for a batch (the torch adapter provides it), so this module needs no
-deep-learning framework. An attack that also takes ``predict`` (x -> predicted class
-indices), ``example_keys`` (uint64 per example id) or ``seed`` gets them: random starts are
-drawn per example id, so an attacked set is the same whatever the batch or row order.
+An attack is ``f(features, labels, *, <model inputs>, **params) -> features`` and declares
+what it needs from the model (``needs``): ``gradients`` (white-box: ``gradient(x, y)`` gives
+d loss / d x, ``loss_at(x, y, loss)`` the per-example loss, its gradient and the predicted
+classes; the torch adapter provides both), ``scores`` or only ``labels`` (black-box, through
+an ``oracle`` that counts every query per example against the attack's budget). So this
+module needs no deep-learning framework. The runner gives each attack the inputs its
+signature names, of :data:`MODEL_INPUTS`: also ``predict`` (x -> predicted class indices),
+``layout`` (the feature matrix's columns and images), ``example_keys`` (uint64 per
+example id) and ``seed``. Random draws are made per example id, so an attacked set is the
+same whatever the batch or row order.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import wraps
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -25,13 +30,29 @@ from assay.suites.model_types import same_definition
 
 GradientFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 PredictFunction = Callable[[np.ndarray], np.ndarray]
-OPTIONAL_INPUTS = ("predict", "example_keys", "seed")  # given to attacks that take them
+Needs = Literal["gradients", "scores", "labels"]
+# what the runner can give an attack; each gets those its signature names
+MODEL_INPUTS = ("gradient", "loss_at", "predict", "oracle", "layout", "example_keys", "seed")
+LOSSES = ("cross_entropy", "dlr")
+
+
+@dataclass(frozen=True)
+class LossAt:
+    """A model's per-example loss at a batch of points, d loss / d x, and its predicted
+    classes there (one forward and backward pass gives all three)."""
+
+    loss: np.ndarray
+    gradient: np.ndarray
+    predicted: np.ndarray
+
+
+LossFunction = Callable[[np.ndarray, np.ndarray, str], LossAt]
 
 
 @dataclass(frozen=True)
 class AttackInfo(DeclaresParams):
-    """A registered attack: the function, its declared parameters and the feature column
-    kinds it perturbs. Every attack here needs the model's input gradient.
+    """A registered attack: the function, its declared parameters, the feature column
+    kinds it perturbs and what it needs from the model it attacks (``needs``).
 
     ``embeddings`` says the attack also runs in a text model's input-embedding space (it
     only needs vectors and their gradient): a text column is then attacked through the
@@ -46,6 +67,8 @@ class AttackInfo(DeclaresParams):
     params: Mapping[str, Param] = field(default_factory=dict)
     column_kinds: frozenset[str] = MATRIX_KINDS
     embeddings: bool = False
+    needs: Needs = "gradients"
+    budget: str | None = None  # the param holding a black-box attack's queries per example
 
 
 AttackFunction = Callable[..., np.ndarray]
@@ -58,35 +81,36 @@ def register_attack(
     params: Mapping[str, Param],
     column_kinds: frozenset[str] = MATRIX_KINDS,
     embeddings: bool = False,
+    needs: Needs = "gradients",
+    budget: str | None = None,
 ) -> Callable[[AttackFunction], AttackFunction]:
     """Declare and register an attack: the decorated function checks its params on every
-    call and is entered in :data:`ATTACKS` under ``name``."""
+    call, gets the model inputs its signature names, and is entered in :data:`ATTACKS`
+    under ``name``."""
     kinds = check_column_kinds(f"attack {name!r}", column_kinds)
+    if (needs != "gradients") != (budget is not None) or (budget and budget not in params):
+        raise ValueError(f"attack {name!r}: a black-box attack declares its budget param")
 
     def decorate(function: AttackFunction) -> AttackFunction:
         earlier = ATTACKS.added(name)
         if earlier is not None and same_definition(inspect.unwrap(earlier.function), function):
             return earlier.function  # one module imported under a second name (a doctest run)
-        info = AttackInfo(name, function, description, params, kinds, embeddings)
-        takes = [k for k in OPTIONAL_INPUTS if k in inspect.signature(function).parameters]
+        info = AttackInfo(name, function, description, params, kinds, embeddings, needs, budget)
+        signature = inspect.signature(function).parameters
+        takes = [k for k in MODEL_INPUTS if k in signature]
+        required = {k for k in takes if signature[k].default is inspect.Parameter.empty}
 
         @wraps(function)
-        def checked(
-            features: np.ndarray,
-            labels: np.ndarray,
-            *,
-            gradient: GradientFunction,
-            predict: PredictFunction | None = None,
-            example_keys: np.ndarray | None = None,
-            seed: int = 0,
-            **given: Any,
-        ) -> np.ndarray:
+        def checked(features: np.ndarray, labels: np.ndarray, **given: Any) -> np.ndarray:
+            inputs = {k: given.pop(k) for k in MODEL_INPUTS if k in given}
             info.check(given)
-            inputs = {"predict": predict, "example_keys": example_keys, "seed": seed}
-            extra = {k: inputs[k] for k in takes}
-            if "example_keys" in extra and example_keys is None:
-                raise InvalidInputError(f"attack {name!r} draws per example: give example_keys")
-            return function(features, labels, gradient=gradient, **extra, **given)
+            missing = sorted(k for k in required - {"seed"} if inputs.get(k) is None)
+            if missing:
+                raise InvalidInputError(f"attack {name!r} needs {', '.join(missing)}")
+            extra = {k: inputs[k] for k in takes if k in inputs}
+            if "seed" in required:
+                extra.setdefault("seed", 0)
+            return function(features, labels, **extra, **given)
 
         ATTACKS.add(name, replace(info, function=checked))
         return checked
@@ -139,4 +163,6 @@ def fgsm(
 
 
 # the attacks beyond FGSM register themselves on import (they use register_attack above)
+from assay.suites import apgd as _apgd  # noqa: E402, F401
 from assay.suites import gradient_attacks as _gradient_attacks  # noqa: E402, F401
+from assay.suites import square_attack as _square_attack  # noqa: E402, F401

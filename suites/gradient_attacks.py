@@ -22,7 +22,7 @@ from assay.suites.randomness import per_example_normal, per_example_uniform
 TINY = 1e-12  # keeps a zero gradient or perturbation from dividing by zero
 
 
-def _project(
+def project(
     clean: np.ndarray,
     moved: np.ndarray,
     norm: str,
@@ -81,7 +81,6 @@ def pgd(
     labels: np.ndarray,
     *,
     gradient: GradientFunction,
-    predict: PredictFunction | None,
     example_keys: np.ndarray,
     seed: int,
     eps: float,
@@ -92,6 +91,7 @@ def pgd(
     random_start: bool = True,
     clip_min: float | None = None,
     clip_max: float | None = None,
+    predict: PredictFunction | None = None,
 ) -> np.ndarray:
     """Projected gradient ascent on the loss: from a random point of the eps-ball, ``steps``
     steps of ``step_size`` along sign(∇) (L∞) or ∇/‖∇‖₂ (L2), each projected back into the
@@ -124,7 +124,7 @@ def pgd(
             start = origin + _random_start(
                 origin, norm, float(eps), keys[pending], seed_from(seed, "pgd start", restart)
             ).astype(clean.dtype)
-        adversarial = _project(origin, start, norm, float(eps), clip_min, clip_max)
+        adversarial = project(origin, start, norm, float(eps), clip_min, clip_max)
         for _ in range(steps):
             grad = np.asarray(gradient(adversarial, labels[pending]), dtype=clean.dtype)
             if norm == "linf":
@@ -132,7 +132,7 @@ def pgd(
             else:
                 length = np.sqrt(np.einsum("ij,ij->i", grad, grad))
                 moved = adversarial + alpha * grad / np.maximum(length, TINY)[:, None]
-            adversarial = _project(origin, moved, norm, float(eps), clip_min, clip_max)
+            adversarial = project(origin, moved, norm, float(eps), clip_min, clip_max)
         best[pending] = adversarial
         if restart == restarts - 1:
             break

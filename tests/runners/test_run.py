@@ -24,8 +24,8 @@ from tests.metrics.test_calibration import hand_ece
 CORRUPTIONS = ("contrast", "shot_noise", "rotation")  # the demo's image corruptions, s1-s5
 SHIFTED = ("digits_noise", *(f"digits_{c}_s{s}" for c in CORRUPTIONS for s in range(1, 6)))
 LABELLED = {"digits_test": "in_distribution", **dict.fromkeys(SHIFTED, "shifted")}
-LABELLED["digits_fgsm"] = LABELLED["digits_pgd"] = "adversarial"
-LABELLED["digits_worst_attack"] = "adversarial"  # picked from fgsm and pgd: no cells
+LABELLED["digits_fgsm"] = LABELLED["digits_pgd"] = LABELLED["digits_square"] = "adversarial"
+LABELLED["digits_worst_attack"] = "adversarial"  # picked from the attacks: no cells
 INFERRED = len(LABELLED) - 1 + 1  # cells per model: the labelled sets but the worst case, ood
 
 
@@ -154,10 +154,24 @@ def test_sharded_run_gives_the_same_numbers(digits_runs: tuple) -> None:
     _, first, _ = digits_runs
     sharded = run_suite(load_suite(demo_suite_path("digits")), cache_dir=None, shard_size=200)
     assert len(sharded.report.cells) == 2 * (3 * (len(LABELLED) - 1) + 2)
-    # other batch boundaries may change float rounding inside torch kernels, not the numbers
+    # other batch boundaries may change float rounding inside torch kernels, not the numbers;
+    # a black-box search follows the scores, so such rounding can turn one accept-or-reject
+    # of a step, and that example's path, for a few examples of the Square set
+    searched = {"digits_square", "digits_worst_attack"}
     for ours, theirs in zip(sharded.report.results, first.report.results, strict=True):
-        assert ours.model_copy(update={"value": 0.0}) == theirs.model_copy(update={"value": 0.0})
-        assert ours.value == pytest.approx(theirs.value, abs=1e-6)
+        if ours.dataset in searched and ours.model == "mlp":
+            assert (ours.metric, ours.slice, ours.group) == (
+                theirs.metric,
+                theirs.slice,
+                theirs.group,
+            )
+            if ours.metric not in ("median_queries", "max_queries_used"):
+                assert ours.value == pytest.approx(theirs.value, abs=0.02)
+            continue
+        numbers = {"value": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+        assert ours.model_copy(update=numbers) == theirs.model_copy(update=numbers)
+        for field in numbers:
+            assert getattr(ours, field) == pytest.approx(getattr(theirs, field), abs=1e-6)
 
 
 def test_adversarial_ids_pair_with_clean_ids(digits_runs: tuple) -> None:
@@ -416,14 +430,14 @@ def test_the_worst_case_is_robust_only_where_every_attack_fails(digits_runs: tup
         correct = {
             d: np.stack(rows[rows.dataset == d]["probs"].to_numpy()).argmax(axis=1)
             == rows[rows.dataset == d]["label"].to_numpy()
-            for d in ("digits_fgsm", "digits_pgd", "digits_worst_attack")
+            for d in ("digits_fgsm", "digits_pgd", "digits_square", "digits_worst_attack")
         }
-        both = correct["digits_fgsm"] & correct["digits_pgd"]
-        assert np.array_equal(correct["digits_worst_attack"], both)
+        every = correct["digits_fgsm"] & correct["digits_pgd"] & correct["digits_square"]
+        assert np.array_equal(correct["digits_worst_attack"], every)
         value = first.report.result(model, "digits_worst_attack", "accuracy").value
-        assert value == pytest.approx(both.mean(), abs=1e-12)
+        assert value == pytest.approx(every.mean(), abs=1e-12)
     record = {d.name: d for d in first.report.datasets}["digits_worst_attack"]
-    assert record.worst_of == ["digits_fgsm", "digits_pgd"]
+    assert record.worst_of == ["digits_fgsm", "digits_pgd", "digits_square"]
     assert record.derived_from == "digits_test"
 
 

@@ -156,7 +156,7 @@ def test_pgd_without_keys_or_with_bad_bounds_is_refused() -> None:
     from assay.errors import UserError
 
     grad = lambda points, labels: np.ones_like(points)  # noqa: E731
-    with pytest.raises(UserError, match="draws per example: give example_keys"):
+    with pytest.raises(UserError, match="needs example_keys"):
         pgd(np.zeros((1, 2)), np.zeros(1, int), gradient=grad, eps=0.1)
     with pytest.raises(UserError, match="'clip_min' parameter of pgd must be below clip_max"):
         pgd(
