@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from assay.suites.attacks import ATTACKS, AttackInfo
 from assay.suites.data import LoadedDataset
 from assay.suites.features import FeatureBlock
 from assay.suites.images import image_columns
+from assay.suites.perturbations import perturbation_sizes, threat_norm
 from assay.suites.queries import Oracle
 
 PROBABILITY_TOLERANCE = 1e-3
@@ -185,23 +185,10 @@ def attacked_block(
         )
         if queries is not None and oracle is not None:
             queries[batch] = oracle.queries
-    norm = str(dataset.transform.params.get("norm", "linf"))
+    norm = threat_norm(dataset.transform.params)
     return AttackedRows(
         features.with_numeric(crafted), perturbation_sizes(clean, crafted, norm), norm, queries
     )
-
-
-def perturbation_sizes(clean: np.ndarray, crafted: np.ndarray, norm: str) -> np.ndarray:
-    """Each row's distance from its clean point in ``norm`` (``linf`` or ``l2``).
-
-    Example:
-        >>> perturbation_sizes(np.zeros((1, 2)), np.array([[3.0, -4.0]]), "l2").tolist()
-        [5.0]
-    """
-    delta = np.asarray(crafted, np.float64) - np.asarray(clean, np.float64)
-    if norm == "l2":
-        return np.sqrt(np.einsum("ij,ij->i", delta, delta))
-    return np.abs(delta).max(axis=1) if delta.shape[1] else np.zeros(len(delta))
 
 
 def feature_layout(dataset: LoadedDataset) -> FeatureLayout:
@@ -223,8 +210,7 @@ def _check_attacker(dataset: LoadedDataset, attack: AttackInfo, attacker: ModelA
             f"{attacker.name!r} cannot give; name a torch 'surrogate' for a transfer attack, "
             "or use a black-box attack (square)"
         )
-    takes_loss = "loss_at" in inspect.signature(inspect.unwrap(attack.function)).parameters
-    if takes_loss and not isinstance(attacker, LossModel):
+    if "loss_at" in attack.inputs and not isinstance(attacker, LossModel):
         raise UserError(
             f"attack {name!r} on {dataset.name!r} needs per-example losses, which model "
             f"{attacker.name!r} cannot give; name a torch 'surrogate'"

@@ -283,13 +283,14 @@ class SuiteRun:
         """The model run on the cell's rows (clean, shifted, or attacked against it)."""
         batch_size = self._batch_size(cell.model)
         progress = lambda n: self.observer.examples_done(cell, n)  # noqa: E731
-        if dataset.kind == "adversarial" and dataset.derived_from is not None:
+        if self._crafts(dataset, adapter, cell.model):
             attacker = self.models[self._attack_model(cell.model, dataset)]
-            if embedding_attack(dataset, adapter) and attacker is adapter:
-                return attacked_in_embeddings(dataset, rows, adapter, batch_size, progress)
             attacked = attacked_block(dataset, rows, attacker, batch_size, self.suite.seed)
             found["attack"] = attacked.statistics()
             block = attacked.block
+        elif dataset.kind == "adversarial" and dataset.derived_from is not None:
+            # attacked in the model's own input embeddings
+            return attacked_in_embeddings(dataset, rows, adapter, batch_size, progress)
         else:
             block = dataset.features.rows(rows)
         return predict_batched(adapter, model_inputs(adapter, block), batch_size, progress)

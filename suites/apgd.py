@@ -13,11 +13,10 @@ from typing import Literal
 
 import numpy as np
 
-from assay.errors import InvalidInputError
 from assay.hashing import seed_from
 from assay.params import Param
 from assay.suites.attacks import LOSSES, LossAt, LossFunction, register_attack
-from assay.suites.gradient_attacks import TINY, project
+from assay.suites.perturbations import TINY, check_clip, project, row_norms, unit_rows, working_copy
 from assay.suites.randomness import per_example_normal, per_example_uniform
 
 MOMENTUM = 0.75  # weight of the new step against the last one (Croce & Hein, eq. 2)
@@ -46,15 +45,14 @@ def _start(clean: np.ndarray, norm: str, eps: float, keys: np.ndarray, seed: int
         size = np.abs(draw).max(axis=1)
     else:
         draw = per_example_normal(keys, seed, width)
-        size = np.sqrt(np.einsum("ij,ij->i", draw, draw))
+        size = row_norms(draw)
     return clean + (eps * draw / np.maximum(size, TINY)[:, None]).astype(clean.dtype)
 
 
 def _step(gradient: np.ndarray, norm: str) -> np.ndarray:
     if norm == "linf":
         return np.sign(gradient)
-    length = np.sqrt(np.einsum("ij,ij->i", gradient, gradient))
-    return gradient / np.maximum(length, TINY)[:, None]
+    return unit_rows(gradient)
 
 
 def _oscillating(history: np.ndarray, i: int, window: int, rho: float) -> np.ndarray:
@@ -164,12 +162,8 @@ def apgd(
         >>> out[:, 0].round(6).tolist()
         [0.5, 0.5]
     """
-    if clip_min is not None and clip_max is not None and clip_min >= clip_max:
-        raise InvalidInputError(
-            f"The 'clip_min' parameter of apgd must be below clip_max. Got {clip_min!r} instead."
-        )
-    given = np.asarray(features)
-    clean = given.astype(np.float32 if given.dtype == np.float32 else np.float64)
+    check_clip("apgd", clip_min, clip_max)
+    clean = working_copy(features)
     keys = np.asarray(example_keys, dtype=np.uint64)
     labels = np.asarray(labels)
     crafted = clean.copy()

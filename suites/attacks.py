@@ -27,6 +27,7 @@ from assay.params import DeclaresParams, Param
 from assay.registry import Registry
 from assay.suites.features import MATRIX_KINDS, check_column_kinds
 from assay.suites.model_types import same_definition
+from assay.suites.perturbations import check_clip
 
 GradientFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 PredictFunction = Callable[[np.ndarray], np.ndarray]
@@ -69,6 +70,7 @@ class AttackInfo(DeclaresParams):
     embeddings: bool = False
     needs: Needs = "gradients"
     budget: str | None = None  # the param holding a black-box attack's queries per example
+    inputs: frozenset[str] = frozenset()  # the MODEL_INPUTS its function takes
 
 
 AttackFunction = Callable[..., np.ndarray]
@@ -95,9 +97,11 @@ def register_attack(
         earlier = ATTACKS.added(name)
         if earlier is not None and same_definition(inspect.unwrap(earlier.function), function):
             return earlier.function  # one module imported under a second name (a doctest run)
-        info = AttackInfo(name, function, description, params, kinds, embeddings, needs, budget)
         signature = inspect.signature(function).parameters
         takes = [k for k in MODEL_INPUTS if k in signature]
+        info = AttackInfo(
+            name, function, description, params, kinds, embeddings, needs, budget, frozenset(takes)
+        )
         required = {k for k in takes if signature[k].default is inspect.Parameter.empty}
 
         @wraps(function)
@@ -150,10 +154,7 @@ def fgsm(
         >>> fgsm(np.array([[0.5, 0.5]]), np.array([0]), gradient=grad, eps=0.1).tolist()
         [[0.6, 0.4]]
     """
-    if clip_min is not None and clip_max is not None and clip_min >= clip_max:
-        raise InvalidInputError(
-            f"The 'clip_min' parameter of fgsm must be below clip_max. Got {clip_min!r} instead."
-        )
+    check_clip("fgsm", clip_min, clip_max)
     clean = np.asarray(features, dtype=np.float64)
     grad = np.asarray(gradient(clean, labels), dtype=np.float64)
     adversarial = clean + float(eps) * np.sign(grad)

@@ -17,28 +17,8 @@ from assay.errors import InvalidInputError
 from assay.hashing import seed_from
 from assay.params import Param
 from assay.suites.attacks import GradientFunction, PredictFunction, register_attack
+from assay.suites.perturbations import TINY, check_clip, project, row_norms, unit_rows, working_copy
 from assay.suites.randomness import per_example_normal, per_example_uniform
-
-TINY = 1e-12  # keeps a zero gradient or perturbation from dividing by zero
-
-
-def project(
-    clean: np.ndarray,
-    moved: np.ndarray,
-    norm: str,
-    eps: float,
-    low: float | None,
-    high: float | None,
-) -> np.ndarray:
-    """``moved`` brought back into the eps-ball around ``clean``, then into the bounds."""
-    delta = moved - clean
-    if norm == "linf":
-        delta = np.clip(delta, -eps, eps)
-    else:
-        length = np.sqrt(np.einsum("ij,ij->i", delta, delta))
-        delta *= np.minimum(1.0, eps / np.maximum(length, TINY))[:, None]
-    projected = clean + delta
-    return projected if low is None and high is None else np.clip(projected, low, high)
 
 
 def _random_start(
@@ -50,7 +30,7 @@ def _random_start(
     if norm == "linf":
         return (2.0 * per_example_uniform(keys, seed, width) - 1.0) * eps
     direction = per_example_normal(keys, seed, width)
-    direction /= np.maximum(np.sqrt(np.einsum("ij,ij->i", direction, direction)), TINY)[:, None]
+    direction = unit_rows(direction)
     radius = per_example_uniform(keys, seed_from(seed, "radius"), 1)
     return direction * radius * eps
 
@@ -105,14 +85,10 @@ def pgd(
         ...     example_keys=keys, seed=0, eps=0.5, random_start=False).tolist()
         [[0.5, 0.5], [0.5, 0.5]]
     """
-    if clip_min is not None and clip_max is not None and clip_min >= clip_max:
-        raise InvalidInputError(
-            f"The 'clip_min' parameter of pgd must be below clip_max. Got {clip_min!r} instead."
-        )
+    check_clip("pgd", clip_min, clip_max)
     if restarts > 1 and predict is None:
         raise InvalidInputError("pgd with restarts needs the model's predictions")
-    given = np.asarray(features)
-    clean = given.astype(np.float32 if given.dtype == np.float32 else np.float64)
+    clean = working_copy(features)
     keys = np.asarray(example_keys, dtype=np.uint64)
     alpha = 2.5 * float(eps) / steps if step_size is None else float(step_size)
     best = clean.copy()
@@ -130,8 +106,7 @@ def pgd(
             if norm == "linf":
                 moved = adversarial + alpha * np.sign(grad)
             else:
-                length = np.sqrt(np.einsum("ij,ij->i", grad, grad))
-                moved = adversarial + alpha * grad / np.maximum(length, TINY)[:, None]
+                moved = adversarial + alpha * grad / np.maximum(row_norms(grad), TINY)[:, None]
             adversarial = project(origin, moved, norm, float(eps), clip_min, clip_max)
         best[pending] = adversarial
         if restart == restarts - 1:

@@ -20,10 +20,10 @@ from assay.hashing import seed_from
 from assay.params import Param
 from assay.suites.attack_domain import Domain, FeatureLayout
 from assay.suites.attacks import register_attack
+from assay.suites.perturbations import TINY, row_norms, unit_rows, working_copy
 from assay.suites.queries import Oracle
 from assay.suites.randomness import per_example_uniform
 
-TINY = 1e-12
 LOG_FLOOR = 1e-300  # probabilities of exactly 0 still give a finite log
 # the paper's window schedule: (fraction of a 10,000-query run it ends at, divisor of p_init)
 SCHEDULE = ((0.001, 1), (0.005, 2), (0.02, 4), (0.05, 8), (0.1, 16), (0.2, 32), (0.4, 64),
@@ -105,10 +105,6 @@ def _signs(layout: FeatureLayout, keys: np.ndarray, seed: int, width: int) -> np
     return signs
 
 
-def _norm(delta: np.ndarray) -> np.ndarray:
-    return np.sqrt(np.einsum("ij,ij->i", delta, delta))
-
-
 def _linf_step(
     clean: np.ndarray,
     best: np.ndarray,
@@ -143,14 +139,13 @@ def _l2_step(
     delta = best - clean
     both = first | second
     in_both = np.einsum("ij,ij->i", delta * both, delta)
-    spare = np.maximum(eps**2 - _norm(delta) ** 2, 0.0)
+    spare = np.maximum(eps**2 - row_norms(delta) ** 2, 0.0)
     old = np.where(first, delta, 0.0)
     pattern = np.where(first, signs, 0.0)
-    pattern /= np.maximum(_norm(pattern), TINY)[:, None]
-    new = pattern + old / np.maximum(_norm(old), TINY)[:, None]
-    new *= (np.sqrt(spare + in_both) / np.maximum(_norm(new), TINY))[:, None]
+    new = unit_rows(pattern) + unit_rows(old)
+    new *= (np.sqrt(spare + in_both) / np.maximum(row_norms(new), TINY))[:, None]
     moved = np.where(both, 0.0, delta) + new
-    moved *= (eps / np.maximum(_norm(moved), TINY))[:, None]
+    moved *= (eps / np.maximum(row_norms(moved), TINY))[:, None]
     return domain.project(clean, clean + moved)
 
 
@@ -173,7 +168,7 @@ def _start(
             signs[:, row.ravel()] = signs[:, top.ravel()]
     signs = np.where(domain.mutable, signs, 0.0)
     if norm == "l2":
-        signs *= 1.0 / np.maximum(_norm(signs), TINY)[:, None]
+        signs *= 1.0 / np.maximum(row_norms(signs), TINY)[:, None]
     return domain.project(clean, clean + eps * signs)
 
 
@@ -212,25 +207,25 @@ def square(
     clip_max: float | None = None,
 ) -> np.ndarray:
     """Square attack: one query at the clean point (an example already misclassified is
-    left alone), one at the start (stripes), then up to ``max_queries`` − 2 window
-    changes; the start and each change are kept when they lower the true class's margin
-    (so a model whose scores never move gets its clean inputs back).
+        left alone), one at the start (stripes), then up to ``max_queries`` − 2 window
+        changes; the start and each change are kept when they lower the true class's margin
+        (so a model whose scores never move gets its clean inputs back).
 
-    Example:
-        >>> from assay.suites.attack_domain import FeatureLayout
-        >>> from assay.suites.queries import Oracle
-        >>> def answer(x, rows):  # class 1 once the first feature passes 0.3
-        ...     p1 = (x[:, 0] > 0.3) * 0.8 + 0.1
-        ...     return np.stack([1 - p1, p1], axis=1)
-        >>> oracle = Oracle(answer, 2, budget=50)
-        >>> out = square(np.zeros((2, 3)), np.zeros(2, int), oracle=oracle,
-        ...              layout=FeatureLayout({"x": range(0, 3)}), max_queries=50,
-        ...              example_keys=np.arange(2, dtype=np.uint64), seed=0, eps=0.5)
-        >>> (out[:, 0] > 0.3).tolist(), bool(oracle.queries.max() <= 50)
-        ([True, True], True)
+        Example:
+            >>> from assay.suites.attack_domain import FeatureLayout
+            >>> from assay.suites.perturbations import TINY, row_norms, unit_rows, working_copy
+    from assay.suites.queries import Oracle
+            >>> def answer(x, rows):  # class 1 once the first feature passes 0.3
+            ...     p1 = (x[:, 0] > 0.3) * 0.8 + 0.1
+            ...     return np.stack([1 - p1, p1], axis=1)
+            >>> oracle = Oracle(answer, 2, budget=50)
+            >>> out = square(np.zeros((2, 3)), np.zeros(2, int), oracle=oracle,
+            ...              layout=FeatureLayout({"x": range(0, 3)}), max_queries=50,
+            ...              example_keys=np.arange(2, dtype=np.uint64), seed=0, eps=0.5)
+            >>> (out[:, 0] > 0.3).tolist(), bool(oracle.queries.max() <= 50)
+            ([True, True], True)
     """
-    given = np.asarray(features)
-    clean = given.astype(np.float32 if given.dtype == np.float32 else np.float64)
+    clean = working_copy(features)
     domain = Domain.of(
         layout,
         clean.shape[1],

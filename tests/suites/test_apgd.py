@@ -17,6 +17,7 @@ from assay.errors import UserError
 from assay.suites.apgd import Checkpoints
 from assay.suites.attacks import ATTACKS, LossAt
 from assay.suites.loading import load_suite
+from tests.suites.budget import sizes
 from tests.suites.image_view import AsImages
 
 apgd = ATTACKS.get("apgd").function
@@ -128,9 +129,7 @@ def test_every_example_stays_in_budget_and_bounds(
         restarts=2,
         **bounds,
     )
-    delta = out - x
-    size = np.abs(delta).max(axis=1) if norm == "linf" else np.sqrt((delta**2).sum(axis=1))
-    assert np.all(size <= eps * (1 + 1e-9) + 1e-12)
+    assert np.all(sizes(out, x, norm) <= eps * (1 + 1e-9) + 1e-12)
     assert out.min() >= 0.0 and out.max() <= 1.0
 
 

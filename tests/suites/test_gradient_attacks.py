@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from assay.demo import demo_suite_path
 from assay.suites.attacks import ATTACKS
 from assay.suites.loading import load_suite
+from tests.suites.budget import sizes
 from tests.suites.image_view import AsImages
 
 pgd = ATTACKS.get("pgd").function
@@ -106,9 +107,7 @@ def test_every_example_stays_in_budget_and_bounds(
         clip_min=0.0,
         clip_max=1.0,
     )
-    delta = out - x
-    size = np.abs(delta).max(axis=1) if norm == "linf" else np.sqrt((delta**2).sum(axis=1))
-    assert np.all(size <= eps * (1 + 1e-9) + 1e-12)
+    assert np.all(sizes(out, x, norm) <= eps * (1 + 1e-9) + 1e-12)
     assert out.min() >= 0.0 and out.max() <= 1.0
 
 

@@ -20,6 +20,7 @@ from assay.suites.attacks import ATTACKS
 from assay.suites.loading import load_suite
 from assay.suites.queries import Oracle, QueryBudgetError
 from assay.suites.square_attack import margin, window_fraction
+from tests.suites.budget import sizes
 
 square = ATTACKS.get("square").function
 
@@ -64,9 +65,7 @@ def test_square_lowers_a_scikit_learn_models_accuracy_within_budget(
     assert oracle.queries.max() <= budget
     assert oracle.queries.sum() == sum(asked)  # every point the model saw was counted
     assert oracle.queries.min() >= 1  # the clean query
-    delta = out.astype(np.float64) - x
-    size = np.abs(delta).max(axis=1) if norm == "linf" else np.sqrt((delta**2).sum(axis=1))
-    assert np.all(size <= eps * (1 + 1e-6))
+    assert np.all(sizes(out, x, norm) <= eps * (1 + 1e-6))
     assert out.min() >= 0 and out.max() <= 16
 
 
@@ -112,9 +111,7 @@ def test_budget_bounds_and_immutable_columns_hold(
     assert np.array_equal(out[:, 1], x[:, 1])  # "b" is not mutable
     assert np.array_equal(out[:, 0], np.round(out[:, 0]))  # "a" moves by whole steps
     assert out[:, 2:].min() >= 0 and out[:, 2:].max() <= 10 and out[:, 0].min() >= -1
-    delta = out - x
-    size = np.abs(delta).max(axis=1) if norm == "linf" else np.sqrt((delta**2).sum(axis=1))
-    assert np.all(size <= eps * (1 + 1e-9) + 1e-12)
+    assert np.all(sizes(out, x, norm) <= eps * (1 + 1e-9) + 1e-12)
 
 
 def test_same_keys_and_seed_give_the_same_attack_in_any_order(digits: tuple) -> None:
