@@ -4,42 +4,21 @@ bounds hold exactly, starts are drawn per example id, and DLR refuses two classe
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assay.demo import demo_suite_path
 from assay.errors import UserError
 from assay.suites.apgd import Checkpoints
 from assay.suites.attacks import ATTACKS, LossAt
-from assay.suites.loading import load_suite
 from tests.suites.budget import sizes
+from tests.suites.digits_mlp import robust_accuracy
 from tests.suites.image_view import AsImages
 
 apgd = ATTACKS.get("apgd").function
 SEEDS = range(4)  # one run's robust accuracy moves ±1pp with its random start: average
-
-
-@pytest.fixture(scope="module")
-def digits() -> tuple[object, np.ndarray, np.ndarray, np.ndarray]:
-    """The demo's torch MLP (features 0-16, logits) and its held-out digits."""
-    from assay.runners.torch_adapter import TorchAdapter
-    from assay.suites.data import load_datasets
-
-    path = demo_suite_path("digits")
-    loaded = load_suite(path)
-    spec = next(m for m in loaded.suite.models if m.name == "mlp")
-    adapter = TorchAdapter(spec, Path(path).parent)  # type: ignore[arg-type]
-    test = load_datasets(loaded.suite, path)["digits_test"]
-    return adapter, test.features.numeric.astype(np.float64), test.labels, test.keys
-
-
-def accuracy(adapter: object, x: np.ndarray, y: np.ndarray) -> float:
-    return float((adapter.predict_proba(x).argmax(axis=1) == y).mean())  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -52,15 +31,15 @@ def accuracy(adapter: object, x: np.ndarray, y: np.ndarray) -> float:
     ],
 )
 def test_robust_accuracy_matches_torchattacks(
-    digits: tuple, norm: str, eps: float, loss: str
+    digits_mlp: tuple, norm: str, eps: float, loss: str
 ) -> None:
     torchattacks = pytest.importorskip(
         "torchattacks", reason="pip install --no-deps torchattacks==3.5.1 (see README)"
     )
-    adapter, x, y, keys = digits
+    adapter, x, y, keys = digits_mlp
     settings = dict(eps=eps, norm=norm, loss=loss, steps=20, clip_min=0.0, clip_max=16.0)
     ours = [
-        accuracy(
+        robust_accuracy(
             adapter,
             apgd(x, y, loss_at=adapter.loss_at, example_keys=keys, seed=seed, **settings),
             y,
@@ -80,8 +59,8 @@ def test_robust_accuracy_matches_torchattacks(
             seed=seed,
         )
         crafted = attack(images, torch.tensor(y)).detach().reshape(len(x), 64).numpy() * 16.0
-        theirs.append(accuracy(adapter, crafted, y))
-    assert np.mean(ours) < accuracy(adapter, x, y) - 0.2  # the attack bites
+        theirs.append(robust_accuracy(adapter, crafted, y))
+    assert np.mean(ours) < robust_accuracy(adapter, x, y) - 0.2  # the attack bites
     assert abs(np.mean(ours) - np.mean(theirs)) <= 0.01, (ours, theirs)
 
 

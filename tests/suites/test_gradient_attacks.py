@@ -4,51 +4,30 @@ PGD and PGDL2 on the digits demo's MLP within one percentage point."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assay.demo import demo_suite_path
 from assay.suites.attacks import ATTACKS
-from assay.suites.loading import load_suite
 from tests.suites.budget import sizes
+from tests.suites.digits_mlp import robust_accuracy
 from tests.suites.image_view import AsImages
 
 pgd = ATTACKS.get("pgd").function
-
-
-@pytest.fixture(scope="module")
-def digits() -> tuple[object, np.ndarray, np.ndarray, np.ndarray]:
-    """The demo's torch MLP (features 0-16) and its held-out digits."""
-    from assay.runners.torch_adapter import TorchAdapter
-    from assay.suites.data import load_datasets
-
-    path = demo_suite_path("digits")
-    loaded = load_suite(path)
-    spec = next(m for m in loaded.suite.models if m.name == "mlp")
-    adapter = TorchAdapter(spec, Path(path).parent)  # type: ignore[arg-type]
-    test = load_datasets(loaded.suite, path)["digits_test"]
-    return adapter, test.features.numeric.astype(np.float64), test.labels, test.keys
-
-
-def robust_accuracy(adapter: object, x: np.ndarray, y: np.ndarray) -> float:
-    return float((adapter.predict_proba(x).argmax(axis=1) == y).mean())  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
     ("norm", "eps", "steps"), [("linf", 1.0, 10), ("linf", 2.0, 20), ("l2", 8.0, 20)]
 )
 def test_robust_accuracy_matches_torchattacks(
-    digits: tuple, norm: str, eps: float, steps: int
+    digits_mlp: tuple, norm: str, eps: float, steps: int
 ) -> None:
     torchattacks = pytest.importorskip(
         "torchattacks", reason="pip install --no-deps torchattacks==3.5.1 (see README)"
     )
-    adapter, x, y, keys = digits
+    adapter, x, y, keys = digits_mlp
     alpha = 2.5 * eps / steps
     ours = pgd(
         x,
@@ -127,8 +106,8 @@ def test_random_starts_are_drawn_per_example_id() -> None:
     assert not np.array_equal(other, first)
 
 
-def test_restarts_keep_the_first_success_and_never_lose_one(digits: tuple) -> None:
-    adapter, x, y, keys = digits
+def test_restarts_keep_the_first_success_and_never_lose_one(digits_mlp: tuple) -> None:
+    adapter, x, y, keys = digits_mlp
 
     def predict(points: np.ndarray) -> np.ndarray:
         return adapter.predict_proba(points).argmax(axis=1)
