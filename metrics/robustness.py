@@ -24,6 +24,7 @@ class RobustnessMeasure:
     name: str
     higher_is_better: bool
     description: str
+    counts: bool = False  # its values are counts (queries), shown as whole numbers
 
 
 ACCURACY_DROP = RobustnessMeasure(
@@ -47,10 +48,16 @@ MEDIAN_PERTURBATION = RobustnessMeasure(
     "median size, in the attack's norm, of the perturbations that flipped a right answer",
 )
 MEDIAN_QUERIES = RobustnessMeasure(
-    "median_queries", True, "median model queries a black-box attack took to flip an answer"
+    "median_queries",
+    True,
+    "median model queries a black-box attack took to flip an answer",
+    counts=True,
 )
 MAX_QUERIES_USED = RobustnessMeasure(
-    "max_queries_used", True, "the most model queries a black-box attack took to flip one"
+    "max_queries_used",
+    True,
+    "the most model queries a black-box attack took to flip one",
+    counts=True,
 )
 ROBUSTNESS_MEASURES: Registry[RobustnessMeasure] = Registry("robustness measure")
 for _measure in (

@@ -19,10 +19,28 @@ def _format(value: float | None) -> str:
     return "too small" if value is None else f"{value:.4f}"
 
 
+def _count(value: float) -> str:
+    """A count, or a median of counts (whole or a half), written exactly."""
+    return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
+
+
 def format_result(result: Result) -> str:
-    """``0.848 (0.835–0.861)``; the value to 4 places when there is no interval."""
+    """``0.848 (0.835–0.861)``; the value to 4 places when there is no interval; counts
+    (queries) exactly: ``208 (208–209)``.
+
+    Example:
+        >>> format_result(Result(model="m", dataset="d", kind="adversarial",
+        ...               metric="median_queries", value=208.5, n=9, ci_low=208, ci_high=209))
+        '208.5 (208–209)'
+    """
+    measure = ROBUSTNESS_MEASURES.added(result.metric)
+    counts = measure is not None and measure.counts
     if result.value is None or result.ci_low is None or result.ci_high is None:
-        return _format(result.value)
+        return (
+            _count(result.value) if counts and result.value is not None else _format(result.value)
+        )
+    if counts:
+        return f"{_count(result.value)} ({_count(result.ci_low)}–{_count(result.ci_high)})"
     return f"{result.value:.3f} ({result.ci_low:.3f}–{result.ci_high:.3f})"
 
 
@@ -74,6 +92,7 @@ def summary_table(report: Report) -> Table | None:
             header,
             justify="right" if header in ("n", "value") else "left",
             no_wrap=header != "note",
+            overflow="fold",
         )
     for r in summaries:
         table.add_row(
@@ -93,7 +112,10 @@ def _wide_table(title: str, results: list[Result], *, caption: str) -> Table:
     )
     for header in ("model", "dataset", "kind", "n", *metrics):
         table.add_column(
-            header, justify="right" if header in (*metrics, "n") else "left", no_wrap=True
+            header,
+            justify="right" if header in (*metrics, "n") else "left",
+            no_wrap=True,
+            overflow="fold",
         )
     rows: dict[tuple[str, str], dict[str, Result]] = defaultdict(dict)
     for result in results:
@@ -130,9 +152,10 @@ def attack_description(report: Report, dataset: str) -> str:
 
 
 def attack_table(report: Report) -> Table | None:
-    """Every adversarial set side by side, one row per model and set: what attack made it,
-    robust accuracy, success rate, paired drop, and what flipping an answer took (median
-    perturbation, queries); None without adversarial sets."""
+    """Every adversarial set side by side, one row per model and set: robust accuracy,
+    success rate, paired drop, and what flipping an answer took (median perturbation,
+    queries); the attack that made each set is written out beneath; None without
+    adversarial sets."""
     names = [d.name for d in report.datasets if d.kind == "adversarial"]
     if not names:
         return None
@@ -141,12 +164,21 @@ def attack_table(report: Report) -> Table | None:
         if r.dataset in names and r.slice is None and r.metric in ATTACK_COLUMNS:
             found[(r.model, r.dataset)][r.metric] = r
     columns = [c for c in ATTACK_COLUMNS if any(c in row for row in found.values())]
-    table = Table(title="attacks", title_justify="left", box=box.SIMPLE_HEAD)
-    for header in ("model", "dataset", "attack", *columns):
-        table.add_column(header, justify="right" if header in columns else "left")
+    made = [n for n in names if any(d == n for _, d in found)]
+    table = Table(
+        title="attacks",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="\n".join(f"{d}: {terminal(attack_description(report, d))}" for d in made),
+        caption_justify="left",
+    )
+    for header in ("model", "dataset", *columns):
+        table.add_column(
+            header, justify="right" if header in columns else "left", no_wrap=True, overflow="fold"
+        )
     for (model, dataset), row in found.items():
         cells = [format_result(row[c]) if c in row else "" for c in columns]
-        table.add_row(model, dataset, terminal(attack_description(report, dataset)), *cells)
+        table.add_row(model, dataset, *cells)
     return table
 
 
@@ -163,7 +195,9 @@ def severity_table(report: Report) -> Table | None:
         box=box.SIMPLE_HEAD,
     )
     for header in ("family", "on", "model", "metric", *map(str, levels)):
-        table.add_column(header, justify="left" if header.isalpha() else "right", no_wrap=True)
+        table.add_column(
+            header, justify="left" if header.isalpha() else "right", no_wrap=True, overflow="fold"
+        )
     for ladder in ladders:
         for row in ladder.rows(report):
             found = {severity: r for (severity, _), r in zip(ladder.steps, row.values, strict=True)}
@@ -179,7 +213,9 @@ def grouped_table(report: Report) -> Table | None:
         return None
     table = Table(title="by slice and sensitive group", title_justify="left", box=box.SIMPLE_HEAD)
     for header in ("model", "dataset", "column", "group", "metric", "n", "value"):
-        table.add_column(header, justify="right" if header in ("n", "value") else "left")
+        table.add_column(
+            header, justify="right" if header in ("n", "value") else "left", overflow="fold"
+        )
     for r in grouped:
         table.add_row(
             r.model,

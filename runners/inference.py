@@ -23,7 +23,7 @@ from assay.suites.attacks import ATTACKS, AttackInfo
 from assay.suites.data import LoadedDataset
 from assay.suites.features import FeatureBlock
 from assay.suites.images import image_columns
-from assay.suites.perturbations import perturbation_sizes, threat_norm
+from assay.suites.perturbations import perturbation_sizes
 from assay.suites.queries import Oracle
 
 PROBABILITY_TOLERANCE = 1e-3
@@ -185,7 +185,7 @@ def attacked_block(
         )
         if queries is not None and oracle is not None:
             queries[batch] = oracle.queries
-    norm = threat_norm(dataset.transform.params)
+    norm = attack.norm(dataset.transform.params)
     return AttackedRows(
         features.with_numeric(crafted), perturbation_sizes(clean, crafted, norm), norm, queries
     )

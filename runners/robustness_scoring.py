@@ -27,8 +27,8 @@ from assay.metrics.robustness import (
 from assay.metrics.top_class import predicted_classes
 from assay.reports.schema import Result
 from assay.runners.scoring import interval_fields
+from assay.suites.attacks import ATTACKS
 from assay.suites.data import LoadedDataset
-from assay.suites.perturbations import threat_norm
 from assay.suites.schema import Suite, Transform
 from assay.suites.shifts import SHIFTS
 
@@ -128,7 +128,7 @@ def _attack_effort(
     assert dataset.derived_from is not None and dataset.transform is not None
     flipped = correct[dataset.derived_from] & ~correct[dataset.name]
     queries, sizes = statistics[flipped, 0], statistics[flipped, 1]
-    norm = threat_norm(dataset.transform.params)
+    norm = ATTACKS.get(dataset.transform.name).norm(dataset.transform.params)
     shown = {"linf": "L∞", "l2": "L2"}.get(norm, norm)
     note = f"over the {int(flipped.sum())} examples the attack flipped"
     level = suite.intervals.level

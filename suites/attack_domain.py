@@ -10,7 +10,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from assay.errors import InvalidInputError
+from assay.params import Param
 from assay.suites.schema import ImageSpec
+
+Columns = str | Sequence[str] | None
+
+# what every black-box attack declares: its query budget and where it may move an example
+BLACK_BOX_PARAMS = {
+    "max_queries": Param("int", default=1000, low=2, description="per example, all counted"),
+    "mutable": Param(
+        "columns", default=None, nullable=True, description="the columns it may change (all)"
+    ),
+    "integer_features": Param(
+        "columns", default=None, nullable=True, description="moved by whole steps"
+    ),
+    "bounds": Param("ranges", default=None, nullable=True, description="{column: [lo, hi]}"),
+    "clip_min": Param("number", default=None, nullable=True),
+    "clip_max": Param("number", default=None, nullable=True),
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +62,7 @@ class Domain:
 
     Example:
         >>> layout = FeatureLayout({"age": range(0, 1), "hours": range(1, 2)})
-        >>> domain = Domain.of(layout, 2, features=["hours"], integer_features=["hours"],
+        >>> domain = Domain.of(layout, 2, mutable="hours", integer_features=["hours"],
         ...                    bounds={"hours": [1, 99]})
         >>> domain.project(np.array([[40.0, 98.0]]), np.array([[41.0, 100.7]])).tolist()
         [[40.0, 99.0]]
@@ -62,28 +79,42 @@ class Domain:
         layout: FeatureLayout,
         width: int,
         *,
-        features: Sequence[str] | None = None,
-        integer_features: Sequence[str] = (),
+        mutable: Columns = None,
+        integer_features: Columns = None,
         bounds: Mapping[str, Sequence[float]] | None = None,
         clip_min: float | None = None,
         clip_max: float | None = None,
     ) -> Domain:
-        """The domain the attack's params declare: ``features`` (default: all), integer
-        columns, per-column ``bounds`` over the scalar ``clip_min``/``clip_max``."""
+        """The domain an attack's :data:`BLACK_BOX_PARAMS` declare: the ``mutable`` columns
+        (default: all), integer columns, per-column ``bounds`` over the scalar
+        ``clip_min``/``clip_max``."""
+        features = _names(mutable)
         low = np.full(width, -np.inf if clip_min is None else clip_min, dtype=np.float64)
         high = np.full(width, np.inf if clip_max is None else clip_max, dtype=np.float64)
-        mutable = np.zeros(width, bool) if features is not None else np.ones(width, bool)
+        changes = np.zeros(width, bool) if features is not None else np.ones(width, bool)
         integer = np.zeros(width, bool)
         for name in features or ():
-            mutable[_positions(layout, name, "features")] = True
-        for name in integer_features:
+            changes[_positions(layout, name, "mutable")] = True
+        for name in _names(integer_features) or ():
             integer[_positions(layout, name, "integer_features")] = True
         for name, pair in (bounds or {}).items():
             where = _positions(layout, name, "bounds")
             low[where], high[where] = pair
-        if not mutable.any():
-            raise InvalidInputError("The 'features' parameter names no column to perturb")
-        return cls(mutable, low, high, integer)
+        if not changes.any():
+            raise InvalidInputError("The 'mutable' parameter names no column to perturb")
+        return cls(changes, low, high, integer)
+
+    def check_bounded(self, layout: FeatureLayout, attack: str) -> None:
+        """Refuse a mutable column without finite bounds (an attack that draws its start
+        uniformly in the box needs one)."""
+        open_ended = self.mutable & ~(np.isfinite(self.low) & np.isfinite(self.high))
+        if open_ended.any():
+            at = int(np.argmax(open_ended))
+            name = next((c for c, where in layout.positions.items() if at in where), str(at))
+            raise InvalidInputError(
+                f"attack {attack!r} draws its start within the bounds, but mutable column "
+                f"{name!r} has none; give clip_min and clip_max, or bounds: {{{name}: [lo, hi]}}"
+            )
 
     def project(self, clean: np.ndarray, moved: np.ndarray) -> np.ndarray:
         """``moved`` with immutable positions reset, integer steps truncated toward the
@@ -94,6 +125,10 @@ class Domain:
         low = np.minimum(self.low, clean)
         high = np.maximum(self.high, clean)
         return np.clip(clean + delta, low, high).astype(clean.dtype, copy=False)
+
+
+def _names(columns: Columns) -> list[str] | None:
+    return [columns] if isinstance(columns, str) else None if columns is None else list(columns)
 
 
 def _positions(layout: FeatureLayout, name: str, param: str) -> range:

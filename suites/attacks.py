@@ -72,6 +72,17 @@ class AttackInfo(DeclaresParams):
     budget: str | None = None  # the param holding a black-box attack's queries per example
     inputs: frozenset[str] = frozenset()  # the MODEL_INPUTS its function takes
 
+    def norm(self, params: Mapping[str, Any]) -> str:
+        """The norm its budget is in for ``params``: the ``norm`` given, else the declared
+        default, else L∞ (FGSM's).
+
+        Example:
+            >>> ATTACKS.get("fgsm").norm({})
+            'linf'
+        """
+        declared = self.params.get("norm")
+        return str(params.get("norm", declared.default if declared is not None else "linf"))
+
 
 AttackFunction = Callable[..., np.ndarray]
 
@@ -166,4 +177,5 @@ def fgsm(
 # the attacks beyond FGSM register themselves on import (they use register_attack above)
 from assay.suites import apgd as _apgd  # noqa: E402, F401
 from assay.suites import gradient_attacks as _gradient_attacks  # noqa: E402, F401
+from assay.suites import hop_skip_jump as _hop_skip_jump  # noqa: E402, F401
 from assay.suites import square_attack as _square_attack  # noqa: E402, F401

@@ -3,9 +3,6 @@ projection into the eps-ball and the bounds, and the size of a perturbation."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 
 from assay.errors import InvalidInputError
@@ -42,11 +39,6 @@ def row_norms(values: np.ndarray) -> np.ndarray:
 def unit_rows(values: np.ndarray) -> np.ndarray:
     """Each row scaled to L2 norm 1 (a zero row stays zero)."""
     return values / np.maximum(row_norms(values), TINY)[:, None]
-
-
-def threat_norm(params: Mapping[str, Any]) -> str:
-    """The norm an attack's budget is in: its ``norm`` param, else L∞ (FGSM's)."""
-    return str(params.get("norm", "linf"))
 
 
 def project(

@@ -18,7 +18,7 @@ import numpy as np
 
 from assay.hashing import seed_from
 from assay.params import Param
-from assay.suites.attack_domain import Domain, FeatureLayout
+from assay.suites.attack_domain import BLACK_BOX_PARAMS, Columns, Domain, FeatureLayout
 from assay.suites.attacks import register_attack
 from assay.suites.perturbations import TINY, row_norms, unit_rows, working_copy
 from assay.suites.queries import Oracle
@@ -28,19 +28,6 @@ LOG_FLOOR = 1e-300  # probabilities of exactly 0 still give a finite log
 # the paper's window schedule: (fraction of a 10,000-query run it ends at, divisor of p_init)
 SCHEDULE = ((0.001, 1), (0.005, 2), (0.02, 4), (0.05, 8), (0.1, 16), (0.2, 32), (0.4, 64),
             (0.6, 128), (0.8, 256), (1.0, 512))  # fmt: skip
-
-BLACK_BOX_PARAMS = {
-    "max_queries": Param("int", default=1000, low=2, description="per example, all counted"),
-    "mutable": Param(
-        "columns", default=None, nullable=True, description="the columns it may change (all)"
-    ),
-    "integer_features": Param(
-        "columns", default=None, nullable=True, description="moved by whole steps"
-    ),
-    "bounds": Param("ranges", default=None, nullable=True, description="{column: [lo, hi]}"),
-    "clip_min": Param("number", default=None, nullable=True),
-    "clip_max": Param("number", default=None, nullable=True),
-}
 
 
 def window_fraction(p_init: float, step: int, max_queries: int) -> float:
@@ -172,10 +159,6 @@ def _start(
     return domain.project(clean, clean + eps * signs)
 
 
-def _names(columns: str | Sequence[str] | None) -> list[str] | None:
-    return [columns] if isinstance(columns, str) else None if columns is None else list(columns)
-
-
 @register_attack(
     "square",
     description="Square attack (black-box, score-based random search; L∞ or L2)",
@@ -200,37 +183,36 @@ def square(
     norm: Literal["linf", "l2"] = "linf",
     p_init: float = 0.8,
     max_queries: int = 1000,
-    mutable: str | Sequence[str] | None = None,
-    integer_features: str | Sequence[str] | None = None,
+    mutable: Columns = None,
+    integer_features: Columns = None,
     bounds: Mapping[str, Sequence[float]] | None = None,
     clip_min: float | None = None,
     clip_max: float | None = None,
 ) -> np.ndarray:
     """Square attack: one query at the clean point (an example already misclassified is
-        left alone), one at the start (stripes), then up to ``max_queries`` − 2 window
-        changes; the start and each change are kept when they lower the true class's margin
-        (so a model whose scores never move gets its clean inputs back).
+    left alone), one at the start (stripes), then up to ``max_queries`` − 2 window changes;
+    the start and each change are kept when they lower the true class's margin (so a model
+    whose scores never move gets its clean inputs back).
 
-        Example:
-            >>> from assay.suites.attack_domain import FeatureLayout
-            >>> from assay.suites.perturbations import TINY, row_norms, unit_rows, working_copy
-    from assay.suites.queries import Oracle
-            >>> def answer(x, rows):  # class 1 once the first feature passes 0.3
-            ...     p1 = (x[:, 0] > 0.3) * 0.8 + 0.1
-            ...     return np.stack([1 - p1, p1], axis=1)
-            >>> oracle = Oracle(answer, 2, budget=50)
-            >>> out = square(np.zeros((2, 3)), np.zeros(2, int), oracle=oracle,
-            ...              layout=FeatureLayout({"x": range(0, 3)}), max_queries=50,
-            ...              example_keys=np.arange(2, dtype=np.uint64), seed=0, eps=0.5)
-            >>> (out[:, 0] > 0.3).tolist(), bool(oracle.queries.max() <= 50)
-            ([True, True], True)
+    Example:
+        >>> from assay.suites.attack_domain import FeatureLayout
+        >>> from assay.suites.queries import Oracle
+        >>> def answer(x, rows):  # class 1 once the first feature passes 0.3
+        ...     p1 = (x[:, 0] > 0.3) * 0.8 + 0.1
+        ...     return np.stack([1 - p1, p1], axis=1)
+        >>> oracle = Oracle(answer, 2, budget=50)
+        >>> out = square(np.zeros((2, 3)), np.zeros(2, int), oracle=oracle,
+        ...              layout=FeatureLayout({"x": range(0, 3)}), max_queries=50,
+        ...              example_keys=np.arange(2, dtype=np.uint64), seed=0, eps=0.5)
+        >>> (out[:, 0] > 0.3).tolist(), bool(oracle.queries.max() <= 50)
+        ([True, True], True)
     """
     clean = working_copy(features)
     domain = Domain.of(
         layout,
         clean.shape[1],
-        features=_names(mutable),
-        integer_features=_names(integer_features) or (),
+        mutable=mutable,
+        integer_features=integer_features,
         bounds=bounds,
         clip_min=clip_min,
         clip_max=clip_max,

@@ -7,36 +7,18 @@ change leaves the attack with nothing to follow: it ends, cleanly, with nothing 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assay.demo import demo_suite_path
 from assay.suites.attack_domain import Domain, FeatureLayout
 from assay.suites.attacks import ATTACKS
-from assay.suites.loading import load_suite
 from assay.suites.queries import Oracle, QueryBudgetError
 from assay.suites.square_attack import margin, window_fraction
 from tests.suites.budget import sizes
 
 square = ATTACKS.get("square").function
-
-
-@pytest.fixture(scope="module")
-def digits() -> tuple[object, object, np.ndarray, np.ndarray]:
-    """The demo's scikit-learn logistic regression and its held-out digits."""
-    from assay.runners.adapters import load_model
-    from assay.suites.data import load_datasets
-
-    path = demo_suite_path("digits")
-    loaded = load_suite(path)
-    spec = next(m for m in loaded.suite.models if m.name == "logreg")
-    model = load_model(spec, Path(path).parent)
-    test = load_datasets(loaded.suite, path)["digits_test"]
-    return model, test, test.features.numeric, test.labels
 
 
 def _accuracy(model: object, x: np.ndarray, y: np.ndarray) -> float:
@@ -45,11 +27,11 @@ def _accuracy(model: object, x: np.ndarray, y: np.ndarray) -> float:
 
 @pytest.mark.parametrize(("norm", "eps", "budget"), [("linf", 1.5, 150), ("l2", 8.0, 150)])
 def test_square_lowers_a_scikit_learn_models_accuracy_within_budget(
-    digits: tuple, norm: str, eps: float, budget: int
+    digits_logreg: tuple, norm: str, eps: float, budget: int
 ) -> None:
     from assay.runners.inference import feature_layout
 
-    model, test, x, y = digits
+    model, test, x, y = digits_logreg
     asked: list[int] = []
 
     def answer(points: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -114,10 +96,10 @@ def test_budget_bounds_and_immutable_columns_hold(
     assert np.all(sizes(out, x, norm) <= eps * (1 + 1e-9) + 1e-12)
 
 
-def test_same_keys_and_seed_give_the_same_attack_in_any_order(digits: tuple) -> None:
+def test_same_keys_and_seed_give_the_same_attack_in_any_order(digits_logreg: tuple) -> None:
     from assay.runners.inference import feature_layout
 
-    _, test, x, y = digits
+    _, test, x, y = digits_logreg
     w = np.random.default_rng(0).normal(size=(64, 10)) / 16
 
     def answer(points: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -164,4 +146,4 @@ def test_domain_refuses_an_unknown_column() -> None:
     from assay.errors import UserError
 
     with pytest.raises(UserError, match="names 'wage', which is not a numeric feature"):
-        Domain.of(FeatureLayout({"age": range(0, 1)}), 1, features=["wage"])
+        Domain.of(FeatureLayout({"age": range(0, 1)}), 1, mutable=["wage"])
