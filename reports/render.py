@@ -145,7 +145,9 @@ def attack_description(report: Report, dataset: str) -> str:
         return "worst of " + ", ".join(record.worst_of)
     transform = record.transform
     if not transform:
-        return "precomputed"
+        return "precomputed" + (
+            f", paired by id with {record.pairs_with}" if record.pairs_with else ""
+        )
     params = ", ".join(f"{k}={v!r}" for k, v in sorted((transform.get("params") or {}).items()))
     surrogate = transform.get("surrogate")
     return f"{transform['name']}({params})" + (f" on {surrogate}" if surrogate else "")

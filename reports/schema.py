@@ -49,6 +49,10 @@ class DatasetRecord(_Record):
     classes: list[str]
     sensitive: list[str] = Field(default_factory=list)
     derived_from: str | None = None
+    pairs_with: str | None = Field(
+        None,
+        description="for a sourced adversarial or shifted set: the clean set it pairs with by id",
+    )
     transform: dict[str, Any] | None = None
     severity: int | None = Field(
         None, description="the shift's severity level, for sets derived by a shift with levels"

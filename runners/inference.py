@@ -21,6 +21,7 @@ from assay.runners.adapters import (
 from assay.suites.attack_domain import FeatureLayout
 from assay.suites.attacks import ATTACKS, AttackInfo
 from assay.suites.data import LoadedDataset
+from assay.suites.derived_sets import attacked_text_column
 from assay.suites.features import FeatureBlock
 from assay.suites.images import image_columns
 from assay.suites.perturbations import perturbation_sizes
@@ -148,17 +149,24 @@ def attacked_block(
     dataset: LoadedDataset, rows: slice, attacker: ModelAdapter, batch_size: int, seed: int
 ) -> AttackedRows:
     """The rows' features after the dataset's attack, crafted against ``attacker`` (random
-    draws seeded by ``seed`` and each example's id), batch by batch."""
+    draws seeded by ``seed`` and each example's id), batch by batch. A text attack edits
+    one text column; every other attack, the numeric matrix."""
     assert dataset.transform is not None
     attack = ATTACKS.get(dataset.transform.name)
+    params = dataset.transform.params
     _check_attacker(dataset, attack, attacker)
     features = dataset.features.rows(rows)
-    clean = features.numeric
+    column = (
+        attacked_text_column(features, attack.name, params)
+        if attack.column_kinds == {"text"}
+        else None
+    )
+    clean = features.numeric if column is None else features.other[column].to_numpy(object)
     # the attacker's gradient, scores and predictions index its own outputs: labels follow
     order = class_order(attacker.classes, dataset.classes, f"model {attacker.name!r}")
     labels = dataset.labels[rows] if order is None else np.asarray(order)[dataset.labels[rows]]
     keys = dataset.keys[rows]
-    layout = feature_layout(dataset)
+    layout = feature_layout(dataset) if column is None else None
     crafted = np.empty_like(clean)
     queries = np.zeros(len(clean), np.int64) if attack.budget is not None else None
 
@@ -174,21 +182,24 @@ def attacked_block(
             inputs["loss_at"] = attacker.loss_at
         oracle = None
         if attack.budget is not None:
-            oracle = _oracle(attacker, features.rows(batch), attack, dataset.transform.params)
+            oracle = _oracle(attacker, features.rows(batch), column, attack, params)
             inputs["oracle"] = oracle
         crafted[batch] = attack.function(
-            clean[batch],
-            labels[batch],
-            example_keys=keys[batch],
-            **inputs,
-            **dataset.transform.params,
+            clean[batch], labels[batch], example_keys=keys[batch], **inputs, **params
         )
         if queries is not None and oracle is not None:
             queries[batch] = oracle.queries
-    norm = attack.norm(dataset.transform.params)
+    norm = attack.norm(params)
     return AttackedRows(
-        features.with_numeric(crafted), perturbation_sizes(clean, crafted, norm), norm, queries
+        _placed(features, column, crafted), perturbation_sizes(clean, crafted, norm), norm, queries
     )
+
+
+def _placed(block: FeatureBlock, column: str | None, values: np.ndarray) -> FeatureBlock:
+    """``block`` with an attack's output in place: the numeric matrix, or the text column."""
+    if column is None:
+        return block.with_numeric(values)
+    return block.with_other(lambda: block.other.assign(**{column: values}))
 
 
 def feature_layout(dataset: LoadedDataset) -> FeatureLayout:
@@ -218,15 +229,20 @@ def _check_attacker(dataset: LoadedDataset, attack: AttackInfo, attacker: ModelA
 
 
 def _oracle(
-    attacker: ModelAdapter, batch: FeatureBlock, attack: AttackInfo, params: dict[str, Any]
+    attacker: ModelAdapter,
+    batch: FeatureBlock,
+    column: str | None,
+    attack: AttackInfo,
+    params: dict[str, Any],
 ) -> Oracle:
     """The attacker behind the attack's query budget, answering for the batch's rows (a
-    data-frame model gets each point with its row's non-numeric columns)."""
+    data-frame model gets each point with its row's other columns; a text attack's points
+    are texts of ``column``)."""
     assert attack.budget is not None
     budget = params.get(attack.budget, attack.params[attack.budget].default)
 
     def answer(points: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        inputs = model_inputs(attacker, batch.taken(rows).with_numeric(points))
+        inputs = model_inputs(attacker, _placed(batch.taken(rows), column, points))
         probs = _as_probabilities(attacker.predict_proba(inputs), len(rows))
         check_model_output(probs, probs.shape[1], f"model {attacker.name!r} (attacked)")
         return probs

@@ -53,9 +53,9 @@ def robustness_results(
     results: list[Result] = []
     for model in (m.name for m in suite.models):
         for dataset in datasets.values():
-            if dataset.derived_from is not None:
-                parent = datasets[dataset.derived_from]
-                results += _paired(suite, model, dataset, parent, correct[model])
+            partner = dataset.derived_from or dataset.pairs_with
+            if partner is not None:
+                results += _paired(suite, model, dataset, datasets[partner], correct[model])
                 found = (attack_statistics or {}).get((model, dataset.name))
                 if found is not None:
                     results += _attack_effort(suite, model, dataset, correct[model], found)
@@ -74,15 +74,18 @@ def _paired(
     parent: LoadedDataset,
     correct: Mapping[str, np.ndarray],
 ) -> list[Result]:
-    assert dataset.derived_from is not None
-    clean, shifted = correct[dataset.derived_from], correct[dataset.name]
-    if dataset.parent_rows is None:
-        attacked = dataset.kind == "adversarial"
+    clean, shifted = correct[parent.name], correct[dataset.name]
+    attacked = dataset.kind == "adversarial"
+    if dataset.paired_rows is not None:  # a sourced set: each row against its clean row
+        decomposition = paired_decomposition(clean[dataset.paired_rows], shifted, attacked=attacked)
+        versions = len(np.unique(dataset.paired_rows))
+        note = f"paired by example id with {parent.name!r} ({versions} of its examples)"
+    elif dataset.parent_rows is None:
         decomposition = paired_decomposition(clean, shifted, attacked=attacked)
-        note = f"paired by example id with {dataset.derived_from!r}"
+        note = f"paired by example id with {parent.name!r}"
     else:  # a new mix of the parent's rows: the bootstrap resamples the parent's rows
         decomposition = resampled_decomposition(clean, dataset.parent_rows, shifted)
-        note = f"over the rows of {dataset.derived_from!r}, each weighted by its draws"
+        note = f"over the rows of {parent.name!r}, each weighted by its draws"
     spec = suite.intervals
     intervals: Sequence[Interval | None] = [None] * len(decomposition.outputs)
     if spec.method != "none":

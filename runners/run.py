@@ -551,6 +551,7 @@ def _dataset_record(dataset: LoadedDataset, spec: DatasetSpec) -> DatasetRecord:
         classes=list(dataset.classes),
         sensitive=list(dataset.sensitive),
         derived_from=dataset.derived_from,
+        pairs_with=dataset.pairs_with,
         transform=dataset.transform.model_dump() if dataset.transform else None,
         severity=None
         if shift is None or shift.severity is None

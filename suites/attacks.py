@@ -107,7 +107,8 @@ def register_attack(
     def decorate(function: AttackFunction) -> AttackFunction:
         earlier = ATTACKS.added(name)
         if earlier is not None and same_definition(inspect.unwrap(earlier.function), function):
-            return earlier.function  # one module imported under a second name (a doctest run)
+            return function  # one module imported under a second name (a doctest run: its
+            # examples call the function as written, and the registry keeps the first)
         signature = inspect.signature(function).parameters
         takes = [k for k in MODEL_INPUTS if k in signature]
         info = AttackInfo(
@@ -176,6 +177,7 @@ def fgsm(
 
 # the attacks beyond FGSM register themselves on import (they use register_attack above)
 from assay.suites import apgd as _apgd  # noqa: E402, F401
+from assay.suites import deep_word_bug as _deep_word_bug  # noqa: E402, F401
 from assay.suites import gradient_attacks as _gradient_attacks  # noqa: E402, F401
 from assay.suites import hop_skip_jump as _hop_skip_jump  # noqa: E402, F401
 from assay.suites import square_attack as _square_attack  # noqa: E402, F401

@@ -77,6 +77,9 @@ class LoadedDataset:
     parent_rows: np.ndarray | None = field(default=None, compare=False, repr=False)
     effective_size: float | None = None
     worst_of: tuple[str, ...] = ()  # a worst case over these attacked sets (no inference)
+    # a sourced set paired by id with a clean one: that set, and its row behind each row
+    pairs_with: str | None = None
+    paired_rows: np.ndarray | None = field(default=None, compare=False, repr=False)
     reference: str | None = None  # ood sets: the in-distribution set they are told from
     image: ImageSpec | None = None  # where the images are, for image corruptions
     # encodings of the group columns, made on first use; shared with the shifted and
@@ -349,12 +352,47 @@ def load_datasets(
             loaded[spec.name] = replace(
                 loaded[spec.name], reference=reference, classes=loaded[reference].classes
             )
+        if spec.pairs_with is not None:
+            with located(suite_file, ("datasets", spec.entry(index)), f"dataset {spec.name!r}"):
+                loaded[spec.name] = paired(loaded[spec.name], loaded[spec.pairs_with])
     for spec in suite.datasets:
         if spec.worst_of is not None and spec.from_ is not None:
             loaded[spec.name] = worst_case_dataset(
                 spec.name, loaded[spec.from_], [loaded[n] for n in spec.worst_of]
             )
     return {spec.name: loaded[spec.name] for spec in suite.datasets}
+
+
+def paired(dataset: LoadedDataset, clean: LoadedDataset) -> LoadedDataset:
+    """``dataset`` paired by id with ``clean``: each row's clean row, found by its id less
+    a ``#k`` version suffix. Refuses ids the clean set lacks and other classes.
+
+    Example:
+        >>> import pyarrow as pa
+        >>> from assay.suites.features import FeatureBlock
+        >>> def made(name, ids):
+        ...     block = FeatureBlock(np.zeros((len(ids), 1)), (("x", 1),), pd.DataFrame(), ("x",))
+        ...     return LoadedDataset(name, "adversarial", pa.array(ids), np.zeros(len(ids), int),
+        ...                          ("a", "b"), block, {}, (), "")
+        >>> paired(made("adv", ["r2", "r0#2", "r0"]), made("dev", ["r0", "r1", "r2"])).paired_rows
+        array([2, 0, 0])
+    """
+    if dataset.classes != clean.classes:
+        raise InvalidInputError(
+            f"its classes {list(dataset.classes)} differ from those of {clean.name!r} "
+            f"({list(clean.classes)}), the set it pairs with"
+        )
+    ids = pd.Series(dataset.ids.to_numpy(zero_copy_only=False)).str.replace(
+        r"#\d+$", "", regex=True
+    )
+    rows = pd.Index(clean.ids.to_numpy(zero_copy_only=False)).get_indexer(ids)
+    missing = rows < 0
+    if missing.any():
+        raise InvalidInputError(
+            f"{int(missing.sum())} of its ids are not ids of {clean.name!r}, the set it pairs "
+            f"with (first: {ids[int(np.argmax(missing))]!r})"
+        )
+    return replace(dataset, pairs_with=clean.name, paired_rows=rows.astype(np.int64))
 
 
 def ood_reference(suite: Suite, spec: DatasetSpec) -> str:

@@ -53,7 +53,9 @@ def derive_dataset(
     )
     if spec.attack is not None:
         attack = ATTACKS.get(spec.attack.name)
-        if not (attack.embeddings and parent.features.other_columns):
+        if attack.column_kinds == {"text"}:
+            attacked_text_column(parent.features, attack.name, spec.attack.params)
+        elif not (attack.embeddings and parent.features.other_columns):
             # text columns are attacked through a text model's embeddings (checked per model)
             parent.features.check_acted_on(f"attack {attack.name!r}", attack.column_kinds)
     if spec.shift is None:
@@ -76,6 +78,25 @@ def derive_dataset(
             )
 
     return replace(derived, features=parent.features.derived(shifted))
+
+
+def attacked_text_column(features: FeatureBlock, attack: str, params: Mapping[str, Any]) -> str:
+    """The text column a text attack edits: its ``column`` param, or the only text feature.
+
+    Example:
+        >>> import pandas as pd
+        >>> block = FeatureBlock(np.zeros((1, 0)), (), pd.DataFrame({"t": ["a b"]}), ("t",))
+        >>> attacked_text_column(block, "deep_word_bug", {})
+        't'
+    """
+    owner = f"attack {attack!r}"
+    columns = features.text_columns(owner, params.get("column"))
+    if len(columns) > 1:
+        raise InvalidInputError(
+            f"{owner} edits one text column; name it with the 'column' param (text features: "
+            f"{columns})"
+        )
+    return columns[0]
 
 
 def worst_case_dataset(

@@ -239,7 +239,8 @@ def hop_skip_jump(
     """HopSkipJump: one query at the clean point (an example already misclassified is left
     alone), up to ``start_tries`` for a wrong start, then boundary searches and steps until
     the budget is spent. Iteration t spends ``probes``·√t queries on the normal (half of
-    what is left at most); the binary search stops within ``gamma``/d^1.5 of the segment.
+    what is left at most); the binary search stops within ``gamma``/d^1.5 of the segment
+    (the paper's; with few features a smaller ``gamma`` searches finer).
 
     Example:
         >>> from assay.suites.attack_domain import FeatureLayout
@@ -251,7 +252,7 @@ def hop_skip_jump(
         >>> out = hop_skip_jump(np.zeros((1, 2)), np.zeros(1, int), oracle=oracle,
         ...                     layout=FeatureLayout({"x": range(0, 2)}), max_queries=300,
         ...                     example_keys=np.zeros(1, np.uint64), seed=0,
-        ...                     clip_min=-2, clip_max=2)
+        ...                     clip_min=-2, clip_max=2, gamma=0.1)
         >>> bool(out.sum() > 1), round(float(np.linalg.norm(out)), 1)  # optimum 1/√2
         (True, 0.7)
     """

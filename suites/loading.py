@@ -355,6 +355,17 @@ def _check_dataset(suite: Suite, spec: DatasetSpec, index: int, base_dir: Path) 
             )
     if spec.worst_of is not None:
         _check_worst_of(suite, spec, key)
+    if spec.pairs_with is not None:
+        clean = [
+            d.name for d in suite.datasets if d.source is not None and d.kind == "in_distribution"
+        ]
+        if spec.pairs_with not in clean:
+            raise UnknownNameError(
+                "in-distribution dataset with a source",
+                spec.pairs_with,
+                clean,
+                key_path=(*key, "pairs_with"),
+            )
     if spec.shift is not None:
         _check_transform("shift", spec.shift.name, spec.shift.params, (*key, "shift"))
     if spec.attack is not None:

@@ -3,10 +3,13 @@ projection into the eps-ball and the bounds, and the size of a perturbation."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from assay.errors import InvalidInputError
 
+_LETTERS = re.compile(r"[^A-Za-z]+")  # what separates words, for sizes in words
 TINY = 1e-12  # keeps a zero gradient or perturbation from dividing by zero
 
 
@@ -60,12 +63,23 @@ def project(
 
 
 def perturbation_sizes(clean: np.ndarray, crafted: np.ndarray, norm: str) -> np.ndarray:
-    """Each row's distance from its clean point in ``norm`` (``linf`` or ``l2``).
+    """Each row's distance from its clean point in ``norm``: ``linf`` or ``l2`` for
+    features, ``words`` (words changed) for texts.
 
     Example:
         >>> perturbation_sizes(np.zeros((1, 2)), np.array([[3.0, -4.0]]), "l2").tolist()
         [5.0]
+        >>> perturbation_sizes(np.array(["a good film"]), np.array(["a godo flim"]), "words")
+        array([2.])
     """
+    if norm == "words":  # an edit changes letters only: the runs of letters stay aligned
+        return np.array(
+            [
+                sum(a != b for a, b in zip(_LETTERS.split(x), _LETTERS.split(y), strict=True))
+                for x, y in zip(map(str, clean), map(str, crafted), strict=True)
+            ],
+            dtype=np.float64,
+        )
     delta = np.asarray(crafted, np.float64) - np.asarray(clean, np.float64)
     if norm == "l2":
         return row_norms(delta)

@@ -9,6 +9,7 @@ import numpy as np
 
 from assay.errors import AssayError
 
+LOG_FLOOR = 1e-300  # probabilities of exactly 0 still give a finite log
 # (points, rows of the batch they belong to) -> N × C probabilities
 Answer = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -71,3 +72,13 @@ class Oracle:
         if not len(rows):
             return np.zeros((0, 0))
         return np.asarray(self._answer(points, rows), dtype=np.float64)
+
+
+def margin(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """log p(true) − max log p(other): below 0 exactly when the model is fooled (the logit
+    margin, since log-probabilities differ as logits do)."""
+    logs = np.log(np.maximum(probabilities, LOG_FLOOR))
+    rows = np.arange(len(labels))
+    true = logs[rows, labels].copy()
+    logs[rows, labels] = -np.inf
+    return true - logs.max(axis=1)

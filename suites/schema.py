@@ -152,6 +152,11 @@ class DatasetSpec(Spec):
         description="adversarial sets of the same 'from' set: an example counts as robust "
         "only if every one fails on it (AutoAttack's worst case); no attack is run",
     )
+    pairs_with: str | None = Field(
+        None,
+        description="a sourced adversarial or shifted set: the clean set its examples pair "
+        "with by id (a clean example's second and later versions as id#2, id#3…)",
+    )
     label: str | None = None
     id: str | None = None
     features: list[str] | None = Field(
@@ -227,6 +232,8 @@ class DatasetSpec(Spec):
     def _check_sourced(self) -> DatasetSpec:
         if self.shift is not None or self.attack is not None:
             raise ValueError("a dataset with a 'source' is used as is; derive with 'from'")
+        if self.pairs_with is not None and self.kind not in ("adversarial", "shifted"):
+            raise ValueError(f"'pairs_with' is for adversarial or shifted sets, not {self.kind!r}")
         if self.kind == "ood":
             if self.label is not None or self.classes is not None or self.sensitive:
                 raise ValueError("an 'ood' dataset has no labels, classes or sensitive columns")
@@ -238,6 +245,8 @@ class DatasetSpec(Spec):
         return self
 
     def _check_derived(self) -> DatasetSpec:
+        if self.pairs_with is not None:
+            raise ValueError("a set derived with 'from' pairs with it already; drop 'pairs_with'")
         if self.kind in ("in_distribution", "ood"):
             raise ValueError("a dataset derived with 'from' is 'shifted' or 'adversarial'")
         if self.kind == "shifted" and self.shift is None:

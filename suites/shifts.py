@@ -76,7 +76,8 @@ def register_shift(
     def decorate(function: ShiftFunction) -> ShiftFunction:
         earlier = SHIFTS.added(name)
         if earlier is not None and same_definition(inspect.unwrap(earlier.function), function):
-            return earlier.function  # one module imported under a second name (a doctest run)
+            return function  # one module imported under a second name (a doctest run: its
+            # examples call the function as written, and the registry keeps the first)
         info = ShiftInfo(
             name,
             function,

@@ -21,10 +21,9 @@ from assay.params import Param
 from assay.suites.attack_domain import BLACK_BOX_PARAMS, Columns, Domain, FeatureLayout
 from assay.suites.attacks import register_attack
 from assay.suites.perturbations import TINY, row_norms, unit_rows, working_copy
-from assay.suites.queries import Oracle
+from assay.suites.queries import Oracle, margin
 from assay.suites.randomness import per_example_uniform
 
-LOG_FLOOR = 1e-300  # probabilities of exactly 0 still give a finite log
 # the paper's window schedule: (fraction of a 10,000-query run it ends at, divisor of p_init)
 SCHEDULE = ((0.001, 1), (0.005, 2), (0.02, 4), (0.05, 8), (0.1, 16), (0.2, 32), (0.4, 64),
             (0.6, 128), (0.8, 256), (1.0, 512))  # fmt: skip
@@ -40,16 +39,6 @@ def window_fraction(p_init: float, step: int, max_queries: int) -> float:
     progress = step / max_queries
     divisor = next((d for end, d in SCHEDULE if progress <= end), SCHEDULE[-1][1])
     return p_init / divisor
-
-
-def margin(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """log p(true) − max log p(other): below 0 exactly when the model is fooled (the logit
-    margin, since log-probabilities differ as logits do)."""
-    logs = np.log(np.maximum(probabilities, LOG_FLOOR))
-    rows = np.arange(len(labels))
-    true = logs[rows, labels].copy()
-    logs[rows, labels] = -np.inf
-    return true - logs.max(axis=1)
 
 
 def _windows(
@@ -196,7 +185,7 @@ def square(
 
     Example:
         >>> from assay.suites.attack_domain import FeatureLayout
-        >>> from assay.suites.queries import Oracle
+        >>> from assay.suites.queries import Oracle, margin
         >>> def answer(x, rows):  # class 1 once the first feature passes 0.3
         ...     p1 = (x[:, 0] > 0.3) * 0.8 + 0.1
         ...     return np.stack([1 - p1, p1], axis=1)

@@ -58,6 +58,46 @@ def pick(rng: random.Random, options: Sequence[str]) -> str:
     return options[int(rng.random() * len(options))]
 
 
+def swap_letters(word: str, at: int) -> str:
+    """Letters ``at`` and ``at + 1`` swapped.
+
+    Example:
+        >>> swap_letters("film", 1), drop_letter("film", 1), double_letter("film", 1)
+        ('flim', 'flm', 'fiilm')
+    """
+    return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+
+
+def drop_letter(word: str, at: int) -> str:
+    """Letter ``at`` dropped."""
+    return word[:at] + word[at + 1 :]
+
+
+def double_letter(word: str, at: int) -> str:
+    """Letter ``at`` doubled."""
+    return word[: at + 1] + word[at] + word[at + 1 :]
+
+
+def neighbour_letter(word: str, at: int, draw: float) -> str:
+    """Letter ``at`` typed as one of its keyboard neighbours, picked by ``draw`` in [0, 1)
+    (case kept).
+
+    Example:
+        >>> neighbour_letter("Film", 0, 0.0)
+        'Eilm'
+    """
+    char = word[at]
+    options = NEIGHBOURS.get(char.lower())
+    if not options:
+        return word
+    typed = options[int(draw * len(options))]
+    return word[:at] + (typed.upper() if char.isupper() else typed) + word[at + 1 :]
+
+
+# the edits character_noise makes, in the order its draw picks them
+LETTER_EDITS = (swap_letters, drop_letter, double_letter)
+
+
 def perturbed(
     texts: np.ndarray,
     example_keys: np.ndarray,
@@ -137,12 +177,7 @@ def character_noise(text: str, rng: random.Random, rate: float) -> str:
         if rng.random() >= rate:
             return word
         at = int(rng.random() * (len(word) - 1))
-        kind = int(rng.random() * 3)
-        if kind == 0:
-            return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
-        if kind == 1:
-            return word[:at] + word[at + 1 :]
-        return word[: at + 1] + word[at] + word[at + 1 :]
+        return LETTER_EDITS[int(rng.random() * 3)](word, at)
 
     return WORD.sub(edit, text)
 

@@ -57,5 +57,8 @@ def test_sentiment_domains_example(tmp_path: Path) -> None:
         assert accuracy[(model, typos[-1])] < clean - 0.1
         assert [d.severity for d in report.datasets if d.name in typos] == [1, 2, 3, 4, 5]
     assert accuracy[("chars", typos[-1])] > accuracy[("words", typos[-1])]
+    for model in ("words", "chars"):  # two one-letter edits cost far more than any typo rate
+        assert accuracy[(model, "amazon_word_bugs")] < accuracy[(model, "amazon_test")] - 0.25
+    assert accuracy[("chars", "amazon_word_bugs")] > accuracy[("words", "amazon_word_bugs")]
     n = {d.name: d.n_examples for d in report.datasets}
     assert n["amazon_test"] == 300 and n["yelp"] == n["imdb"] == 1000

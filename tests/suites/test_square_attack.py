@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from assay.suites.attack_domain import Domain, FeatureLayout
 from assay.suites.attacks import ATTACKS
-from assay.suites.queries import Oracle, QueryBudgetError
-from assay.suites.square_attack import margin, window_fraction
+from assay.suites.queries import Oracle, QueryBudgetError, margin
+from assay.suites.square_attack import window_fraction
 from tests.suites.budget import sizes
 
 square = ATTACKS.get("square").function
