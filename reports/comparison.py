@@ -7,8 +7,9 @@ group, :mod:`assay.reports.paired_cells`); accuracy-type metrics get an exact Mc
 p-value, the rest a Wald p-value from the paired-bootstrap standard error (continuous, so a
 correction over hundreds of cells is not starved by the 1/B floor of a resampling p-value).
 Holm (family-wise) or Benjamini–Hochberg (false discovery) correction runs over all tested
-cells. A regression
-anywhere while the headline cell holds is a *silent regression*.
+cells. Each shifted or adversarial set paired by id with a clean set also gets accuracy-drop,
+relative-robustness and attack-success-rate cells (:mod:`assay.reports.robustness_cells`).
+A regression anywhere while the headline cell holds is a *silent regression*.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from assay.reports.paired_cells import (
 )
 from assay.reports.pairing import PairedPredictions, SliceRows, pair_blocks, slice_rows
 from assay.reports.predictions import as_table, read_block
+from assay.reports.robustness_cells import robustness_cells, robustness_partners
 from assay.reports.schema import Report
 
 __all__ = ["CellComparison", "Churn", "ComparePolicy", "Comparison", "compare_reports"]
@@ -97,6 +99,14 @@ def compare_reports(
             ood = pair_blocks(*sides)
             if len(ood.labels) and len(pair.labels):
                 cells.append(ood_cell(pair, ood, policy))
+    for dataset, clean in robustness_partners(candidate, datasets).items():
+        paired = [
+            pair_blocks(*[read_block(t, name, m) for t, m in zip(tables, models, strict=True)])
+            for name in (clean, dataset)
+        ]
+        attacked = _kind(candidate, dataset) == "adversarial"
+        if len(paired[0].labels) and len(paired[1].labels):
+            cells += robustness_cells(paired[0], paired[1], attacked, policy)
     for dataset in unpaired:
         sides = [
             read_block(table, dataset, model) for table, model in zip(tables, models, strict=True)
@@ -107,6 +117,10 @@ def compare_reports(
     return Comparison(
         baseline.run_id, candidate.run_id, _mark_silent(cells, headline), churn, headline
     )
+
+
+def _kind(report: Report, dataset: str) -> str:
+    return next(d.kind for d in report.datasets if d.name == dataset)
 
 
 def _compare_dataset(

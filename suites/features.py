@@ -204,7 +204,8 @@ def feature_block(table: pa.Table, columns: list[str], origin: str) -> FeatureBl
         # predictions all come from the cache never does
         source=lambda: _row_major(parts, n_rows),
         numeric_columns=tuple(numeric_columns),
-        other_source=pd.DataFrame(other),
+        # the rows' index even with no column: taking rows of it must work (a resampled set)
+        other_source=pd.DataFrame(other, index=pd.RangeIndex(n_rows)),
         order=tuple(columns),
     )
 
