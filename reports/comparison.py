@@ -52,7 +52,11 @@ from assay.reports.paired_cells import (
 )
 from assay.reports.pairing import PairedPredictions, SliceRows, pair_blocks, slice_rows
 from assay.reports.predictions import as_table, read_block
-from assay.reports.robustness_cells import robustness_cells, robustness_partners
+from assay.reports.robustness_cells import (
+    effort_in_pair_order,
+    robustness_cells,
+    robustness_partners,
+)
 from assay.reports.schema import Report
 
 __all__ = ["CellComparison", "Churn", "ComparePolicy", "Comparison", "compare_reports"]
@@ -100,13 +104,15 @@ def compare_reports(
             if len(ood.labels) and len(pair.labels):
                 cells.append(ood_cell(pair, ood, policy))
     for dataset, clean in robustness_partners(candidate, datasets).items():
-        paired = [
-            pair_blocks(*[read_block(t, name, m) for t, m in zip(tables, models, strict=True)])
-            for name in (clean, dataset)
-        ]
+        clean_pair = pair_blocks(
+            *[read_block(t, clean, m) for t, m in zip(tables, models, strict=True)]
+        )
+        sides = [read_block(t, dataset, m) for t, m in zip(tables, models, strict=True)]
+        derived = pair_blocks(*sides)
         attacked = _kind(candidate, dataset) == "adversarial"
-        if len(paired[0].labels) and len(paired[1].labels):
-            cells += robustness_cells(paired[0], paired[1], attacked, policy)
+        if len(clean_pair.labels) and len(derived.labels):
+            effort = effort_in_pair_order(sides, derived)
+            cells += robustness_cells(clean_pair, derived, attacked, policy, effort)
     for dataset in unpaired:
         sides = [
             read_block(table, dataset, model) for table, model in zip(tables, models, strict=True)

@@ -2,7 +2,10 @@
 
 Columns: ``example_id``, ``dataset``, ``model``, ``label`` (class index into the dataset's
 ``classes``), ``probs`` (list of float32, one per class) and one string column per sensitive
-or slice column (null where a dataset lacks it).
+or slice column (null where a dataset lacks it). A run with attacks assay crafted adds
+``attack_queries`` (the model queries a black-box attack took for the example) and
+``perturbation_size`` (its distance from the clean example, in the attack's norm), null
+elsewhere.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import pyarrow.parquet as pq
 
 from assay.errors import InvalidInputError
 
-FIXED_COLUMNS = ("example_id", "dataset", "model", "label", "probs")
+EFFORT_COLUMNS = ("attack_queries", "perturbation_size")
+FIXED_COLUMNS = ("example_id", "dataset", "model", "label", "probs", *EFFORT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class PredictionBlock:
     labels: np.ndarray
     probabilities: np.ndarray
     groups: dict[str, np.ndarray | pa.Array] = field(default_factory=dict)
+    # an attacked set's N × 2 queries (NaN for a white-box attack) and perturbation sizes
+    attack_statistics: np.ndarray | None = None
 
 
 def predictions_table(blocks: Sequence[PredictionBlock]) -> pa.Table:
@@ -40,10 +46,11 @@ def predictions_table(blocks: Sequence[PredictionBlock]) -> pa.Table:
     clashes = sorted(set(group_columns) & set(FIXED_COLUMNS))
     if clashes:
         raise InvalidInputError(f"sensitive/slice columns may not be named {clashes}")
-    return pa.concat_tables([_block_table(b, group_columns) for b in blocks])
+    effort = any(b.attack_statistics is not None for b in blocks)
+    return pa.concat_tables([_block_table(b, group_columns, effort) for b in blocks])
 
 
-def _block_table(block: PredictionBlock, group_columns: list[str]) -> pa.Table:
+def _block_table(block: PredictionBlock, group_columns: list[str], effort: bool) -> pa.Table:
     n_rows, n_classes = block.probabilities.shape
     offsets = pa.array(np.arange(0, (n_rows + 1) * n_classes, n_classes, dtype=np.int32))
     values = pa.array(block.probabilities.astype(np.float32).ravel())
@@ -57,6 +64,13 @@ def _block_table(block: PredictionBlock, group_columns: list[str]) -> pa.Table:
     for name in group_columns:
         present = block.groups.get(name)
         columns[name] = _strings(present) if present is not None else pa.nulls(n_rows, pa.string())
+    for index, name in enumerate(EFFORT_COLUMNS if effort else ()):
+        found = block.attack_statistics
+        columns[name] = (
+            pa.nulls(n_rows, pa.float64())
+            if found is None
+            else pa.array(found[:, index], pa.float64(), from_pandas=True)  # NaN -> null
+        )
     return pa.table(columns)
 
 
@@ -128,6 +142,16 @@ def read_block(predictions: pa.Table, dataset: str, model: str) -> PredictionBlo
         if name in FIXED_COLUMNS or rows[name].null_count == len(rows):
             continue
         groups[name] = rows[name].to_numpy(zero_copy_only=False)
+    statistics = None
+    if "perturbation_size" in rows.column_names and rows["perturbation_size"].null_count < len(
+        rows
+    ):
+        statistics = np.column_stack(
+            [
+                rows[name].to_numpy(zero_copy_only=False).astype(np.float64)
+                for name in EFFORT_COLUMNS
+            ]
+        )
     return PredictionBlock(
         model=model,
         dataset=dataset,
@@ -135,6 +159,7 @@ def read_block(predictions: pa.Table, dataset: str, model: str) -> PredictionBlo
         labels=rows["label"].to_numpy().astype(np.int64),
         probabilities=probabilities_of(rows),
         groups=groups,
+        attack_statistics=statistics,
     )
 
 

@@ -43,7 +43,8 @@ def cell_cache_key(
 
 
 class PredictionCache:
-    """Stores N×C float32 arrays under ``root/<key[:2]>/<key>.npy``, written atomically.
+    """Stores N×C arrays (float32 unless told) under ``root/<key[:2]>/<key>.npy``, written
+    atomically.
 
     Example:
         >>> import tempfile
@@ -73,12 +74,13 @@ class PredictionCache:
         except (OSError, ValueError):
             return None
 
-    def put(self, key: str, probabilities: np.ndarray) -> None:
-        """Store an array under ``key`` (a temporary file renamed into place)."""
+    def put(self, key: str, values: np.ndarray, dtype: type = np.float32) -> None:
+        """Store an array under ``key`` as ``dtype`` (probabilities as float32; what must
+        come back exactly, as float64), a temporary file renamed into place."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as temporary, temporary.open("wb") as stream:
-            np.save(stream, np.ascontiguousarray(probabilities, dtype=np.float32))
+            np.save(stream, np.ascontiguousarray(values, dtype=dtype))
 
     def sweep(self) -> list[Path]:
         """Remove temporary files that killed runs left behind (a listing of the cache's

@@ -208,6 +208,8 @@ class SuiteRun:
         attacked = self._crafts(dataset, adapter, cell.model)
         cached = self.cache.get(key) if self.cache else None
         statistics = self.cache.get(f"{key}-attack") if self.cache and attacked else None
+        if statistics is not None and statistics.dtype != np.float64:
+            statistics = None  # kept as float32 by an earlier assay: not exact, attack again
         if (
             cached is not None
             and cached.shape[0] == cell.n_examples
@@ -224,7 +226,8 @@ class SuiteRun:
         if self.cache:
             self.cache.put(key, probabilities)
             if statistics is not None:
-                self.cache.put(f"{key}-attack", statistics)
+                # float64: a cached rerun must report the same medians as the first run
+                self.cache.put(f"{key}-attack", statistics, dtype=np.float64)
         seconds = time.perf_counter() - began
         self.observer.cell_finished(cell, cached=False, seconds=seconds)
         return CellOutcome(cell, probabilities, False, seconds, statistics)
@@ -385,7 +388,13 @@ class SuiteRun:
                 merged[(model, name)] = probabilities
                 blocks.append(
                     PredictionBlock(
-                        model, name, dataset.ids, dataset.labels, probabilities, dataset.groups
+                        model,
+                        name,
+                        dataset.ids,
+                        dataset.labels,
+                        probabilities,
+                        dataset.groups,
+                        attack_statistics=statistics.get((model, name)),
                     )
                 )
         key = self._scoring_key(merged)

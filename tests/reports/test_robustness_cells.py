@@ -62,6 +62,15 @@ def _run(tmp_path: Path, model: str) -> RunOutput:
                 },
             },
             {
+                "name": "boundary",
+                "kind": "adversarial",
+                "from": "clean",
+                "attack": {
+                    "name": "hop_skip_jump",
+                    "params": {"max_queries": 200, "clip_min": -1, "clip_max": 1},
+                },
+            },
+            {
                 "name": "moved",
                 "kind": "shifted",
                 "pairs_with": "clean",
@@ -122,3 +131,26 @@ def test_falling_to_an_attack_with_clean_accuracy_held_is_a_silent_regression(
         cell = cells[("square", metric)]
         assert cell.delta > 0.2 and cell.verdict == "regression" and cell.silent
     assert cells[("moved", "accuracy_drop")].delta == 0  # x2 is 0 there too: nothing lost
+
+
+def test_attack_effort_is_compared_over_each_sides_flipped_examples(runs: tuple) -> None:
+    baseline, candidate = runs
+    frame = candidate.predictions.to_pandas()
+    attacked = frame[frame.dataset == "boundary"]
+    assert attacked["perturbation_size"].notna().all() and attacked["attack_queries"].min() >= 1
+    assert frame[frame.dataset == "clean"]["perturbation_size"].isna().all()
+    comparison = compare_reports(
+        baseline.report, baseline.predictions, candidate.report, candidate.predictions
+    )
+    cells = {(c.dataset, c.metric): c for c in comparison.cells if c.slice is None}
+    for dataset in ("square", "boundary"):
+        for metric in ("median_perturbation", "median_queries"):
+            cell = cells[(dataset, metric)]
+            assert cell.baseline == baseline.report.result("m", dataset, metric).value
+            assert cell.candidate == candidate.report.result("m", dataset, metric).value
+            assert cell.ci_low <= cell.delta <= cell.ci_high
+    # leaning on a feature the attack can move: the nearest wrong point is three times
+    # nearer (|x1| / √10 against |x1|)
+    nearer = cells[("boundary", "median_perturbation")]
+    assert nearer.candidate < 0.5 * nearer.baseline and nearer.verdict == "regression"
+    assert ("moved", "median_perturbation") not in cells  # precomputed: no effort recorded
