@@ -58,7 +58,8 @@ def robustness_results(
                 results += _paired(suite, model, dataset, datasets[partner], correct[model])
                 found = (attack_statistics or {}).get((model, dataset.name))
                 if found is not None:
-                    results += _attack_effort(suite, model, dataset, correct[model], found)
+                    norm = _effort_norm(datasets, dataset)
+                    results += _attack_effort(suite, model, dataset, correct[model], found, norm)
         reference = suite.robustness.reference_model
         results += _mce(
             model, datasets, correct[model], correct[reference] if reference is not None else None
@@ -124,14 +125,15 @@ def _attack_effort(
     dataset: LoadedDataset,
     correct: Mapping[str, np.ndarray],
     statistics: np.ndarray,
+    norm: str,
 ) -> list[Result]:
     """What flipping an answer took, over the examples the attack flipped (right when
-    clean, wrong attacked): the median perturbation size and, for a black-box attack, the
-    median and most queries; medians with order-statistic intervals."""
-    assert dataset.derived_from is not None and dataset.transform is not None
+    clean, wrong attacked): the median perturbation size (in ``norm``) and, for a
+    black-box attack, the median and most queries; medians with order-statistic
+    intervals."""
+    assert dataset.derived_from is not None
     flipped = correct[dataset.derived_from] & ~correct[dataset.name]
     queries, sizes = statistics[flipped, 0], statistics[flipped, 1]
-    norm = ATTACKS.get(dataset.transform.name).norm(dataset.transform.params)
     shown = {"linf": "L∞", "l2": "L2"}.get(norm, norm)
     note = f"over the {int(flipped.sum())} examples the attack flipped"
     level = suite.intervals.level
@@ -158,6 +160,13 @@ def _attack_effort(
         results.append(result(MEDIAN_QUERIES.name, queries, ""))
         results.append(result(MAX_QUERIES_USED.name, queries, "", median=False))
     return results
+
+
+def _effort_norm(datasets: Mapping[str, LoadedDataset], dataset: LoadedDataset) -> str:
+    """The norm an attacked set's sizes are in (a worst case's: its attacks', one norm)."""
+    made = datasets[dataset.worst_of[0]] if dataset.worst_of else dataset
+    assert made.transform is not None
+    return ATTACKS.get(made.transform.name).norm(made.transform.params)
 
 
 def _corruptions(

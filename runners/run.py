@@ -55,7 +55,7 @@ from assay.runners.progress import RunObserver, SilentObserver
 from assay.runners.robustness_scoring import corruption_name, robustness_results
 from assay.runners.scored_cache import Scored, ScoredCache, scoring_key
 from assay.runners.scoring import score_predictions
-from assay.runners.worst_case import worst_case_probabilities
+from assay.runners.worst_case import worst_case_probabilities, worst_case_statistics
 from assay.suites.data import LoadedDataset, load_datasets
 from assay.suites.file_state import FingerprintCache
 from assay.suites.loading import LoadedSuite
@@ -380,9 +380,16 @@ class SuiteRun:
                     if o.cell.model == model and o.cell.dataset == name
                 ]
                 if dataset.worst_of:
-                    probabilities, _ = worst_case_probabilities(
+                    probabilities, chosen = worst_case_probabilities(
                         [merged[(model, n)] for n in dataset.worst_of], dataset.labels
                     )
+                    effort = worst_case_statistics(
+                        [statistics.get((model, n)) for n in dataset.worst_of],
+                        [self.datasets[n] for n in dataset.worst_of],
+                        chosen,
+                    )
+                    if effort is not None:
+                        statistics[(model, name)] = effort
                 else:
                     probabilities = np.concatenate(parts) if len(parts) > 1 else parts[0]
                 merged[(model, name)] = probabilities

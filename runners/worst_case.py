@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from assay.metrics.top_class import predicted_classes
+from assay.suites.attacks import ATTACKS
+from assay.suites.data import LoadedDataset
 
 
 def worst_case_probabilities(
@@ -32,3 +34,28 @@ def worst_case_probabilities(
     # any misclassifying attack (score < 1) beats every one that fails (score >= 2)
     chosen = np.argmin(true_class + 2.0 * correct, axis=0)
     return stacked[chosen, rows].astype(np.asarray(attacked[0]).dtype), chosen
+
+
+def worst_case_statistics(
+    statistics: Sequence[np.ndarray | None],
+    attacked: Sequence[LoadedDataset],
+    chosen: np.ndarray,
+) -> np.ndarray | None:
+    """Per example, the attack statistics (queries, perturbation size) of the attack the
+    worst case took; None unless every attack has them and all measure size in one norm.
+
+    Example:
+        >>> import numpy as np
+        >>> a, b = np.array([[np.nan, 1.0], [np.nan, 2.0]]), np.array([[5.0, 0.5], [9.0, 1.5]])
+        >>> worst_case_statistics([a, b], [], np.array([1, 0])).tolist()
+        [[5.0, 0.5], [nan, 2.0]]
+    """
+    if any(s is None for s in statistics):
+        return None
+    norms = {
+        ATTACKS.get(d.transform.name).norm(d.transform.params) for d in attacked if d.transform
+    }
+    if len(norms) > 1:
+        return None  # sizes in L∞ and L2 do not mix
+    stacked = np.stack([np.asarray(s, dtype=np.float64) for s in statistics])  # K × N × 2
+    return stacked[chosen, np.arange(stacked.shape[1])]

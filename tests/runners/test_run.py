@@ -436,6 +436,20 @@ def test_the_worst_case_is_robust_only_where_every_attack_fails(digits_runs: tup
         assert np.array_equal(correct["digits_worst_attack"], every)
         value = first.report.result(model, "digits_worst_attack", "accuracy").value
         assert value == pytest.approx(every.mean(), abs=1e-12)
+        # each example's effort is that of the attack whose prediction it took
+        probs = {d: np.stack(rows[rows.dataset == d]["probs"].to_numpy()) for d in correct}
+        sizes = {d: rows[rows.dataset == d]["perturbation_size"].to_numpy() for d in correct}
+        worst = "digits_worst_attack"
+        taken = np.zeros(len(every), bool)
+        for attack in ("digits_fgsm", "digits_pgd", "digits_square"):
+            same = np.all(probs[attack] == probs[worst], axis=1)
+            taken |= same & (sizes[attack] == sizes[worst])
+        assert taken.all()
+        clean = rows[rows.dataset == "digits_test"]
+        right = np.stack(clean["probs"].to_numpy()).argmax(axis=1) == clean["label"].to_numpy()
+        flipped = right & ~correct[worst]
+        median = first.report.result(model, worst, "median_perturbation").value
+        assert median == float(np.median(sizes[worst][flipped]))
     record = {d.name: d for d in first.report.datasets}["digits_worst_attack"]
     assert record.worst_of == ["digits_fgsm", "digits_pgd", "digits_square"]
     assert record.derived_from == "digits_test"
