@@ -231,6 +231,48 @@ def grouped_table(report: Report) -> Table | None:
     return table
 
 
+SHOWN_IDS = 5  # ids per finding in the terminal (the report keeps up to 100)
+
+
+def leakage_table(report: Report) -> Table | None:
+    """What the suite's leakage checks found, one row per dataset and check: how many of
+    its examples, and the first ids; None when they found nothing.
+
+    Example:
+        >>> from assay.reports.schema import DataCheckRecord
+        >>> found = DataCheckRecord(dataset="d", check="label_conflicts", count=2, n=10,
+        ...                         ids=["a", "b"])
+        >>> report = Report.model_construct(data_checks=[found])
+        >>> [str(c.header) for c in leakage_table(report).columns][:3]
+        ['dataset', 'check', 'examples']
+    """
+    if not report.data_checks:
+        return None
+    table = Table(
+        title="leakage inside the suite",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="examples compared by their normalised inputs (numbers at 6 decimals, text "
+        "lowercased without punctuation)",
+        caption_justify="left",
+    )
+    for header in ("dataset", "check", "examples", "share", "with", "first ids"):
+        right = header in ("examples", "share")
+        table.add_column(header, justify="right" if right else "left", overflow="fold")
+    for found in report.data_checks:
+        shown = ", ".join(terminal(i) for i in found.ids[:SHOWN_IDS])
+        more = found.count - min(found.count, SHOWN_IDS)
+        table.add_row(
+            found.dataset,
+            found.check,
+            f"{found.count} of {found.n}",
+            f"{found.count / found.n:.4f}" if found.n else "",
+            found.other or "",
+            shown + (f" and {more} more" if more else ""),
+        )
+    return table
+
+
 def report_summary(report: Report, *, grouped: bool = True) -> Group:
     """Header lines and tables for ``assay show`` (``grouped=False``: overall table only)."""
     inferred = sum(not c.cached for c in report.cells)
@@ -249,7 +291,10 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
         parts.append(Stacked(by_severity, keys=4))
     attacks = attack_table(report)
     if attacks is not None:
-        parts.append(Stacked(attacks, keys=3, wrap=("attack",)))
+        parts.append(Stacked(attacks, keys=2))
+    leakage = leakage_table(report)
+    if leakage is not None:
+        parts.append(Stacked(leakage, keys=2, wrap=("first ids",)))
     if grouped:
         if summary is not None:
             parts.append(Stacked(summary, keys=4, wrap=("note",)))

@@ -139,6 +139,19 @@ class PredictionsRecord(_Record):
     rows: int
 
 
+class DataCheckRecord(_Record):
+    """One leakage finding on one evaluation set: ``count`` of its ``n`` examples repeat
+    within it (``duplicate_examples``), carry another label in a copy (``label_conflicts``)
+    or are also in the set ``other`` (``shared_examples``); ``ids`` lists the first 100."""
+
+    dataset: str
+    check: str
+    count: int
+    n: int
+    ids: list[str] = Field(default_factory=list)
+    other: str | None = None
+
+
 class Report(_Record):
     """Everything one ``assay run`` produced, except the per-example predictions file."""
 
@@ -156,6 +169,9 @@ class Report(_Record):
     robustness: dict[str, Any] = Field(default_factory=dict)
     results: list[Result]
     reliability: list[ReliabilityRecord] = Field(default_factory=list)
+    data_checks: list[DataCheckRecord] = Field(
+        default_factory=list, description="leakage found inside the suite's evaluation sets"
+    )
     cells: list[CellRecord]
     predictions: PredictionsRecord
     content_sha256: str | None = Field(

@@ -26,6 +26,7 @@ from assay.metrics.reliability import reliability_diagram
 from assay.reports.predictions import PredictionBlock, predictions_table, read_predictions
 from assay.reports.schema import (
     CellRecord,
+    DataCheckRecord,
     DatasetRecord,
     Environment,
     ModelRecord,
@@ -58,7 +59,9 @@ from assay.runners.scoring import score_predictions
 from assay.runners.worst_case import worst_case_probabilities, worst_case_statistics
 from assay.suites.data import LoadedDataset, load_datasets
 from assay.suites.file_state import FingerprintCache
+from assay.suites.leakage import DataFinding, suite_leakage
 from assay.suites.loading import LoadedSuite
+from assay.suites.row_hashing import DEFAULT_PRECISION, row_hashes
 from assay.suites.schema import DatasetSpec
 from assay.suites.shifts import SHIFTS
 
@@ -150,9 +153,11 @@ class SuiteRun:
                 outcomes = list(self.executor.map(self._run_cell, cells))
             finally:
                 stop.set()
+        self.observer.stage("checking for leakage")
+        findings = suite_leakage(self.suite, self.datasets, self._row_hashes)
         for dataset in self.datasets.values():  # scoring needs predictions, not features
             dataset.features.release()
-        output = self._assemble(outcomes)
+        output = self._assemble(outcomes, findings)
         if self.fingerprints is not None:
             self.fingerprints.flush()
         return output
@@ -367,7 +372,19 @@ class SuiteRun:
             attack_model=attack_model,
         )
 
-    def _assemble(self, outcomes: list[CellOutcome]) -> RunOutput:
+    def _row_hashes(self, dataset: LoadedDataset) -> np.ndarray:
+        """The set's normalised row hashes, from the cache when its fingerprint is there
+        (a cached rerun makes no feature matrix for them)."""
+        key = f"{dataset.fingerprint}-rows-{DEFAULT_PRECISION}"
+        found = self.cache.get(key) if self.cache is not None else None
+        if found is not None and found.dtype == np.uint64 and len(found) == dataset.n_examples:
+            return found
+        hashes = row_hashes(dataset.features)
+        if self.cache is not None:
+            self.cache.put(key, hashes, dtype=np.uint64)
+        return hashes
+
+    def _assemble(self, outcomes: list[CellOutcome], findings: list[DataFinding]) -> RunOutput:
         blocks = []
         merged: dict[tuple[str, str], np.ndarray] = {}
         statistics = _merged_statistics(outcomes)
@@ -422,7 +439,20 @@ class SuiteRun:
             for o in outcomes
         ]
         report = self._report(scored.results, cells)
-        report = report.model_copy(update={"reliability": scored.reliability})
+        checks = [
+            DataCheckRecord(
+                dataset=f.dataset,
+                check=f.check,
+                count=f.count,
+                n=f.n,
+                ids=list(f.ids),
+                other=f.other,
+            )
+            for f in findings
+        ]
+        report = report.model_copy(
+            update={"reliability": scored.reliability, "data_checks": checks}
+        )
         return RunOutput(report, blocks, predictions_file=predictions_file)
 
     @cached_property

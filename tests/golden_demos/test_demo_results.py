@@ -47,6 +47,7 @@ def snapshot(report: Report) -> dict[str, Any]:
         "datasets": document["datasets"],
         "results": document["results"],
         "reliability": document["reliability"],
+        "data_checks": document["data_checks"],
     }
 
 
@@ -98,6 +99,7 @@ def test_demo_report_is_unchanged(name: str) -> None:
             torch_made = theirs["model"] in models or theirs["dataset"] in datasets
             _near(ours, theirs, TORCH_TOLERANCE if torch_made else BLAS_TOLERANCE)
     assert found["schema_version"] == expected["schema_version"]
+    assert found["data_checks"] == expected["data_checks"]
 
 
 if __name__ == "__main__":
