@@ -231,6 +231,41 @@ def grouped_table(report: Report) -> Table | None:
     return table
 
 
+def _source_text(source: dict | None) -> str:
+    """Where a sourced set came from: its file, hub dataset, loader or callable."""
+    if not source:
+        return ""
+    kind = source.get("type", "")
+    where = source.get("path") or source.get("loader") or source.get("callable") or ""
+    return f"{kind}: {where}" if where else str(kind)
+
+
+def provenance_table(report: Report) -> Table:
+    """Every sourced dataset and every model: where it came from, its sha256 where it is
+    a file, and the license, homepage and card the suite declares; citations beneath."""
+    table = Table(
+        title="provenance", title_justify="left", box=box.SIMPLE_HEAD, caption_justify="left"
+    )
+    for header in ("name", "kind", "source", "sha256", "license", "homepage / card"):
+        table.add_column(header, overflow="fold")
+    citations = []
+    for d in report.datasets:
+        if d.source is None:
+            continue  # a derived set: its parent's row says it
+        link = " ".join(x for x in (d.homepage, d.card) if x)
+        table.add_row(
+            d.name, d.kind, terminal(_source_text(d.source)), d.sha256 or "", d.license or "",
+            terminal(link),
+        )  # fmt: skip
+        if d.citation:
+            citations.append(f"{d.name}: {terminal(d.citation)}")
+    for m in report.models:
+        table.add_row(m.name, "model", m.type, m.sha256 or "", m.license or "", m.card or "")
+    if citations:
+        table.caption = "\n".join(citations)
+    return table
+
+
 SHOWN_IDS = 5  # ids per finding in the terminal (the report keeps up to 100)
 
 
@@ -295,6 +330,8 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
     leakage = leakage_table(report)
     if leakage is not None:
         parts.append(Stacked(leakage, keys=2, wrap=("first ids",)))
+    if grouped:
+        parts.append(Stacked(provenance_table(report), keys=2))
     if grouped:
         if summary is not None:
             parts.append(Stacked(summary, keys=4, wrap=("note",)))

@@ -38,6 +38,9 @@ class SuiteRecord(_Record):
 class ModelRecord(_Record):
     name: str
     type: str
+    sha256: str | None = Field(None, description="sha256 of the model's file, where it has one")
+    license: str | None = None
+    card: str | None = Field(None, description="a link to the model card")
     fingerprint: str
 
 
@@ -76,6 +79,10 @@ class DatasetRecord(_Record):
         None, description="where a sourced set came from (the suite's source entry)"
     )
     license: str | None = Field(None, description="the data's license, as the suite states it")
+    sha256: str | None = Field(None, description="sha256 of a file source's bytes")
+    citation: str | None = None
+    homepage: str | None = None
+    card: str | None = Field(None, description="a link to the dataset card")
 
 
 class Environment(_Record):

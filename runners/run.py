@@ -58,12 +58,19 @@ from assay.runners.scored_cache import Scored, ScoredCache, scoring_key
 from assay.runners.scoring import score_predictions
 from assay.runners.worst_case import worst_case_probabilities, worst_case_statistics
 from assay.suites.data import LoadedDataset, load_datasets
-from assay.suites.file_state import FingerprintCache
+from assay.suites.file_state import FingerprintCache, file_sha256
 from assay.suites.leakage import DataFinding, suite_leakage
 from assay.suites.loading import LoadedSuite
 from assay.suites.row_hashing import DEFAULT_PRECISION, row_hashes
-from assay.suites.schema import DatasetSpec
+from assay.suites.schema import (
+    DatasetSpec,
+    FileSource,
+    ModelSpec,
+    SklearnModelSpec,
+    TorchModelSpec,
+)
 from assay.suites.shifts import SHIFTS
+from assay.suites.sources import resolve_path
 
 PROBE_ROWS = 8
 ENVIRONMENT_PACKAGES = ("torch", "numpy", "datasets", "scikit-learn", "pandas", "pyarrow")
@@ -372,6 +379,12 @@ class SuiteRun:
             attack_model=attack_model,
         )
 
+    def _file_sha256(self, path: str | None) -> str | None:
+        """The sha256 of a file the suite names (relative to it), remembered per file state."""
+        if path is None:
+            return None
+        return file_sha256(resolve_path(path, self.loaded.base_dir), self.fingerprints)
+
     def _row_hashes(self, dataset: LoadedDataset) -> np.ndarray:
         """The set's normalised row hashes, from the cache when its fingerprint is there
         (a cached rerun makes no feature matrix for them)."""
@@ -546,10 +559,26 @@ class SuiteRun:
             seed=suite.seed,
             environment=environment(),
             models=[
-                ModelRecord(name=m.name, type=m.type, fingerprint=self.models[m.name].fingerprint)
+                ModelRecord(
+                    name=m.name,
+                    type=m.type,
+                    fingerprint=self.models[m.name].fingerprint,
+                    sha256=self._file_sha256(_model_file(m)),
+                    license=m.license,
+                    card=m.card,
+                )
                 for m in suite.models
             ],
-            datasets=[_dataset_record(d, suite.dataset(d.name)) for d in self.datasets.values()],
+            datasets=[
+                _dataset_record(
+                    d,
+                    spec,
+                    self._file_sha256(_source_file(spec)),
+                    suite.dataset(spec.from_) if spec.from_ is not None else spec,
+                )
+                for d in self.datasets.values()
+                for spec in [suite.dataset(d.name)]
+            ],
             metrics=[m.model_dump() for m in suite.metrics],
             intervals=suite.intervals.model_dump(),
             bias=suite.bias.model_dump(),
@@ -587,7 +616,22 @@ def _reliability(
     return ReliabilityRecord(model=model, dataset=dataset.name, bins=bins)
 
 
-def _dataset_record(dataset: LoadedDataset, spec: DatasetSpec) -> DatasetRecord:
+def _model_file(spec: ModelSpec) -> str | None:
+    """The file a model is read from (its checkpoint or estimator), where it has one."""
+    if isinstance(spec, TorchModelSpec):
+        return spec.checkpoint
+    return spec.path if isinstance(spec, SklearnModelSpec) else None
+
+
+def _source_file(spec: DatasetSpec) -> str | None:
+    return spec.source.path if isinstance(spec.source, FileSource) else None
+
+
+def _dataset_record(
+    dataset: LoadedDataset, spec: DatasetSpec, sha256: str | None, origin: DatasetSpec
+) -> DatasetRecord:
+    """The report's record of a set; ``origin`` is the sourced set it was derived from
+    (itself when sourced), whose license, citation, homepage and card it carries."""
     shift = SHIFTS.get(spec.shift.name) if spec.shift is not None else None
     return DatasetRecord(
         name=dataset.name,
@@ -608,7 +652,11 @@ def _dataset_record(dataset: LoadedDataset, spec: DatasetSpec) -> DatasetRecord:
         worst_of=list(dataset.worst_of) or None,
         effective_size=dataset.effective_size,
         source=spec.source.model_dump() if spec.source is not None else None,
-        license=spec.license,
+        license=origin.license,
+        sha256=sha256,
+        citation=origin.citation,
+        homepage=origin.homepage,
+        card=origin.card,
     )
 
 

@@ -8,6 +8,7 @@ stored under the cache folder; a rewritten file gets a new state and is hashed a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -69,3 +70,27 @@ class FingerprintCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             write_text_atomically(stored, json.dumps({"fingerprint": fingerprint}))
         self.pending.clear()
+
+
+def file_sha256(path: Path, fingerprints: FingerprintCache | None = None) -> str:
+    """The sha256 of a file's bytes, read in 1 MiB chunks; remembered per file state when
+    ``fingerprints`` is given (an unchanged file is not read again).
+
+    Example:
+        >>> import tempfile
+        >>> file = Path(tempfile.mkdtemp()) / "a.txt"
+        >>> _ = file.write_bytes(b"abc")
+        >>> file_sha256(file)[:16]
+        'ba7816bf8f01cfea'
+    """
+
+    def compute() -> str:
+        digest = hashlib.sha256()
+        with path.open("rb") as stream:
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    if fingerprints is None:
+        return compute()
+    return fingerprints.fingerprint(path, {"sha256": True}, compute)

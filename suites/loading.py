@@ -325,6 +325,13 @@ def _check_model(model: Any, index: int, base_dir: Path) -> None:
 
 def _check_dataset(suite: Suite, spec: DatasetSpec, index: int, base_dir: Path) -> None:
     key = ("datasets", spec.entry(index))
+    if suite.require_license and spec.source is not None and not spec.license:
+        raise ConfigError(
+            "the suite sets require_license, and this dataset declares no license "
+            "(e.g. license: CC-BY-4.0)",
+            key_path=(*key, "license"),
+            value=None,
+        )
     if (
         isinstance(spec.source, FileSource)
         and not resolve_path(spec.source.path, base_dir).is_file()

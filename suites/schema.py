@@ -181,6 +181,9 @@ class DatasetSpec(Spec):
     license: str | None = Field(
         None, description="the data's license (e.g. CC-BY-4.0), recorded in reports and cards"
     )
+    citation: str | None = Field(None, description="how to cite the data, recorded in reports")
+    homepage: str | None = Field(None, description="where the data is described")
+    card: str | None = Field(None, description="a link to the dataset card")
     allow_leakage: bool = Field(
         False,
         description="let the label or id column be a model input (it leaks the answer or the "
@@ -257,7 +260,10 @@ class DatasetSpec(Spec):
             raise ValueError(
                 "an adversarial dataset derived with 'from' needs an 'attack' (or 'worst_of')"
             )
-        inherited = ("label", "id", "features", "classes", "partition", "limit", "license", "image")
+        inherited = (
+            "label", "id", "features", "classes", "partition", "limit", "license", "image",
+            "citation", "homepage", "card",
+        )  # fmt: skip
         given = [k for k in inherited if getattr(self, k) is not None] + (
             ["sensitive"] if self.sensitive else []
         )
@@ -316,6 +322,8 @@ class DatasetSpec(Spec):
 
 class _ModelBase(Spec):
     name: Name
+    license: str | None = Field(None, description="the model's license, recorded in reports")
+    card: str | None = Field(None, description="a link to the model card")
     batch_size: int | None = Field(
         None,
         ge=1,
@@ -408,6 +416,9 @@ class Suite(Spec):
     bias: BiasSpec = Field(default_factory=BiasSpec)
     robustness: RobustnessSpec = Field(default_factory=RobustnessSpec)
     gate: GateSpec = Field(default_factory=GateSpec)
+    require_license: bool = Field(
+        False, description="refuse a sourced dataset that declares no license"
+    )
 
     @field_validator("version", mode="before")
     @classmethod
