@@ -51,7 +51,7 @@ from assay.reports.paired_cells import (
     paired_metric,
 )
 from assay.reports.pairing import PairedPredictions, SliceRows, pair_blocks, slice_rows
-from assay.reports.predictions import as_table, read_block
+from assay.reports.predictions import PredictionBlock, as_table, read_block
 from assay.reports.robustness_cells import (
     effort_in_pair_order,
     robustness_cells,
@@ -91,28 +91,36 @@ def compare_reports(
     cells: list[CellComparison] = []
     churn: list[Churn] = []
     oods = ood_pairs(baseline, candidate, allow_unpaired)
+    partners = robustness_partners(candidate, datasets)
+    cleans: dict[str, PairedPredictions] = {}  # the clean sets' pairs, for their partners
+    robust: dict[str, list[CellComparison]] = {}
+
+    def read_pair(name: str) -> tuple[list[PredictionBlock], PairedPredictions]:
+        blocks = [read_block(t, name, m) for t, m in zip(tables, models, strict=True)]
+        return blocks, pair_blocks(*blocks)
+
     for dataset in datasets:
-        blocks = [read_block(t, dataset, m) for t, m in zip(tables, models, strict=True)]
-        pair = pair_blocks(*blocks)
+        if dataset in cleans:  # a clean set read already, for a partner compared before it
+            pair = cleans[dataset]
+        else:
+            blocks, pair = read_pair(dataset)
+        if dataset in partners.values():
+            cleans[dataset] = pair
+        if dataset in partners:  # derived or paired: never a clean set, so blocks were read
+            clean = partners[dataset]
+            if clean not in cleans:
+                cleans[clean] = read_pair(clean)[1]
+            robust[dataset] = _robustness(candidate, dataset, cleans[clean], blocks, pair, policy)
         plan = fairness_plan(candidate, dataset)
         found_cells, found_churn = _compare_dataset(pair, metrics, plan, policy)
         cells += found_cells
         churn += found_churn
         for ood_set in [name for name, reference in oods.items() if reference == dataset]:
-            sides = [read_block(t, ood_set, m) for t, m in zip(tables, models, strict=True)]
-            ood = pair_blocks(*sides)
+            ood = read_pair(ood_set)[1]
             if len(ood.labels) and len(pair.labels):
                 cells.append(ood_cell(pair, ood, policy))
-    for dataset, clean in robustness_partners(candidate, datasets).items():
-        clean_pair = pair_blocks(
-            *[read_block(t, clean, m) for t, m in zip(tables, models, strict=True)]
-        )
-        sides = [read_block(t, dataset, m) for t, m in zip(tables, models, strict=True)]
-        derived = pair_blocks(*sides)
-        attacked = _kind(candidate, dataset) == "adversarial"
-        if len(clean_pair.labels) and len(derived.labels):
-            effort = effort_in_pair_order(sides, derived)
-            cells += robustness_cells(clean_pair, derived, attacked, policy, effort)
+    for dataset in partners:
+        cells += robust[dataset]
     for dataset in unpaired:
         sides = [
             read_block(table, dataset, model) for table, model in zip(tables, models, strict=True)
@@ -125,8 +133,21 @@ def compare_reports(
     )
 
 
-def _kind(report: Report, dataset: str) -> str:
-    return next(d.kind for d in report.datasets if d.name == dataset)
+def _robustness(
+    candidate: Report,
+    dataset: str,
+    clean: PairedPredictions,
+    sides: list[PredictionBlock],
+    derived: PairedPredictions,
+    policy: ComparePolicy,
+) -> list[CellComparison]:
+    """The robustness (and effort) cells of a set paired with ``clean``; none when either
+    holds no example both reports predicted."""
+    if not (len(clean.labels) and len(derived.labels)):
+        return []
+    attacked = next(d.kind for d in candidate.datasets if d.name == dataset) == "adversarial"
+    effort = effort_in_pair_order(sides, derived)
+    return robustness_cells(clean, derived, attacked, policy, effort)
 
 
 def _compare_dataset(

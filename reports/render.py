@@ -332,7 +332,6 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
         parts.append(Stacked(leakage, keys=2, wrap=("first ids",)))
     if grouped:
         parts.append(Stacked(provenance_table(report), keys=2))
-    if grouped:
         if summary is not None:
             parts.append(Stacked(summary, keys=4, wrap=("note",)))
         if by_group is not None:

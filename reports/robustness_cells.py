@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from assay.example_ids import unversioned
 from assay.hashing import seed_from
 from assay.metrics.robustness import (
     MEDIAN_PERTURBATION,
@@ -93,8 +94,7 @@ def robustness_cells(
         >>> [(c.metric, c.baseline, c.candidate) for c in cells][0]
         ('accuracy_drop', 0.0, 0.5)
     """
-    versions = pd.Series(derived.ids).str.replace(r"#\d+$", "", regex=True)
-    rows = pd.Index(clean.ids).get_indexer(versions)
+    rows = pd.Index(clean.ids).get_indexer(unversioned(derived.ids))
     kept = np.flatnonzero(rows >= 0)
     rows = rows[kept]
     labels = derived.labels[kept]

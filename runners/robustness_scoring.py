@@ -27,7 +27,7 @@ from assay.metrics.robustness import (
 from assay.metrics.top_class import predicted_classes
 from assay.reports.schema import Result
 from assay.runners.scoring import interval_fields
-from assay.suites.attacks import ATTACKS
+from assay.suites.attacks import attack_norm
 from assay.suites.data import LoadedDataset
 from assay.suites.schema import Suite, Transform
 from assay.suites.shifts import SHIFTS
@@ -166,7 +166,7 @@ def _effort_norm(datasets: Mapping[str, LoadedDataset], dataset: LoadedDataset) 
     """The norm an attacked set's sizes are in (a worst case's: its attacks', one norm)."""
     made = datasets[dataset.worst_of[0]] if dataset.worst_of else dataset
     assert made.transform is not None
-    return ATTACKS.get(made.transform.name).norm(made.transform.params)
+    return attack_norm(made.transform)
 
 
 def _corruptions(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from assay.metrics.top_class import predicted_classes
-from assay.suites.attacks import ATTACKS
+from assay.suites.attacks import attack_norm
 from assay.suites.data import LoadedDataset
 
 
@@ -52,9 +52,7 @@ def worst_case_statistics(
     """
     if any(s is None for s in statistics):
         return None
-    norms = {
-        ATTACKS.get(d.transform.name).norm(d.transform.params) for d in attacked if d.transform
-    }
+    norms = {attack_norm(d.transform) for d in attacked if d.transform}
     if len(norms) > 1:
         return None  # sizes in L∞ and L2 do not mix
     stacked = np.stack([np.asarray(s, dtype=np.float64) for s in statistics])  # K × N × 2

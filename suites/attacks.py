@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import wraps
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from assay.registry import Registry
 from assay.suites.features import MATRIX_KINDS, check_column_kinds
 from assay.suites.model_types import same_definition
 from assay.suites.perturbations import check_clip
+
+if TYPE_CHECKING:
+    from assay.suites.schema import Transform
 
 GradientFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 PredictFunction = Callable[[np.ndarray], np.ndarray]
@@ -135,6 +138,17 @@ def register_attack(
 
 
 ATTACKS: Registry[AttackInfo] = Registry("attack", entry_points="assay.attacks")
+
+
+def attack_norm(transform: Transform) -> str:
+    """The norm the perturbations of the set ``transform`` attacks are measured in.
+
+    Example:
+        >>> from assay.suites.schema import Attack
+        >>> attack_norm(Attack(name="fgsm", params={"eps": 0.1}))
+        'linf'
+    """
+    return ATTACKS.get(transform.name).norm(transform.params)
 
 
 @register_attack(

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay.errors import ConfigError, InvalidInputError, located
+from assay.example_ids import unversioned
 from assay.hashing import hash_frame, hash_ids, hash_value
 from assay.metrics import GroupCodes
 from assay.suites.features import FeatureBlock, feature_block
@@ -382,9 +383,7 @@ def paired(dataset: LoadedDataset, clean: LoadedDataset) -> LoadedDataset:
             f"its classes {list(dataset.classes)} differ from those of {clean.name!r} "
             f"({list(clean.classes)}), the set it pairs with"
         )
-    ids = pd.Series(dataset.ids.to_numpy(zero_copy_only=False)).str.replace(
-        r"#\d+$", "", regex=True
-    )
+    ids = unversioned(dataset.ids.to_numpy(zero_copy_only=False))
     rows = pd.Index(clean.ids.to_numpy(zero_copy_only=False)).get_indexer(ids)
     missing = rows < 0
     if missing.any():

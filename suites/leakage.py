@@ -15,6 +15,7 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from assay.suites.data import LoadedDataset
 from assay.suites.schema import Suite
@@ -109,13 +110,8 @@ def shared(
 def _finding(
     dataset: LoadedDataset, check: str, rows: np.ndarray, other: str | None = None
 ) -> DataFinding:
-    ids = dataset.ids.to_numpy(zero_copy_only=False)
     chosen = np.flatnonzero(rows)
+    listed = dataset.ids.take(pa.array(chosen[:MAX_IDS]))  # not the whole id column
     return DataFinding(
-        dataset.name,
-        check,
-        len(chosen),
-        dataset.n_examples,
-        tuple(str(i) for i in ids[chosen[:MAX_IDS]]),
-        other,
+        dataset.name, check, len(chosen), dataset.n_examples, tuple(listed.to_pylist()), other
     )
