@@ -128,9 +128,51 @@ def compare_reports(
         cells += unpaired_cells(sides[0], sides[1], metrics, policy)
     cells = _judge(cells, policy)
     headline = policy.headline or ((datasets or unpaired)[0], "accuracy")
+    notes = contamination_notes(baseline, candidate, *models)
     return Comparison(
-        baseline.run_id, candidate.run_id, _mark_silent(cells, headline), churn, headline
+        baseline.run_id, candidate.run_id, _mark_silent(cells, headline), churn, headline, notes
     )
+
+
+def contamination_notes(
+    baseline: Report, candidate: Report, baseline_model: str, candidate_model: str
+) -> list[str]:
+    """A note per dataset whose examples the two models' declared training data holds in
+    different measure (or that only one side checked): a score may differ for that.
+
+    Example:
+        >>> from assay.reports.schema import ContaminationRecord
+        >>> def made(count):
+        ...     found = ContaminationRecord(model="m", dataset="test", n=200, exact=count,
+        ...                                 near=0, count=count, fraction=count / 200)
+        ...     return Report.model_construct(contamination=[found])
+        >>> contamination_notes(made(0), made(30), "m", "m")
+        ['test: the candidate was trained on 30 of its 200 examples (0.15), the baseline on 0 (0)']
+    """
+    sides = [
+        {c.dataset: c for c in report.contamination if c.model == model}
+        for report, model in ((baseline, baseline_model), (candidate, candidate_model))
+    ]
+    notes = []
+    for dataset in dict.fromkeys([*sides[1], *sides[0]]):
+        before, after = sides[0].get(dataset), sides[1].get(dataset)
+        if before is None or after is None:
+            checked, unchecked = (
+                ("candidate", "baseline") if before is None else ("baseline", "candidate")
+            )
+            found = after or before
+            assert found is not None
+            notes.append(
+                f"{dataset}: only the {checked} declares training data ({found.count} of its "
+                f"{found.n} examples found in it); the {unchecked}'s contamination is unknown"
+            )
+        elif before.count != after.count or before.n != after.n:
+            notes.append(
+                f"{dataset}: the candidate was trained on {after.count} of its {after.n} "
+                f"examples ({after.fraction:.4g}), the baseline on {before.count} "
+                f"({before.fraction:.4g})"
+            )
+    return notes
 
 
 def _robustness(

@@ -76,8 +76,10 @@ def comparison_tables(comparison: Comparison) -> Group:
     )
     verdicts = {v: sum(c.verdict == v for c in comparison.cells) for v in order}
     summary = ", ".join(f"{count} {verdict}" for verdict, count in verdicts.items())
+    notes = [f"note: {terminal(n)}" for n in comparison.notes]
     return Group(
         headline,
+        *notes,
         f"{len(comparison.cells)} cells: {summary}",
         Stacked(cells, keys=2),
         Stacked(churn, keys=1),

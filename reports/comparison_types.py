@@ -136,6 +136,7 @@ class Comparison:
     cells: list[CellComparison]
     churn: list[Churn]
     headline: tuple[str, str]
+    notes: list[str] = field(default_factory=list)  # what the numbers cannot show
 
     @property
     def silent_regressions(self) -> list[CellComparison]:

@@ -26,7 +26,7 @@ def junit_xml(outcome: GateOutcome, *, seconds: float = 0.0, timestamp: str = ""
     untested = [c for c in outcome.gated if not math.isfinite(c.p_value)]
     counts = {
         "name": "assay gate",
-        "tests": str(len(outcome.gated) + len(outcome.churn_failures)),
+        "tests": str(len(outcome.gated) + len(outcome.churn_failures) + len(outcome.data_rules)),
         "failures": str(len(outcome.failures)),
         "errors": "0",
         "skipped": str(len(untested)),
@@ -36,6 +36,13 @@ def junit_xml(outcome: GateOutcome, *, seconds: float = 0.0, timestamp: str = ""
     suite = ElementTree.SubElement(root, "testsuite", counts)
     if timestamp:
         suite.set("timestamp", timestamp)
+    for rule in outcome.data_rules:  # the candidate's data: contamination, label conflicts
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=rule.rule, name=xml_text(rule.subject), time="0"
+        )
+        if rule.failure is not None:
+            text = xml_text(rule.failure)
+            ElementTree.SubElement(case, "failure", message=text, type=rule.rule).text = text
     for cell in outcome.gated:
         case = ElementTree.SubElement(
             suite,
@@ -78,6 +85,13 @@ def markdown(outcome: GateOutcome) -> str:
             "",
         ]
         lines += [f"- {escape_markdown(describe(c))}" for c in silent] + [""]
+    broken = [r for r in outcome.data_rules if r.failure is not None]
+    if broken:
+        lines += ["**The candidate's data fails the gate:**", ""]
+        lines += [f"- {escape_markdown(r.failure or '')}" for r in broken] + [""]
+    if outcome.comparison.notes:
+        lines += ["Notes:", ""]
+        lines += [f"- {escape_markdown(n)}" for n in outcome.comparison.notes] + [""]
     rows = [
         (
             cell_name(cell),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from assay.reports.comparison import CellComparison, Comparison
 from assay.reports.comparison_output import where
+from assay.reports.schema import Report
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class GateRules:
     slices: list[str] | None = None
     strict: bool = False
     negative_flip_budget: float | None = None
+    max_contamination: float | None = None
+    fail_on_label_conflicts: bool = False
 
     def gated(self, cell: CellComparison) -> bool:
         slice_name = cell.slice or "overall"
@@ -28,24 +31,44 @@ class GateRules:
 
 
 @dataclass(frozen=True)
+class DataRule:
+    """One check of the candidate's data (contamination of a set, its label conflicts):
+    ``rule`` names the gate option, ``subject`` the dataset; ``failure`` says why it fails
+    (None: it passes)."""
+
+    rule: str
+    subject: str
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
 class GateOutcome:
     comparison: Comparison
     gated: list[CellComparison]
     failing: list[CellComparison] = field(default_factory=list)
     churn_failures: list[str] = field(default_factory=list)
+    data_rules: list[DataRule] = field(default_factory=list)
 
     @property
     def failures(self) -> list[str]:
-        return [describe(c) for c in self.failing] + self.churn_failures
+        found = [r.failure for r in self.data_rules if r.failure is not None]
+        return found + [describe(c) for c in self.failing] + self.churn_failures
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
 
-def evaluate_gate(comparison: Comparison, rules: GateRules) -> GateOutcome:
-    """Failures: gated regressions (silent ones first), gated inconclusive cells when strict,
-    and datasets whose negative flip rate exceeds the budget."""
+def evaluate_gate(
+    comparison: Comparison,
+    rules: GateRules,
+    candidate: Report | None = None,
+    model: str | None = None,
+) -> GateOutcome:
+    """Failures: the candidate's data rules (contamination above the most allowed, label
+    conflicts; checked on ``candidate``'s report for ``model``), gated regressions (silent
+    ones first), gated inconclusive cells when strict, and datasets whose negative flip
+    rate exceeds the budget."""
     gated = [c for c in comparison.cells if rules.gated(c)]
     failing = [
         c
@@ -61,7 +84,61 @@ def evaluate_gate(comparison: Comparison, rules: GateRules) -> GateOutcome:
             for item in comparison.churn
             if item.slice is None and item.negative_flip_rate > rules.negative_flip_budget
         ]
-    return GateOutcome(comparison, gated, failing, churn_failures)
+    data_rules = data_rule_checks(candidate, model, rules) if candidate is not None else []
+    return GateOutcome(comparison, gated, failing, churn_failures, data_rules)
+
+
+def data_rule_checks(report: Report, model: str | None, rules: GateRules) -> list[DataRule]:
+    """Each data rule the gate sets, checked on the candidate's report: per dataset its
+    contamination against ``max_contamination`` (failing for every set when the model
+    declares no training data: it cannot be checked), and its label conflicts.
+
+    Example:
+        >>> from assay.reports.schema import ContaminationRecord
+        >>> found = ContaminationRecord(model="m", dataset="test", n=200, exact=3, near=1,
+        ...                             count=4, fraction=0.02)
+        >>> report = Report.model_construct(contamination=[found], data_checks=[])
+        >>> [rule] = data_rule_checks(report, "m", GateRules(max_contamination=0))
+        >>> rule.subject, rule.failure.split(";")[1]
+        ('test', ' the gate allows 0')
+    """
+    checks = []
+    if rules.max_contamination is not None:
+        allowed = rules.max_contamination
+        found = [c for c in report.contamination if model is None or c.model == model]
+        if not found:
+            checks.append(
+                DataRule(
+                    "max_contamination",
+                    "training data",
+                    f"contamination: the gate allows {allowed:g} of a set's examples in the "
+                    f"candidate's training data, and model {model!r} declares none to check "
+                    "(set its training_data)",
+                )
+            )
+        for c in found:
+            failure = None
+            if c.fraction > allowed:
+                failure = (
+                    f"contamination: {c.count} of {c.dataset}'s {c.n} examples ({c.fraction:.4g}"
+                    f": {c.exact} exact, {c.near} near) are in the declared training data of "
+                    f"model {c.model!r}; the gate allows {allowed:g}"
+                )
+            checks.append(DataRule("max_contamination", c.dataset, failure))
+    if rules.fail_on_label_conflicts:
+        conflicts = {f.dataset: f for f in report.data_checks if f.check == "label_conflicts"}
+        for dataset in report.datasets:
+            if dataset.source is None:
+                continue  # a derived set holds its parent's examples
+            conflict = conflicts.get(dataset.name)
+            failure = None
+            if conflict is not None:
+                failure = (
+                    f"label conflicts: {conflict.count} of {dataset.name}'s {conflict.n} "
+                    "examples share their inputs with an example of another label"
+                )
+            checks.append(DataRule("fail_on_label_conflicts", dataset.name, failure))
+    return checks
 
 
 def cell_name(cell: CellComparison) -> str:

@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from assay.metrics.robustness import ROBUSTNESS_MEASURES
+from assay.pseudo_slices import TRAINING_DATA_SLICE
 from assay.reports.markdown_report import markdown_page
 from assay.reports.schema import DatasetRecord, Report, Result
 from assay.reports.sections import (
     ROBUSTNESS_KINDS,
     Section,
     TableData,
+    contamination_section,
     long_table,
     number,
     provenance,
@@ -58,7 +60,8 @@ def eval_results(report: Report, model: str, task_type: str | None = None) -> li
     found = []
     for result in _results(report, model):
         dataset = datasets[result.dataset]
-        origin = _origin(dataset, datasets)
+        root = _root(dataset, datasets)
+        origin = root.source if root.source and root.source.get("type") == "hub" else {}
         found.append(
             EvalResult(
                 task_type=task,
@@ -66,7 +69,7 @@ def eval_results(report: Report, model: str, task_type: str | None = None) -> li
                 dataset_name=result.dataset,
                 dataset_config=origin.get("name"),
                 dataset_split=origin.get("split"),
-                dataset_revision=origin.get("revision"),
+                dataset_revision=(root.revision or origin.get("revision")) if origin else None,
                 metric_type=result.metric,
                 metric_name=_metric_name(result),
                 metric_value=result.value,
@@ -75,12 +78,12 @@ def eval_results(report: Report, model: str, task_type: str | None = None) -> li
     return found
 
 
-def _origin(dataset: DatasetRecord, datasets: dict[str, DatasetRecord]) -> dict[str, Any]:
-    """A Hub source's id, config, split and revision (a derived set's come from its parent)."""
+def _root(dataset: DatasetRecord, datasets: dict[str, DatasetRecord]) -> DatasetRecord:
+    """The sourced set a set derives from (itself when sourced): its Hub id, config, split
+    and resolved commit are the derived set's."""
     while dataset.derived_from is not None and dataset.derived_from in datasets:
         dataset = datasets[dataset.derived_from]
-    source = dataset.source or {}
-    return source if source.get("type") == "hub" else {}
+    return dataset
 
 
 def _metric_name(result: Result) -> str:
@@ -102,9 +105,10 @@ def card_sections(report: Report, model: str) -> list[Section]:
         "robustness under shift and attack",
         [r for r in mine if r.slice is None and _is_robustness(r)],
     )
-    groups = [r for r in mine if r.slice is not None]
+    groups = [r for r in mine if r.slice not in (None, TRAINING_DATA_SLICE)]
     too_small = sorted({f"{r.dataset}: {r.slice} = {r.group}" for r in groups if r.value is None})
     bias_text = [f"Groups too small to judge: {', '.join(too_small)}."] if too_small else []
+    contaminated = contamination_section(report, model)
     return [
         Section("Evaluation results", tables=[results]),
         Section("Robustness", tables=[robustness]),
@@ -118,6 +122,7 @@ def card_sections(report: Report, model: str) -> list[Section]:
         Section(
             "Bias", text=bias_text, tables=[long_table(groups, GROUPS_CAPTION, with_model=False)]
         ),
+        *([] if contaminated is None else [contaminated]),
         provenance(report),
     ]
 
@@ -150,8 +155,16 @@ def model_card(
     data = card.data.to_dict() if card is not None else {}
     data.pop("model-index", None)
     data.pop("model_index", None)
+    record = next(m for m in report.models if m.name == model)
+    declared: dict[str, Any] = {}  # what the suite declares, unless the card already says
+    if record.license and "license" not in data:
+        declared["license"] = record.license
+    trained_on = [t.source["path"] for t in record.training_data if t.source.get("type") == "hub"]
+    if trained_on and "datasets" not in data:
+        declared["datasets"] = trained_on
     merged = ModelCardData(
         **{k: v for k, v in data.items() if k not in ("model_name", "eval_results")},
+        **declared,
         model_name=model,
         eval_results=eval_results(report, model, task_type),
     )

@@ -9,8 +9,10 @@ from rich.console import Group
 from rich.table import Table
 
 from assay.metrics.robustness import ROBUSTNESS_MEASURES
+from assay.pseudo_slices import TRAINING_DATA_SLICE
 from assay.reports.escaping import terminal
 from assay.reports.schema import Report, Result
+from assay.reports.sections import source_text
 from assay.reports.severity_ladders import severity_ladders
 from assay.reports.tables import Stacked
 
@@ -231,15 +233,6 @@ def grouped_table(report: Report) -> Table | None:
     return table
 
 
-def _source_text(source: dict | None) -> str:
-    """Where a sourced set came from: its file, hub dataset, loader or callable."""
-    if not source:
-        return ""
-    kind = source.get("type", "")
-    where = source.get("path") or source.get("loader") or source.get("callable") or ""
-    return f"{kind}: {where}" if where else str(kind)
-
-
 def provenance_table(report: Report) -> Table:
     """Every sourced dataset and every model: where it came from, its sha256 where it is
     a file, and the license, homepage and card the suite declares; citations beneath."""
@@ -253,14 +246,15 @@ def provenance_table(report: Report) -> Table:
         if d.source is None:
             continue  # a derived set: its parent's row says it
         link = " ".join(x for x in (d.homepage, d.card) if x)
-        table.add_row(
-            d.name, d.kind, terminal(_source_text(d.source)), d.sha256 or "", d.license or "",
-            terminal(link),
-        )  # fmt: skip
+        source = terminal(source_text(d.source, d.revision))
+        table.add_row(d.name, d.kind, source, d.sha256 or "", d.license or "", terminal(link))
         if d.citation:
             citations.append(f"{d.name}: {terminal(d.citation)}")
     for m in report.models:
         table.add_row(m.name, "model", m.type, m.sha256 or "", m.license or "", m.card or "")
+        for t in m.training_data:  # what it was trained on, beneath it
+            source = terminal(source_text(t.source))
+            table.add_row("", f"trained on ({t.rows} rows)", source, t.sha256 or "", "", "")
     if citations:
         table.caption = "\n".join(citations)
     return table
@@ -287,8 +281,7 @@ def leakage_table(report: Report) -> Table | None:
         title="leakage inside the suite",
         title_justify="left",
         box=box.SIMPLE_HEAD,
-        caption="examples compared by their normalised inputs (numbers at 6 decimals, text "
-        "lowercased without punctuation)",
+        caption=f"examples compared by their normalised inputs ({_compared(report)})",
         caption_justify="left",
     )
     for header in ("dataset", "check", "examples", "share", "with", "first ids"):
@@ -303,6 +296,79 @@ def leakage_table(report: Report) -> Table | None:
             f"{found.count} of {found.n}",
             f"{found.count / found.n:.4f}" if found.n else "",
             found.other or "",
+            shown + (f" and {more} more" if more else ""),
+        )
+    return table
+
+
+def _compared(report: Report) -> str:
+    precision = report.data_check_settings.get("precision", 6)
+    return f"numbers at {precision} decimals, text lowercased without punctuation"
+
+
+def _near_rule(report: Report) -> str:
+    near = report.data_check_settings.get("near_duplicates")
+    if not near:
+        return "near-duplicate text not looked for"
+    return f"near: text sharing {near['threshold']} of its {near['ngram']}-grams (MinHash LSH)"
+
+
+def contamination_table(report: Report) -> Table | str | None:
+    """Each model × dataset whose examples its declared training data holds: how many,
+    their share with its interval, and the headline metric on all examples next to the
+    clean ones; one line when nothing was found; None without declared training data.
+
+    Example:
+        >>> from assay.reports.schema import ContaminationRecord
+        >>> found = ContaminationRecord(model="m", dataset="d", n=10, exact=0, near=0,
+        ...                             count=0, fraction=0.0)
+        >>> contamination_table(Report.model_construct(contamination=[found],
+        ...                                            data_check_settings={}, results=[]))
+        "contamination: no example of the 1 set found in the models' declared training data"
+    """
+    if not report.contamination:
+        return None
+    found = [c for c in report.contamination if c.count]
+    if not found:
+        sets = len({c.dataset for c in report.contamination})
+        return (
+            f"contamination: no example of the {sets} set{'s' if sets != 1 else ''} found in "
+            "the models' declared training data"
+        )
+    headline = report.metrics[0]["name"] if report.metrics else "accuracy"
+    table = Table(
+        title="contamination with declared training data",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption=f"exact: same normalised inputs ({_compared(report)}); {_near_rule(report)}",
+        caption_justify="left",
+    )
+    headers = ("model", "dataset", "examples", "share", "exact", "near", headline, "clean")
+    for header in (*headers, "first ids"):
+        right = header not in ("model", "dataset", "first ids")
+        table.add_column(header, justify="right" if right else "left", overflow="fold")
+    values = {
+        (r.model, r.dataset, r.group): r
+        for r in report.results
+        if r.metric == headline and r.slice in (None, TRAINING_DATA_SLICE)
+    }
+    for c in found:
+        share = f"{c.fraction:.4f}"
+        if c.ci_low is not None and c.ci_high is not None:
+            share += f" ({c.ci_low:.4f}–{c.ci_high:.4f})"
+        every = values.get((c.model, c.dataset, None))
+        clean = values.get((c.model, c.dataset, "clean"))
+        more = c.count - min(c.count, SHOWN_IDS)
+        shown = ", ".join(terminal(i) for i in c.ids[:SHOWN_IDS])
+        table.add_row(
+            c.model,
+            c.dataset,
+            f"{c.count} of {c.n}",
+            share,
+            str(c.exact),
+            str(c.near) if c.near_checked else "",
+            format_result(every) if every is not None else "",
+            format_result(clean) if clean is not None else "",
             shown + (f" and {more} more" if more else ""),
         )
     return table
@@ -330,6 +396,11 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
     leakage = leakage_table(report)
     if leakage is not None:
         parts.append(Stacked(leakage, keys=2, wrap=("first ids",)))
+    contaminated = contamination_table(report)
+    if isinstance(contaminated, Table):
+        parts.append(Stacked(contaminated, keys=2, wrap=("first ids",)))
+    elif contaminated is not None:
+        parts.append(contaminated)
     if grouped:
         parts.append(Stacked(provenance_table(report), keys=2))
         if summary is not None:

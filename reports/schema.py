@@ -35,6 +35,17 @@ class SuiteRecord(_Record):
     path: str
 
 
+class TrainingDataRecord(_Record):
+    """One declared training source of a model: the suite's declaration, the rows it
+    holds (after its partition and limit) and its content identity."""
+
+    source: dict[str, Any]
+    rows: int
+    identity: str = Field(description="hash of the declaration and the data's content")
+    sha256: str | None = Field(None, description="sha256 of a file source's bytes")
+    revision: str | None = Field(None, description="the Hub commit a Hub source's files are from")
+
+
 class ModelRecord(_Record):
     name: str
     type: str
@@ -42,6 +53,7 @@ class ModelRecord(_Record):
     license: str | None = None
     card: str | None = Field(None, description="a link to the model card")
     fingerprint: str
+    training_data: list[TrainingDataRecord] = Field(default_factory=list)
 
 
 class DatasetRecord(_Record):
@@ -80,6 +92,7 @@ class DatasetRecord(_Record):
     )
     license: str | None = Field(None, description="the data's license, as the suite states it")
     sha256: str | None = Field(None, description="sha256 of a file source's bytes")
+    revision: str | None = Field(None, description="the Hub commit a Hub source's files are from")
     citation: str | None = None
     homepage: str | None = None
     card: str | None = Field(None, description="a link to the dataset card")
@@ -159,6 +172,27 @@ class DataCheckRecord(_Record):
     other: str | None = None
 
 
+class ContaminationRecord(_Record):
+    """How much of an evaluation set a model's declared training data holds: ``exact``
+    examples have the same normalised inputs as a training row, ``near`` more have text
+    whose n-grams overlap a training text's by the threshold (``near_checked`` False: not
+    looked for); ``fraction`` is their share of ``n`` with its Wilson interval, and ``ids``
+    lists the first 100 found."""
+
+    model: str
+    dataset: str
+    n: int
+    exact: int
+    near: int
+    count: int
+    fraction: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_level: float | None = None
+    near_checked: bool = False
+    ids: list[str] = Field(default_factory=list)
+
+
 class Report(_Record):
     """Everything one ``assay run`` produced, except the per-example predictions file."""
 
@@ -178,6 +212,14 @@ class Report(_Record):
     reliability: list[ReliabilityRecord] = Field(default_factory=list)
     data_checks: list[DataCheckRecord] = Field(
         default_factory=list, description="leakage found inside the suite's evaluation sets"
+    )
+    data_check_settings: dict[str, Any] = Field(
+        default_factory=dict, description="how examples were compared (the suite's data_checks)"
+    )
+    contamination: list[ContaminationRecord] = Field(
+        default_factory=list,
+        description="per model with declared training data and dataset: its examples found "
+        "in that data",
     )
     cells: list[CellRecord]
     predictions: PredictionsRecord

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assay.pseudo_slices import TRAINING_DATA_SLICE
 from assay.reports.comparison_types import CellComparison, Comparison
 from assay.reports.plot_style import Figure
 from assay.reports.schema import Report, Result
@@ -91,6 +92,9 @@ def report_sections(report: Report, figures: list[Figure]) -> list[Section]:
                 figures=ood,
             )
         )
+    contaminated = contamination_section(report)
+    if contaminated is not None:
+        sections.append(contaminated)
     sections.append(provenance(report))
     return sections
 
@@ -166,25 +170,118 @@ def provenance(report: Report) -> Section:
     ]
     models = TableData(
         "models",
-        ("model", "type", "fingerprint"),
-        [(m.name, m.type, m.fingerprint) for m in report.models],
+        ("model", "type", "license", "sha256", "card", "trained on", "fingerprint"),
+        [
+            (
+                m.name,
+                m.type,
+                m.license or "",
+                m.sha256 or "",
+                m.card or "",
+                "; ".join(
+                    f"{source_text(t.source)} ({t.rows} rows, {t.sha256 or t.identity})"
+                    for t in m.training_data
+                ),
+                m.fingerprint,
+            )
+            for m in report.models
+        ],
     )
     datasets = TableData(
         "datasets",
-        ("dataset", "kind", "n", "derived from", "license", "fingerprint"),
+        ("dataset", "kind", "n", "source", "derived from", "license", "sha256", "homepage / card",
+         "fingerprint"),
         [
             (
                 d.name,
                 d.kind,
                 str(d.n_examples),
+                source_text(d.source, d.revision),
                 d.derived_from or "",
                 d.license or "",
+                d.sha256 or "",
+                " ".join(x for x in (d.homepage, d.card) if x),
                 d.fingerprint,
             )
             for d in report.datasets
         ],
-    )
+    )  # fmt: skip
+    text += [f"Cite {d.name}: {d.citation}" for d in report.datasets if d.citation]
     return Section("How it was evaluated", text=text, tables=[models, datasets])
+
+
+def source_text(source: dict | None, resolved: str | None = None) -> str:
+    """Where a sourced set came from: its file, Hub dataset (at the ``resolved`` commit,
+    else the declared revision), loader or callable; empty for a derived set.
+
+    Example:
+        >>> source_text({"type": "hub", "path": "stanfordnlp/sst2", "revision": "main"}, "8d51e7e")
+        'hub: stanfordnlp/sst2 @ 8d51e7e'
+    """
+    if not source:
+        return ""
+    kind = source.get("type", "")
+    where = source.get("path") or source.get("loader") or source.get("callable") or ""
+    revision = resolved or source.get("revision")
+    text = f"{kind}: {where}" if where else str(kind)
+    return f"{text} @ {revision}" if revision else text
+
+
+def contamination_section(report: Report, model: str | None = None) -> Section | None:
+    """Each model (or just ``model``) × dataset checked against the model's declared
+    training data: the share found (with its interval), exact and near, and the headline
+    metric on all examples next to the clean ones; None without declared training data."""
+    checked = [c for c in report.contamination if model is None or c.model == model]
+    if not checked:
+        return None
+    headline = report.metrics[0]["name"] if report.metrics else "accuracy"
+    values = {
+        (r.model, r.dataset, r.group): r
+        for r in report.results
+        if r.metric == headline and r.slice in (None, TRAINING_DATA_SLICE)
+    }
+    rows = []
+    for c in checked:
+        every = values.get((c.model, c.dataset, None))
+        clean = values.get((c.model, c.dataset, "clean"))
+        share = number(c.fraction)
+        if c.ci_low is not None and c.ci_high is not None:
+            share += f" ({number(c.ci_low)}, {number(c.ci_high)})"
+        rows.append(
+            (
+                c.model,
+                c.dataset,
+                f"{c.count} of {c.n}",
+                share,
+                str(c.exact),
+                str(c.near) if c.near_checked else "not checked",
+                with_interval(every) if every is not None else "",
+                with_interval(clean) if clean is not None else (
+                    "same (nothing found)" if c.count == 0 else ""
+                ),
+                ", ".join(c.ids[:20]) + (" …" if len(c.ids) > 20 else ""),
+            )
+        )  # fmt: skip
+    header = ("model", "dataset", "found", "share", "exact", "near", headline, f"clean {headline}",
+              "first ids")  # fmt: skip
+    settings = report.data_check_settings
+    near = settings.get("near_duplicates")
+    text = [
+        "Examples found in the model's declared training data: exact when their normalised "
+        f"inputs are a training row's (numbers at {settings.get('precision', 6)} decimals, text "
+        "lowercased without punctuation)"
+        + (
+            f", near when their text shares at least {near['threshold']} of its "
+            f"{near['ngram']}-word n-grams with a training text (MinHash LSH)."
+            if near
+            else "; near-duplicate text was not looked for."
+        )
+    ]
+    return Section(
+        "Contamination with training data",
+        text=text,
+        tables=[TableData("contamination", header, rows)],
+    )
 
 
 def verdict_section(comparison: Comparison, passed: bool | None, failures: list[str]) -> Section:
@@ -200,6 +297,7 @@ def verdict_section(comparison: Comparison, passed: bool | None, failures: list[
         f"{headline_metric} on {headline_dataset} holds while they got worse)."
     )
     text += [f"Failure: {f}" for f in failures]
+    text += [f"Note: {n}" for n in comparison.notes]
     cells = sorted(comparison.cells, key=lambda c: (not c.silent, c.verdict != "regression"))
     return Section(
         f"Verdict: {comparison.candidate} against {comparison.baseline}",

@@ -53,6 +53,8 @@ def rules_from(spec: GateSpec) -> GateRules:
         slices=chosen.slices,
         strict=spec.strict,
         negative_flip_budget=spec.negative_flip_budget,
+        max_contamination=spec.max_contamination,
+        fail_on_label_conflicts=spec.fail_on_label_conflicts,
     )
 
 
@@ -75,4 +77,5 @@ def gate_run(
         candidate_model=model,
         allow_unpaired=spec.unpaired,
     )
-    return GateRun(evaluate_gate(comparison, rules_from(spec)), report_folder, baseline_folder)
+    outcome = evaluate_gate(comparison, rules_from(spec), output.report, model)
+    return GateRun(outcome, report_folder, baseline_folder)

@@ -21,11 +21,14 @@ import pyarrow as pa
 
 from assay._version import __version__
 from assay.errors import located
+from assay.metrics.intervals import wilson_interval
 from assay.metrics.ood import max_softmax_score, negative_energy_score
 from assay.metrics.reliability import reliability_diagram
+from assay.pseudo_slices import TRAINING_DATA_SLICE
 from assay.reports.predictions import PredictionBlock, predictions_table, read_predictions
 from assay.reports.schema import (
     CellRecord,
+    ContaminationRecord,
     DataCheckRecord,
     DatasetRecord,
     Environment,
@@ -36,6 +39,7 @@ from assay.reports.schema import (
     Report,
     Result,
     SuiteRecord,
+    TrainingDataRecord,
 )
 from assay.runners.adapters import LogitModel, ModelAdapter, PrecomputedModel, load_model
 from assay.runners.cache import PredictionCache, cell_cache_key
@@ -55,13 +59,15 @@ from assay.runners.plan import Cell, plan_cells
 from assay.runners.progress import RunObserver, SilentObserver
 from assay.runners.robustness_scoring import corruption_name, robustness_results
 from assay.runners.scored_cache import Scored, ScoredCache, scoring_key
-from assay.runners.scoring import score_predictions
+from assay.runners.scoring import score_predictions, subset_results
+from assay.runners.training_checks import TrainingDataChecks
 from assay.runners.worst_case import worst_case_probabilities, worst_case_statistics
+from assay.suites.contamination import EXACT, NEAR, Contamination
 from assay.suites.data import LoadedDataset, load_datasets
 from assay.suites.file_state import FingerprintCache, file_sha256
-from assay.suites.leakage import DataFinding, suite_leakage
+from assay.suites.leakage import MAX_IDS, DataFinding, suite_leakage
 from assay.suites.loading import LoadedSuite
-from assay.suites.row_hashing import DEFAULT_PRECISION, row_hashes
+from assay.suites.row_hashing import row_hashes
 from assay.suites.schema import (
     DatasetSpec,
     FileSource,
@@ -70,6 +76,7 @@ from assay.suites.schema import (
     TorchModelSpec,
 )
 from assay.suites.shifts import SHIFTS
+from assay.suites.source_metadata import SourceMetadata
 from assay.suites.sources import resolve_path
 
 PROBE_ROWS = 8
@@ -144,6 +151,9 @@ class SuiteRun:
         self.datasets: dict[str, LoadedDataset] = {}
         self.fingerprints = FingerprintCache(cache.root) if cache is not None else None
         self.models: dict[str, ModelAdapter] = {}
+        self.training_checks = TrainingDataChecks(
+            loaded, cache, self.fingerprints, self._row_hashes, self.observer.stage
+        )
 
     def execute(self) -> RunOutput:
         if self.cache is not None:
@@ -162,9 +172,10 @@ class SuiteRun:
                 stop.set()
         self.observer.stage("checking for leakage")
         findings = suite_leakage(self.suite, self.datasets, self._row_hashes)
+        contaminated = self.training_checks.run(self.datasets)
         for dataset in self.datasets.values():  # scoring needs predictions, not features
             dataset.features.release()
-        output = self._assemble(outcomes, findings)
+        output = self._assemble(outcomes, findings, contaminated)
         if self.fingerprints is not None:
             self.fingerprints.flush()
         return output
@@ -174,6 +185,7 @@ class SuiteRun:
         (shifted and attacked too), with every check a run makes, and nothing cached:
         ``assay validate`` refuses what ``assay run`` would refuse."""
         self._load()
+        self.training_checks.loaded_sources(self.datasets)  # declared training data is usable
         for model in self.models:
             for name, dataset in self.datasets.items():
                 if dataset.worst_of:
@@ -388,16 +400,22 @@ class SuiteRun:
     def _row_hashes(self, dataset: LoadedDataset) -> np.ndarray:
         """The set's normalised row hashes, from the cache when its fingerprint is there
         (a cached rerun makes no feature matrix for them)."""
-        key = f"{dataset.fingerprint}-rows-{DEFAULT_PRECISION}"
+        precision = self.suite.data_checks.precision
+        key = f"{dataset.fingerprint}-rows-{precision}"
         found = self.cache.get(key) if self.cache is not None else None
         if found is not None and found.dtype == np.uint64 and len(found) == dataset.n_examples:
             return found
-        hashes = row_hashes(dataset.features)
+        hashes = row_hashes(dataset.features, precision)
         if self.cache is not None:
             self.cache.put(key, hashes, dtype=np.uint64)
         return hashes
 
-    def _assemble(self, outcomes: list[CellOutcome], findings: list[DataFinding]) -> RunOutput:
+    def _assemble(
+        self,
+        outcomes: list[CellOutcome],
+        findings: list[DataFinding],
+        contaminated: dict[tuple[str, str], Contamination],
+    ) -> RunOutput:
         blocks = []
         merged: dict[tuple[str, str], np.ndarray] = {}
         statistics = _merged_statistics(outcomes)
@@ -434,11 +452,11 @@ class SuiteRun:
                         attack_statistics=statistics.get((model, name)),
                     )
                 )
-        key = self._scoring_key(merged)
+        key = self._scoring_key(merged, contaminated)
         with ThreadPoolExecutor(max_workers=1) as writer:
             # the predictions file is encoded while scoring runs (Arrow releases the GIL)
             kept = None if key is None else writer.submit(self._kept_predictions, key, blocks)
-            scored = self._scored(merged, key, statistics)
+            scored = self._scored(merged, key, statistics, contaminated)
             predictions_file = None if kept is None else kept.result()
         cells = [
             CellRecord(
@@ -463,8 +481,21 @@ class SuiteRun:
             )
             for f in findings
         ]
+        level = self.suite.intervals.level
         report = report.model_copy(
-            update={"reliability": scored.reliability, "data_checks": checks}
+            update={
+                "reliability": scored.reliability,
+                "data_checks": checks,
+                "data_check_settings": self.suite.data_checks.model_dump(mode="json"),
+                "contamination": [
+                    contamination_record(
+                        model, self.datasets[name], contaminated[model, name], level
+                    )
+                    for model in self.models
+                    for name in self.datasets
+                    if (model, name) in contaminated
+                ],
+            }
         )
         return RunOutput(report, blocks, predictions_file=predictions_file)
 
@@ -473,13 +504,18 @@ class SuiteRun:
         assert self.cache is not None
         return ScoredCache(self.cache.root)
 
-    def _scoring_key(self, merged: dict[tuple[str, str], np.ndarray]) -> str | None:
+    def _scoring_key(
+        self,
+        merged: dict[tuple[str, str], np.ndarray],
+        contaminated: dict[tuple[str, str], Contamination],
+    ) -> str | None:
         """The scored-results cache key of these predictions; None without a cache (then
         nothing is reused, so no prediction is hashed either)."""
         if self.cache is None:
             return None
         fingerprints = {name: adapter.fingerprint for name, adapter in self.models.items()}
-        return scoring_key(self.suite, self.datasets, fingerprints, merged)
+        subsets = {key: found.codes for key, found in contaminated.items()}
+        return scoring_key(self.suite, self.datasets, fingerprints, merged, subsets)
 
     def _kept_predictions(self, key: str, blocks: list[PredictionBlock]) -> Path:
         """The predictions file kept under ``key``, written now if it is not there yet."""
@@ -491,16 +527,18 @@ class SuiteRun:
         merged: dict[tuple[str, str], np.ndarray],
         key: str | None,
         statistics: dict[tuple[str, str], np.ndarray],
+        contaminated: dict[tuple[str, str], Contamination],
     ) -> Scored:
         """Every result of the run's predictions: reused when the cache holds them under
-        ``key`` (exactly these predictions and settings), else scored and stored."""
+        ``key`` (exactly these predictions, contamination and settings), else scored and
+        stored."""
         if key is not None:
             found = self._scored_cache.get(key)
             if found is not None:
                 self.observer.stage("scores unchanged: reusing them")
                 return found
         self.observer.stage("scoring")
-        scored = self._score(merged, statistics)
+        scored = self._score(merged, statistics, contaminated)
         if key is not None:
             self._scored_cache.put(key, scored)
         return scored
@@ -509,11 +547,13 @@ class SuiteRun:
         self,
         merged: dict[tuple[str, str], np.ndarray],
         statistics: dict[tuple[str, str], np.ndarray],
+        contaminated: dict[tuple[str, str], Contamination],
     ) -> Scored:
-        """Each (model, dataset) pair scored, on threads of their own when there are no
-        intervals (numpy releases the GIL; interval resampling already uses every core, and
-        overlapping it took longer and 35% more memory at 1M rows). Results keep the pairs'
-        order, whatever finishes first."""
+        """Each (model, dataset) pair scored (where the model declares training data, also
+        on the examples clean of it and on those found in it), on threads of their own when
+        there are no intervals (numpy releases the GIL; interval resampling already uses
+        every core, and overlapping it took longer and 35% more memory at 1M rows). Results
+        keep the pairs' order, whatever finishes first."""
 
         def pair(key: tuple[str, str]) -> tuple[list[Result], list[ReliabilityRecord]]:
             model, name = key
@@ -530,6 +570,8 @@ class SuiteRun:
                 bias=self.suite.bias,
                 seed=self.suite.seed,
             )
+            if key in contaminated:
+                scored += self._by_contamination(model, dataset, probabilities, contaminated[key])
             return scored, [_reliability(model, dataset, probabilities)]
 
         results: list[Result] = []
@@ -544,6 +586,29 @@ class SuiteRun:
                 reliability += diagram
             results += robustness.result()
         return Scored(results=results, reliability=reliability)
+
+    def _by_contamination(
+        self, model: str, dataset: LoadedDataset, probabilities: np.ndarray, found: Contamination
+    ) -> list[Result]:
+        """The metrics on the clean examples and on the contaminated ones, as the
+        pseudo-slice ``training_data``; none when nothing was found (clean is all)."""
+        results: list[Result] = []
+        if not found.contaminated.any():
+            return results
+        for group, rows in (("clean", ~found.contaminated), ("contaminated", found.contaminated)):
+            if rows.any():
+                results += subset_results(
+                    model,
+                    dataset,
+                    probabilities,
+                    rows,
+                    self.suite.metrics,
+                    column=TRAINING_DATA_SLICE,
+                    group=group,
+                    intervals=self.suite.intervals,
+                    seed=self.suite.seed,
+                )
+        return results
 
     def _report(self, results: list[Result], cells: list[CellRecord]) -> Report:
         suite = self.suite
@@ -566,6 +631,16 @@ class SuiteRun:
                     sha256=self._file_sha256(_model_file(m)),
                     license=m.license,
                     card=m.card,
+                    training_data=[
+                        TrainingDataRecord(
+                            source=t.loaded.spec.source.model_dump(mode="json"),
+                            rows=t.loaded.n_rows,
+                            identity=t.loaded.identity,
+                            sha256=t.loaded.sha256,
+                        )
+                        for t in self.training_checks.sources
+                        if t.model == m.name
+                    ],
                 )
                 for m in suite.models
             ],
@@ -616,6 +691,30 @@ def _reliability(
     return ReliabilityRecord(model=model, dataset=dataset.name, bins=bins)
 
 
+def contamination_record(
+    model: str, dataset: LoadedDataset, found: Contamination, level: float
+) -> ContaminationRecord:
+    """The report's record of one set's contamination, its share with a Wilson interval."""
+    rows = found.contaminated
+    count, n = int(rows.sum()), dataset.n_examples
+    interval = wilson_interval(count, n, level=level) if n else None
+    listed = dataset.ids.take(pa.array(np.flatnonzero(rows)[:MAX_IDS]))
+    return ContaminationRecord(
+        model=model,
+        dataset=dataset.name,
+        n=n,
+        exact=int((found.codes == EXACT).sum()),
+        near=int((found.codes == NEAR).sum()),
+        count=count,
+        fraction=count / n if n else 0.0,
+        ci_low=None if interval is None else 0.0 if count == 0 else interval.low,
+        ci_high=None if interval is None else 1.0 if count == n else interval.high,
+        ci_level=None if interval is None else level,
+        near_checked=found.near_checked,
+        ids=[str(i) for i in listed.to_pylist()],
+    )
+
+
 def _model_file(spec: ModelSpec) -> str | None:
     """The file a model is read from (its checkpoint or estimator), where it has one."""
     if isinstance(spec, TorchModelSpec):
@@ -633,6 +732,7 @@ def _dataset_record(
     """The report's record of a set; ``origin`` is the sourced set it was derived from
     (itself when sourced), whose license, citation, homepage and card it carries."""
     shift = SHIFTS.get(spec.shift.name) if spec.shift is not None else None
+    own = dataset.metadata or SourceMetadata()
     return DatasetRecord(
         name=dataset.name,
         kind=dataset.kind,
@@ -652,11 +752,13 @@ def _dataset_record(
         worst_of=list(dataset.worst_of) or None,
         effective_size=dataset.effective_size,
         source=spec.source.model_dump() if spec.source is not None else None,
-        license=origin.license,
+        # what the suite declares, else what the Hub source says of itself
+        license=origin.license or own.license,
         sha256=sha256,
-        citation=origin.citation,
-        homepage=origin.homepage,
-        card=origin.card,
+        revision=own.revision,
+        citation=origin.citation or own.citation,
+        homepage=origin.homepage or own.homepage,
+        card=origin.card or own.card,
     )
 
 

@@ -44,8 +44,10 @@ def scoring_key(
     datasets: Mapping[str, LoadedDataset],
     model_fingerprints: Mapping[str, str],
     predictions: Mapping[tuple[str, str], np.ndarray],
+    subsets: Mapping[tuple[str, str], np.ndarray] | None = None,
 ) -> str:
-    """Everything scoring depends on, hashed (predictions by the sha256 of their bytes).
+    """Everything scoring depends on, hashed (predictions, and the contamination codes that
+    pick the clean examples, by the sha256 of their bytes).
 
     Example:
         >>> from assay.demo import demo_suite_path
@@ -55,21 +57,23 @@ def scoring_key(
         >>> a == scoring_key(suite, {}, {"m": "f"}, {("m", "d"): np.ones((2, 3))})
         False
     """
-    return hash_value(
-        {
-            "assay": __version__,
-            "settings": suite.model_dump(mode="json", include=SCORING_SETTINGS),
-            "datasets": [
-                [d.name, d.fingerprint, d.kind, d.derived_from, d.reference]
-                for d in datasets.values()
-            ],
-            "models": dict(model_fingerprints),
-            "predictions": [
-                [model, dataset, _array_digest(array)]
-                for (model, dataset), array in predictions.items()
-            ],
-        }
-    )
+    keyed = {
+        "assay": __version__,
+        "settings": suite.model_dump(mode="json", include=SCORING_SETTINGS),
+        "datasets": [
+            [d.name, d.fingerprint, d.kind, d.derived_from, d.reference] for d in datasets.values()
+        ],
+        "models": dict(model_fingerprints),
+        "predictions": [
+            [model, dataset, _array_digest(array)]
+            for (model, dataset), array in predictions.items()
+        ],
+    }
+    if subsets:  # absent otherwise: keys of runs without training data stay as they were
+        keyed["subsets"] = [
+            [model, dataset, _array_digest(codes)] for (model, dataset), codes in subsets.items()
+        ]
+    return hash_value(keyed)
 
 
 def _array_digest(array: np.ndarray) -> str:

@@ -103,6 +103,28 @@ def score_predictions(
     return results
 
 
+def subset_results(
+    model: str,
+    dataset: LoadedDataset,
+    probabilities: np.ndarray,
+    rows: np.ndarray,
+    metrics: Sequence[MetricSpec],
+    *,
+    column: str,
+    group: str,
+    intervals: IntervalSpec | None = None,
+    seed: int = 0,
+) -> list[Result]:
+    """The suite's scalar metrics on the examples ``rows`` (a boolean mask) selects, as
+    results of the pseudo-slice ``column`` = ``group`` (training data: clean), with
+    intervals resampled within that subset."""
+    scalar = [m for m in metrics if _kind(m) == "scalar"]
+    scorer = _Scorer(model, dataset, probabilities, intervals or IntervalSpec(), seed)
+    return scorer.scalar_block(
+        scalar, dataset.labels[rows], probabilities[rows], column=column, group=group
+    )
+
+
 def _kind(metric: MetricSpec) -> str:
     if metric.evaluate is not None:
         return "scalar"

@@ -21,7 +21,8 @@ from assay.hashing import hash_frame, hash_ids, hash_value
 from assay.metrics import GroupCodes
 from assay.suites.features import FeatureBlock, feature_block
 from assay.suites.file_state import FingerprintCache
-from assay.suites.schema import DatasetSpec, FileSource, ImageSpec, Suite, Transform
+from assay.suites.schema import DatasetSpec, FileSource, HubSource, ImageSpec, Suite, Transform
+from assay.suites.source_metadata import SourceMetadata, cached_readme, hub_metadata
 from assay.suites.sources import load_source, partition_indices, resolve_path
 
 
@@ -83,6 +84,8 @@ class LoadedDataset:
     paired_rows: np.ndarray | None = field(default=None, compare=False, repr=False)
     reference: str | None = None  # ood sets: the in-distribution set they are told from
     image: ImageSpec | None = None  # where the images are, for image corruptions
+    # what a Hub source says of itself (commit, license, citation...); derived sets keep it
+    metadata: SourceMetadata | None = None
     # encodings of the group columns, made on first use; shared with the shifted and
     # attacked sets derived from this one (they carry the same group columns)
     encodings: GroupEncodings = field(default_factory=GroupEncodings, compare=False, repr=False)
@@ -110,6 +113,7 @@ class DataContext:
     index: int
     base_dir: Path
     fingerprints: FingerprintCache | None = None  # remembers file sources' fingerprints
+    require_license: bool = False  # the suite's: a Hub set's own license counts
 
     def error(self, message: str, key: str, value: object) -> ConfigError:
         return ConfigError(
@@ -125,6 +129,18 @@ def load_base_dataset(
     slices = () if spec.kind == "ood" else slices
     with located(None, ("source",), f"dataset {spec.name!r}"):
         source = load_source(spec.source, context.base_dir)
+    metadata = None
+    if isinstance(spec.source, HubSource):
+        metadata = hub_metadata(spec.source, source)
+        readme = cached_readme(spec.source, metadata.revision)
+        metadata = hub_metadata(spec.source, source, readme) if readme is not None else metadata
+        if context.require_license and not (spec.license or metadata.license):
+            raise context.error(
+                "the suite sets require_license, and neither this dataset nor its Hub card "
+                "declares a license (e.g. license: CC-BY-4.0)",
+                "license",
+                None,
+            )
     table, rows = _select_rows(source, spec)
     if table.num_rows == 0:
         raise _no_rows(spec, source.num_rows, context)
@@ -166,6 +182,7 @@ def load_base_dataset(
         sensitive=tuple(spec.sensitive),
         fingerprint=fingerprint,
         image=spec.image,
+        metadata=metadata,
     )
 
 
@@ -335,7 +352,9 @@ def load_datasets(
         if spec.source is not None:
             on_dataset(spec.name)
             entry = spec.entry(index)
-            context = DataContext(suite_file, entry, suite_file.parent, fingerprints)
+            context = DataContext(
+                suite_file, entry, suite_file.parent, fingerprints, suite.require_license
+            )
             with located(suite_file, ("datasets", entry), f"dataset {spec.name!r}"):
                 loaded[spec.name] = load_base_dataset(spec, suite.slices, context)
     for index, spec in enumerate(suite.datasets):

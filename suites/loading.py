@@ -15,6 +15,7 @@ from assay.errors import ConfigError, InvalidInputError, UnknownNameError, UserE
 from assay.hashing import canonical_json
 from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS, check_metric_params
+from assay.pseudo_slices import TRAINING_DATA_SLICE
 from assay.registry import Registry
 from assay.suites.attacks import ATTACKS, AttackInfo
 from assay.suites.label_models import check_label_only_models
@@ -23,6 +24,7 @@ from assay.suites.policy_schema import MetricSpec
 from assay.suites.schema import (
     DatasetSpec,
     FileSource,
+    HubSource,
     PluginModelSpec,
     SklearnModelSpec,
     SklearnSource,
@@ -211,6 +213,13 @@ def check_references(suite: Suite, base_dir: Path) -> None:
 def _check_gate(suite: Suite) -> None:
     """Names in the gate section must be cells the comparison can produce."""
     gate = suite.gate
+    if TRAINING_DATA_SLICE in suite.slices and any(m.training_data for m in suite.models):
+        raise ConfigError(
+            f"{TRAINING_DATA_SLICE!r} names the metrics on examples clean of (and found in) "
+            "the models' training data; rename the column to slice by it",
+            key_path=("slices", suite.slices.index(TRAINING_DATA_SLICE)),
+            value=TRAINING_DATA_SLICE,
+        )
     datasets = [d.name for d in suite.datasets]
     models = [m.name for m in suite.models]
     metrics = gate_metric_names(suite)
@@ -325,7 +334,8 @@ def _check_model(model: Any, index: int, base_dir: Path) -> None:
 
 def _check_dataset(suite: Suite, spec: DatasetSpec, index: int, base_dir: Path) -> None:
     key = ("datasets", spec.entry(index))
-    if suite.require_license and spec.source is not None and not spec.license:
+    hub = isinstance(spec.source, HubSource)  # its card may say: checked once it is loaded
+    if suite.require_license and spec.source is not None and not spec.license and not hub:
         raise ConfigError(
             "the suite sets require_license, and this dataset declares no license "
             "(e.g. license: CC-BY-4.0)",

@@ -93,6 +93,29 @@ class RobustnessSpec(Spec):
     )
 
 
+class NearDuplicateSpec(Spec):
+    """Near-duplicate text: examples whose word n-gram sets overlap by at least
+    ``threshold`` (Jaccard), estimated by MinHash and found by LSH."""
+
+    ngram: int = Field(
+        13, ge=1, le=64, description="words per n-gram (13 as in GPT-3's decontamination)"
+    )
+    threshold: float = Field(0.8, gt=0.0, le=1.0, description="least Jaccard overlap counted")
+    num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations")
+    seed: int = Field(1, ge=0, description="seeds the MinHash permutations")
+
+
+class DataCheckSpec(Spec):
+    """How examples are compared, for leakage inside the suite and contamination with the
+    models' declared training data."""
+
+    precision: int = Field(6, ge=0, le=12, description="decimal places numbers are compared at")
+    near_duplicates: NearDuplicateSpec | None = Field(
+        default_factory=NearDuplicateSpec,
+        description="near-duplicate text against training data; null turns it off",
+    )
+
+
 class RelativeTolerance(Spec):
     """A tolerance as a share of the baseline value."""
 
@@ -138,6 +161,16 @@ class GateSpec(Spec):
     )
     must_not_regress: CellFilter = Field(default_factory=CellFilter)
     strict: bool = Field(False, description="inconclusive cells fail the gate too")
+    max_contamination: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="most share of any evaluation set found in the candidate's declared "
+        "training data (exactly or near); unset: not checked",
+    )
+    fail_on_label_conflicts: bool = Field(
+        False, description="fail when an evaluation set holds one input with two labels"
+    )
     unpaired: bool = Field(
         False, description="compare datasets that differ from the baseline with unpaired intervals"
     )

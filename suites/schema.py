@@ -13,6 +13,7 @@ from pydantic import Discriminator, Field, PrivateAttr, Tag, field_validator, mo
 from assay.suites.model_types import BUILT_IN_MODEL_TYPES, MODEL_TYPES
 from assay.suites.policy_schema import (
     BiasSpec,
+    DataCheckSpec,
     GateSpec,
     IntervalSpec,
     MetricSpec,
@@ -320,16 +321,39 @@ class DatasetSpec(Spec):
 # --- models ---------------------------------------------------------------------------------
 
 
+class TrainingData(Spec):
+    """Data a model was trained on; every evaluation set is checked against it for
+    contamination (its examples' inputs found in the training data)."""
+
+    source: Source
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="evaluation feature column: its name in this data, where they differ",
+    )
+    partition: Partition | None = Field(None, description="keep one side of a seeded split")
+    limit: int | None = Field(None, ge=1, description="keep the first N rows")
+
+
 class _ModelBase(Spec):
     name: Name
     license: str | None = Field(None, description="the model's license, recorded in reports")
     card: str | None = Field(None, description="a link to the model card")
+    training_data: list[TrainingData] = Field(
+        default_factory=list,
+        description="what the model was trained on (one source or a list), checked for "
+        "contamination against every evaluation set",
+    )
     batch_size: int | None = Field(
         None,
         ge=1,
         description="default: the suite's batch_size if it sets one, else the model type's "
         "(scikit-learn: 65,536 rows), else 256",
     )
+
+    @field_validator("training_data", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
 
 
 class TorchModelSpec(_ModelBase):
@@ -416,6 +440,7 @@ class Suite(Spec):
     bias: BiasSpec = Field(default_factory=BiasSpec)
     robustness: RobustnessSpec = Field(default_factory=RobustnessSpec)
     gate: GateSpec = Field(default_factory=GateSpec)
+    data_checks: DataCheckSpec = Field(default_factory=DataCheckSpec)
     require_license: bool = Field(
         False, description="refuse a sourced dataset that declares no license"
     )

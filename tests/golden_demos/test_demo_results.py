@@ -48,6 +48,7 @@ def snapshot(report: Report) -> dict[str, Any]:
         "results": document["results"],
         "reliability": document["reliability"],
         "data_checks": document["data_checks"],
+        "contamination": document["contamination"],
     }
 
 
@@ -100,6 +101,7 @@ def test_demo_report_is_unchanged(name: str) -> None:
             _near(ours, theirs, TORCH_TOLERANCE if torch_made else BLAS_TOLERANCE)
     assert found["schema_version"] == expected["schema_version"]
     assert found["data_checks"] == expected["data_checks"]
+    assert found["contamination"] == expected.get("contamination", [])
 
 
 if __name__ == "__main__":

@@ -54,3 +54,76 @@ def test_require_license_refuses_a_dataset_without_one(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
     with pytest.raises(UserError, match=r"datasets\[0\]\.license: the suite sets require_license"):
         load_suite(tmp_path / "s.yaml")
+
+
+CARD = """---
+license: cc-by-sa-4.0
+language: [en]
+---
+# A set
+
+```bibtex
+@inproceedings{someone2020,
+  title={A set}
+}
+```
+"""
+
+
+def test_a_hub_sets_commit_license_and_citation_come_from_what_loading_left(
+    tmp_path: Path,
+) -> None:
+    import datasets
+    import pyarrow as pa
+
+    from assay.suites.schema import HubSource
+    from assay.suites.source_metadata import hub_metadata
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    folder = tmp_path / "org___set" / "default" / "0.0.0" / commit  # as datasets caches it
+    folder.mkdir(parents=True)
+    table = pa.table({"x": [1, 2]})
+    with pa.ipc.new_stream(folder / "set-test.arrow", table.schema) as stream:
+        stream.write_table(table)
+    (tmp_path / "README.md").write_text(CARD)
+    loaded = datasets.Dataset.from_file(str(folder / "set-test.arrow"))
+    source = HubSource(type="hub", path="org/set", revision="main")
+    found = hub_metadata(source, loaded, tmp_path / "README.md")
+    assert found.revision == commit  # the commit "main" resolved to, not "main"
+    assert found.license == "cc-by-sa-4.0"
+    assert found.citation is not None and found.citation.startswith("@inproceedings{someone2020")
+    assert found.card == f"https://huggingface.co/datasets/org/set/tree/{commit}"
+    bare = hub_metadata(source, loaded)  # no card cached: the commit is still known
+    assert (bare.revision, bare.license, bare.citation) == (commit, None, None)
+
+
+def test_require_license_takes_a_hub_sets_own_license(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+
+    import assay.suites.data as data
+
+    folder = tmp_path / "hub_set"
+    folder.mkdir()
+    pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "y": [0, 1, 0, 1]}).to_csv(
+        folder / "test.csv", index=False
+    )
+    suite = {
+        "name": "hub", "version": "1", "require_license": True,
+        "models": [{"name": "u", "type": "python", "object": "assay.demo.models:UniformModel",
+                    "params": {"n_classes": 2}}],
+        "datasets": [{"name": "d", "source": {"type": "hub", "path": str(folder)}, "label": "y"}],
+        "metrics": ["accuracy"], "intervals": {"method": "none"},
+    }  # fmt: skip
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    loaded = load_suite(tmp_path / "s.yaml")  # a Hub set's card may carry its license
+    with pytest.raises(UserError, match=r"datasets\[0\]\.license: .*neither this dataset nor"):
+        run_suite(loaded, cache_dir=None)
+    from assay.suites.source_metadata import SourceMetadata
+
+    licensed = SourceMetadata(revision="c" * 40, license="mit", card="https://example.org/card")
+    monkeypatch.setattr(data, "hub_metadata", lambda *args: licensed)
+    report = run_suite(loaded, cache_dir=None).report
+    [record] = report.datasets
+    assert (record.license, record.revision, record.card) == ("mit", "c" * 40, licensed.card)

@@ -1,0 +1,151 @@
+"""Contamination: an evaluation set's examples found in a model's training data.
+
+An example is an exact duplicate when its normalised row hash
+(:func:`~assay.suites.row_hashing.row_hashes`, over the evaluation set's feature columns) is
+a training row's, and a near duplicate when its text's word n-grams overlap a training
+text's by at least the declared threshold
+(:class:`~assay.suites.near_duplicates.NearDuplicateIndex`). The training data streams: one
+pass of batches checks every evaluation set at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from assay.suites.features import FeatureBlock, feature_block
+from assay.suites.near_duplicates import NearDuplicateIndex, signatures
+from assay.suites.policy_schema import DataCheckSpec
+from assay.suites.row_hashing import normalised_text, row_hashes
+from assay.suites.training_data import LoadedTrainingData
+
+EXACT, NEAR = 1, 2  # an example's contamination code (0: clean)
+
+
+@dataclass(frozen=True)
+class Contamination:
+    """Per example of one evaluation set: 0 clean, :data:`EXACT` its inputs are in the
+    training data, :data:`NEAR` its text nearly is; ``near_checked`` says whether near
+    duplicates were looked for (the set has text, and the suite did not turn them off)."""
+
+    codes: np.ndarray
+    near_checked: bool
+
+    @property
+    def contaminated(self) -> np.ndarray:
+        return self.codes > 0
+
+    def merged(self, other: Contamination) -> Contamination:
+        """Found in either of two training sources (exact wins over near)."""
+        codes = np.where(
+            (self.codes == EXACT) | (other.codes == EXACT),
+            EXACT,
+            np.maximum(self.codes, other.codes),
+        ).astype(np.uint8)
+        return Contamination(codes, self.near_checked or other.near_checked)
+
+
+def text_documents(features: FeatureBlock) -> pa.Array | None:
+    """Each example's text features, normalised and joined; None without text features.
+
+    Example:
+        >>> block = FeatureBlock(np.zeros((1, 0)), (), pd.DataFrame({"t": ["Hi,  there!"]}), ("t",))
+        >>> text_documents(block).to_pylist()
+        ['hi there']
+    """
+    texts = [
+        normalised_text(features.other[c].reset_index(drop=True))
+        for c in features.other_columns
+        if pd.api.types.infer_dtype(features.other[c], skipna=False) == "string"
+    ]
+    if not texts:
+        return None
+    joined = texts[0] if len(texts) == 1 else pd.concat(texts, axis=1).agg(" ".join, axis=1)
+    return pa.array(joined.to_numpy(dtype=object), pa.string())
+
+
+@dataclass
+class _Target:
+    """One evaluation set being checked: its distinct hashes (sorted) and which were found,
+    and its near-duplicate index."""
+
+    order: tuple[str, ...]
+    inverse: np.ndarray
+    distinct: np.ndarray
+    found: np.ndarray
+    near: NearDuplicateIndex | None = field(default=None)
+
+
+def contamination(
+    evaluation: Sequence[tuple[FeatureBlock, np.ndarray]],
+    training: LoadedTrainingData,
+    spec: DataCheckSpec,
+    on_rows: Callable[[int], None] = lambda n: None,
+) -> list[Contamination]:
+    """Each evaluation set's (features, row hashes at ``spec.precision``) contamination
+    with one training source, in one pass over its rows (``on_rows`` is told each batch's
+    size). The training data must have every feature column (see ``require``).
+
+    Example:
+        >>> from pathlib import Path
+        >>> from assay.suites.schema import SklearnSource, TrainingData
+        >>> from assay.suites.training_data import load_training_data
+        >>> iris = load_training_data(
+        ...     TrainingData(source=SklearnSource(type="sklearn", loader="load_iris")), Path(".")
+        ... )
+        >>> rows = next(iris.batches(["sepal length (cm)", "sepal width (cm)"]))
+        >>> block = feature_block(rows.slice(0, 3), rows.column_names, "eval")
+        >>> moved = block.with_numeric(block.numeric + [[100.0, 0.0], [0, 0], [0, 0]])
+        >>> [found] = contamination([(moved, row_hashes(moved))], iris, DataCheckSpec())
+        >>> found.codes.tolist()
+        [0, 1, 1]
+    """
+    targets = []
+    for features, hashes in evaluation:
+        distinct, inverse = np.unique(hashes, return_inverse=True)
+        target = _Target(features.order, inverse, distinct, np.zeros(len(distinct), bool))
+        documents = text_documents(features) if spec.near_duplicates is not None else None
+        if documents is not None and spec.near_duplicates is not None:
+            target.near = NearDuplicateIndex.of(documents, spec.near_duplicates)
+        targets.append(target)
+    orders = list(dict.fromkeys(t.order for t in targets))
+    columns = list(dict.fromkeys(c for order in orders for c in order))
+    for batch in training.batches(columns):
+        for order in orders:
+            rows = batch.select(list(order)).drop_null()  # a missing value matches nothing
+            if rows.num_rows == 0:
+                continue
+            block = feature_block(rows, list(order), "training data")
+            hashes = row_hashes(block, spec.precision)
+            near = [t for t in targets if t.order == order and t.near is not None]
+            documents = text_documents(block) if near else None
+            others = None
+            for target in (t for t in targets if t.order == order):
+                _mark_exact(target, hashes)
+                if target.near is not None and documents is not None:
+                    assert spec.near_duplicates is not None
+                    if others is None:
+                        others = signatures(documents, spec.near_duplicates)
+                    target.near.query(others)
+        on_rows(batch.num_rows)
+    return [_codes(t) for t in targets]
+
+
+def _mark_exact(target: _Target, hashes: np.ndarray) -> None:
+    if not len(target.distinct):
+        return
+    position = np.minimum(np.searchsorted(target.distinct, hashes), len(target.distinct) - 1)
+    hit = target.distinct[position] == hashes
+    target.found[position[hit]] = True
+
+
+def _codes(target: _Target) -> Contamination:
+    exact = target.found[target.inverse]
+    codes = exact.astype(np.uint8) * EXACT
+    if target.near is not None:
+        codes[~exact & target.near.found] = NEAR
+    return Contamination(codes, target.near is not None)
