@@ -179,13 +179,22 @@ def assay_found(evaluation: list[str], training: list[str], spec: NearDuplicateS
     return index.found
 
 
-def bench_near_throughput(n_train: int, n_eval: int) -> None:
-    rng = np.random.default_rng(2)
+def planted_texts(
+    n_train: int, n_eval: int, n_planted: int, seed: int
+) -> tuple[list[str], list[str]]:
+    """Training and evaluation texts, the first ``n_planted`` of the latter edited copies."""
+    rng = np.random.default_rng(seed)
     vocabulary = np.array([f"w{i}" for i in range(20_000)])
     training = texts(n_train, rng, vocabulary)
     evaluation = texts(n_eval, rng, vocabulary)
-    planted = rng.choice(n_train, n_eval // 20, replace=False)
-    evaluation[: len(planted)] = [near_pair(training[i], rng, vocabulary) for i in planted]
+    planted = rng.choice(n_train, n_planted, replace=False)
+    evaluation[:n_planted] = [near_pair(training[i], rng, vocabulary) for i in planted]
+    return training, evaluation
+
+
+def bench_near_throughput(n_train: int, n_eval: int) -> None:
+    n_planted = n_eval // 20
+    training, evaluation = planted_texts(n_train, n_eval, n_planted, seed=2)
     spec = NearDuplicateSpec(ngram=NGRAM, threshold=THRESHOLD)
     began = time.perf_counter()
     index = NearDuplicateIndex.of(pa.array(evaluation), spec)
@@ -201,16 +210,11 @@ def bench_near_throughput(n_train: int, n_eval: int) -> None:
           f"words each), {NGRAM}-grams, threshold {THRESHOLD}, bands {bands}")  # fmt: skip
     print(f"  index the evaluation texts: {indexed:.2f} s; stream the training texts: "
           f"{queried:.2f} s = {n_train / queried:,.0f} training texts/s; "
-          f"{int(index.found.sum()):,} found of {len(planted):,} planted")  # fmt: skip
+          f"{int(index.found.sum()):,} found of {n_planted:,} planted")  # fmt: skip
 
 
 def bench_near_quality(n_train: int, n_eval: int, repeats: int) -> None:
-    rng = np.random.default_rng(3)
-    vocabulary = np.array([f"w{i}" for i in range(20_000)])
-    training = texts(n_train, rng, vocabulary)
-    evaluation = texts(n_eval, rng, vocabulary)
-    planted = rng.choice(n_train, n_eval // 4, replace=False)
-    evaluation[: len(planted)] = [near_pair(training[i], rng, vocabulary) for i in planted]
+    training, evaluation = planted_texts(n_train, n_eval, n_eval // 4, seed=3)
     spec = NearDuplicateSpec(ngram=NGRAM, threshold=THRESHOLD)
     exact_time, truth_overlap = _timed(lambda: exact_overlap(evaluation, training), 1)
     truth_overlap = np.asarray(truth_overlap)

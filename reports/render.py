@@ -9,10 +9,9 @@ from rich.console import Group
 from rich.table import Table
 
 from assay.metrics.robustness import ROBUSTNESS_MEASURES
-from assay.pseudo_slices import TRAINING_DATA_SLICE
 from assay.reports.escaping import terminal
 from assay.reports.schema import Report, Result
-from assay.reports.sections import source_text
+from assay.reports.sections import headline_by_contamination, source_text
 from assay.reports.severity_ladders import severity_ladders
 from assay.reports.tables import Stacked
 
@@ -335,7 +334,7 @@ def contamination_table(report: Report) -> Table | str | None:
             f"contamination: no example of the {sets} set{'s' if sets != 1 else ''} found in "
             "the models' declared training data"
         )
-    headline = report.metrics[0]["name"] if report.metrics else "accuracy"
+    headline, values = headline_by_contamination(report)
     table = Table(
         title="contamination with declared training data",
         title_justify="left",
@@ -347,11 +346,6 @@ def contamination_table(report: Report) -> Table | str | None:
     for header in (*headers, "first ids"):
         right = header not in ("model", "dataset", "first ids")
         table.add_column(header, justify="right" if right else "left", overflow="fold")
-    values = {
-        (r.model, r.dataset, r.group): r
-        for r in report.results
-        if r.metric == headline and r.slice in (None, TRAINING_DATA_SLICE)
-    }
     for c in found:
         share = f"{c.fraction:.4f}"
         if c.ci_low is not None and c.ci_high is not None:

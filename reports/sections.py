@@ -227,6 +227,18 @@ def source_text(source: dict | None, resolved: str | None = None) -> str:
     return f"{text} @ {revision}" if revision else text
 
 
+def headline_by_contamination(report: Report) -> tuple[str, dict[tuple, Result]]:
+    """The report's first metric and its results on all examples (group None) and on the
+    clean and contaminated ones, by (model, dataset, group)."""
+    headline = report.metrics[0]["name"] if report.metrics else "accuracy"
+    values = {
+        (r.model, r.dataset, r.group): r
+        for r in report.results
+        if r.metric == headline and r.slice in (None, TRAINING_DATA_SLICE)
+    }
+    return headline, values
+
+
 def contamination_section(report: Report, model: str | None = None) -> Section | None:
     """Each model (or just ``model``) × dataset checked against the model's declared
     training data: the share found (with its interval), exact and near, and the headline
@@ -234,12 +246,7 @@ def contamination_section(report: Report, model: str | None = None) -> Section |
     checked = [c for c in report.contamination if model is None or c.model == model]
     if not checked:
         return None
-    headline = report.metrics[0]["name"] if report.metrics else "accuracy"
-    values = {
-        (r.model, r.dataset, r.group): r
-        for r in report.results
-        if r.metric == headline and r.slice in (None, TRAINING_DATA_SLICE)
-    }
+    headline, values = headline_by_contamination(report)
     rows = []
     for c in checked:
         every = values.get((c.model, c.dataset, None))

@@ -396,3 +396,25 @@ def test_label_conflicts_and_unchecked_training_data_fail_the_gate() -> None:
     unchecked = checks[("max_contamination", "training data")]
     assert unchecked is not None and "declares none to check" in unchecked
     assert data_rule_checks(report, "m", GateRules()) == []  # rules unset: nothing checked
+
+
+def test_show_and_the_published_page_list_contamination_beside_clean_scores(credit: tuple) -> None:
+    from rich.console import Console
+
+    from assay.reports.render import report_summary
+    from assay.reports.sections import contamination_section
+
+    folder, _, _ = credit
+    report = _credit_run(folder, None)
+    console = Console(width=250, record=True)
+    console.print(report_summary(report))
+    shown = console.export_text()
+    assert "contamination with declared training data" in shown
+    found = next(c for c in report.contamination if c.dataset == "credit")
+    clean = report.result("risk", "credit", "accuracy", slice="training_data", group="clean")
+    assert f"{found.count} of 300" in shown and f"{clean.value:.3f}" in shown
+    section = contamination_section(report)
+    assert section is not None
+    [table] = section.tables
+    row = next(r for r in table.rows if r[1] == "credit")
+    assert row[2] == f"{found.count} of 300" and repr(clean.value) in row[7]  # in full
