@@ -166,11 +166,12 @@ def main() -> None:
     model, tokenizer = train_model(train)
     model.save_pretrained(MODEL_FOLDER)
     tokenizer.save_pretrained(MODEL_FOLDER)
+    train.to_csv(HERE / "sentiment_train.csv", index=False)  # the suite checks against it
     test.to_csv(HERE / "sentiment_test.csv", index=False)
     typos = test.assign(sentence=[with_typos(s, seed=i) for i, s in enumerate(test.sentence)])
     typos.to_csv(HERE / "sentiment_typos.csv", index=False)
     imdb.to_csv(HERE / "sentiment_imdb.csv", index=False)
-    print(f"wrote {MODEL_FOLDER} and the three evaluation files beside it")
+    print(f"wrote {MODEL_FOLDER}, its training file and the three evaluation files beside it")
 
 
 if __name__ == "__main__":

@@ -32,12 +32,28 @@ def test_sentiment_files_are_unaltered_sentences_of_the_uci_files(shared_data: P
         ]
     ).set_index("review_id")
     here = demo_suite_path("sentiment").parent
-    for file, size in (("sentiment_test.csv", 400), ("sentiment_imdb.csv", 400)):
+    files = (
+        ("sentiment_test.csv", 400),
+        ("sentiment_imdb.csv", 400),
+        ("sentiment_train.csv", 1600),
+    )
+    for file, size in files:
         shipped = pd.read_csv(here / file).set_index("review_id")
         assert len(shipped) == size and shipped.index.is_unique
         expected = originals.loc[shipped.index]
         assert shipped.sentence.tolist() == expected.sentence.tolist(), file
         assert shipped.sentiment.tolist() == expected.sentiment.tolist(), file
+
+
+def test_the_shipped_training_file_is_the_split_the_model_trained_on(shared_data: Path) -> None:
+    from assay.demo.train_sentiment import split
+
+    train, _, _ = split(shared_data / "sentiment_labelled_sentences")
+    here = demo_suite_path("sentiment").parent
+    shipped = pd.read_csv(here / "sentiment_train.csv")
+    assert shipped.review_id.tolist() == train.review_id.tolist()
+    assert shipped.sentence.tolist() == train.sentence.tolist()
+    assert set(shipped.review_id).isdisjoint(pd.read_csv(here / "sentiment_test.csv").review_id)
 
 
 def test_the_typo_copy_is_the_test_set_with_seeded_typos() -> None:
