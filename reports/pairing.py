@@ -15,6 +15,7 @@ import pandas as pd
 
 from assay.errors import InvalidInputError
 from assay.metrics.resampling import stable_order
+from assay.pseudo_slices import TRAINING_DATA_SLICE
 from assay.reports.predictions import PredictionBlock
 
 
@@ -77,6 +78,13 @@ def _paired(
         raise InvalidInputError(f"dataset {baseline.dataset!r}: labels differ between the reports")
     groups = {name: values[position] for name, values in candidate.groups.items()}
     groups.update({name: values[keep] for name, values in baseline.groups.items()})
+    if baseline.contamination is not None and candidate.contamination is not None:
+        # the examples neither model was trained on, where some model was trained on any
+        clean = (baseline.contamination[keep] == 0) & (candidate.contamination[position] == 0)
+        if not clean.all():
+            marked = np.full(len(clean), None, dtype=object)
+            marked[clean] = "clean"
+            groups[TRAINING_DATA_SLICE] = marked
     return PairedPredictions(
         dataset=baseline.dataset,
         ids=baseline.ids[keep],

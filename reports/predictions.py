@@ -5,7 +5,9 @@ Columns: ``example_id``, ``dataset``, ``model``, ``label`` (class index into the
 or slice column (null where a dataset lacks it). A run with attacks assay crafted adds
 ``attack_queries`` (the model queries a black-box attack took for the example) and
 ``perturbation_size`` (its distance from the clean example, in the attack's norm), null
-elsewhere.
+elsewhere. A run whose models declare training data adds ``training_data``: ``clean``,
+``exact`` or ``near`` (the example found in the model's training data), null for models
+that declare none.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from assay.errors import InvalidInputError
+from assay.pseudo_slices import TRAINING_DATA_SLICE
 
 EFFORT_COLUMNS = ("attack_queries", "perturbation_size")
-FIXED_COLUMNS = ("example_id", "dataset", "model", "label", "probs", *EFFORT_COLUMNS)
+FIXED_COLUMNS = (
+    "example_id", "dataset", "model", "label", "probs", *EFFORT_COLUMNS, TRAINING_DATA_SLICE
+)  # fmt: skip
+CONTAMINATION_NAMES = ("clean", "exact", "near")  # by contamination code 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,8 @@ class PredictionBlock:
     groups: dict[str, np.ndarray | pa.Array] = field(default_factory=dict)
     # an attacked set's N × 2 queries (NaN for a white-box attack) and perturbation sizes
     attack_statistics: np.ndarray | None = None
+    # per example: 0 clean of the model's declared training data, 1 exact, 2 near duplicate
+    contamination: np.ndarray | None = None
 
 
 def predictions_table(blocks: Sequence[PredictionBlock]) -> pa.Table:
@@ -47,10 +55,13 @@ def predictions_table(blocks: Sequence[PredictionBlock]) -> pa.Table:
     if clashes:
         raise InvalidInputError(f"sensitive/slice columns may not be named {clashes}")
     effort = any(b.attack_statistics is not None for b in blocks)
-    return pa.concat_tables([_block_table(b, group_columns, effort) for b in blocks])
+    checked = any(b.contamination is not None for b in blocks)
+    return pa.concat_tables([_block_table(b, group_columns, effort, checked) for b in blocks])
 
 
-def _block_table(block: PredictionBlock, group_columns: list[str], effort: bool) -> pa.Table:
+def _block_table(
+    block: PredictionBlock, group_columns: list[str], effort: bool, checked: bool
+) -> pa.Table:
     n_rows, n_classes = block.probabilities.shape
     offsets = pa.array(np.arange(0, (n_rows + 1) * n_classes, n_classes, dtype=np.int32))
     values = pa.array(block.probabilities.astype(np.float32).ravel())
@@ -70,6 +81,15 @@ def _block_table(block: PredictionBlock, group_columns: list[str], effort: bool)
             pa.nulls(n_rows, pa.float64())
             if found is None
             else pa.array(found[:, index], pa.float64(), from_pandas=True)  # NaN -> null
+        )
+    if checked:
+        codes = block.contamination
+        columns[TRAINING_DATA_SLICE] = (
+            pa.nulls(n_rows, pa.string())
+            if codes is None
+            else pa.DictionaryArray.from_arrays(
+                pa.array(codes.astype(np.int8)), pa.array(CONTAMINATION_NAMES)
+            ).cast(pa.string())
         )
     return pa.table(columns)
 
@@ -152,6 +172,10 @@ def read_block(predictions: pa.Table, dataset: str, model: str) -> PredictionBlo
                 for name in EFFORT_COLUMNS
             ]
         )
+    contamination = None
+    if TRAINING_DATA_SLICE in rows.column_names and rows[TRAINING_DATA_SLICE].null_count == 0:
+        names = rows[TRAINING_DATA_SLICE].to_numpy(zero_copy_only=False)
+        contamination = pd.Index(CONTAMINATION_NAMES).get_indexer(names).astype(np.uint8)
     return PredictionBlock(
         model=model,
         dataset=dataset,
@@ -160,6 +184,7 @@ def read_block(predictions: pa.Table, dataset: str, model: str) -> PredictionBlo
         probabilities=probabilities_of(rows),
         groups=groups,
         attack_statistics=statistics,
+        contamination=contamination,
     )
 
 

@@ -450,6 +450,9 @@ class SuiteRun:
                         probabilities,
                         dataset.groups,
                         attack_statistics=statistics.get((model, name)),
+                        contamination=found.codes
+                        if (found := contaminated.get((model, name))) is not None
+                        else None,
                     )
                 )
         key = self._scoring_key(merged, contaminated)

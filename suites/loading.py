@@ -213,7 +213,7 @@ def check_references(suite: Suite, base_dir: Path) -> None:
 def _check_gate(suite: Suite) -> None:
     """Names in the gate section must be cells the comparison can produce."""
     gate = suite.gate
-    if TRAINING_DATA_SLICE in suite.slices and any(m.training_data for m in suite.models):
+    if TRAINING_DATA_SLICE in suite.slices:
         raise ConfigError(
             f"{TRAINING_DATA_SLICE!r} names the metrics on examples clean of (and found in) "
             "the models' training data; rename the column to slice by it",
@@ -334,6 +334,13 @@ def _check_model(model: Any, index: int, base_dir: Path) -> None:
 
 def _check_dataset(suite: Suite, spec: DatasetSpec, index: int, base_dir: Path) -> None:
     key = ("datasets", spec.entry(index))
+    if TRAINING_DATA_SLICE in spec.sensitive:
+        raise ConfigError(
+            f"{TRAINING_DATA_SLICE!r} names whether an example is in the models' training "
+            "data (a predictions column); rename the sensitive column",
+            key_path=(*key, "sensitive", spec.sensitive.index(TRAINING_DATA_SLICE)),
+            value=TRAINING_DATA_SLICE,
+        )
     hub = isinstance(spec.source, HubSource)  # its card may say: checked once it is loaded
     if suite.require_license and spec.source is not None and not spec.license and not hub:
         raise ConfigError(

@@ -164,6 +164,10 @@ def credit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str], pd
 
 
 def _credit_run(folder: Path, cache: Path | None, **extra: object) -> Report:
+    return run_suite(load_suite(_credit_suite(folder, **extra)), cache_dir=cache).report
+
+
+def _credit_suite(folder: Path, **extra: object) -> Path:
     model = {
         "name": "risk", "type": "python", "object": "tests.suites.test_contamination:RiskByAmount",
         "input": "dataframe",
@@ -178,8 +182,7 @@ def _credit_run(folder: Path, cache: Path | None, **extra: object) -> Report:
         {"name": "credit_less_risk", "kind": "shifted", "from": "credit",
          "shift": {"name": "label_shift", "params": {"priors": {"0": 0.5, "1": 0.5}}}},
     ]  # fmt: skip
-    path = _write_suite(folder, [model], datasets, **extra)
-    return run_suite(load_suite(path), cache_dir=cache).report
+    return _write_suite(folder, [model], datasets, **extra)
 
 
 def test_numeric_rows_found_exactly_as_a_rounded_join_finds_them(credit: tuple) -> None:
@@ -418,3 +421,25 @@ def test_show_and_the_published_page_list_contamination_beside_clean_scores(cred
     [table] = section.tables
     row = next(r for r in table.rows if r[1] == "credit")
     assert row[2] == f"{found.count} of 300" and repr(clean.value) in row[7]  # in full
+
+
+def test_predictions_mark_each_example_and_compare_tests_the_examples_clean_for_both(
+    credit: tuple,
+) -> None:
+    from assay.reports.comparison import compare_reports
+    from assay.reports.predictions import read_block
+
+    folder, _, _ = credit
+    output = run_suite(load_suite(_credit_suite(folder)), cache_dir=None)
+    block = read_block(output.predictions, "credit", "risk")
+    found = next(c for c in output.report.contamination if c.dataset == "credit")
+    assert block.contamination is not None
+    assert set(block.ids[block.contamination == 1]) == set(found.ids)
+    assert int((block.contamination > 0).sum()) == found.count
+    comparison = compare_reports(
+        output.report, output.predictions, output.report, output.predictions
+    )
+    clean = [c for c in comparison.cells if c.slice == "training_data"]
+    assert {c.dataset for c in clean} == {"credit", "credit_noisy", "credit_less_risk"}
+    assert all(c.group == "clean" for c in clean)
+    assert next(c for c in clean if c.dataset == "credit").n == 300 - found.count
