@@ -104,6 +104,8 @@ def run(
     cache_dir: PathLike | None = "default",
     shard_size: int | None = None,
     observer: RunObserver | None = None,
+    executor: str | None = None,
+    address: str | None = None,
 ) -> RunResult:
     """Run a suite (a file, ``demo:NAME`` or a loaded suite) and store its report.
 
@@ -115,7 +117,12 @@ def run(
 
     loaded = suite if isinstance(suite, LoadedSuite) else load_suite(suite_path(suite))
     output = run_suite(
-        loaded, cache_dir=_cache_root(cache_dir), observer=observer, shard_size=shard_size
+        loaded,
+        cache_dir=_cache_root(cache_dir),
+        observer=observer,
+        shard_size=shard_size,
+        executor=executor,
+        address=address,
     )
     store_root = _store_root(store)
     folder = None
@@ -170,6 +177,8 @@ def gate(
     cache_dir: PathLike | None = "default",
     observer: RunObserver | None = None,
     record: bool = True,
+    executor: str | None = None,
+    address: str | None = None,
 ) -> GateResult:
     """Run a suite, compare it with ``baseline`` by the suite's ``gate:`` section, and
     (with ``record``) store the verdict beside the report for ``assay history``."""
@@ -178,7 +187,14 @@ def gate(
 
     reports = ReportStore(_store_root(store) or default_store())
     baseline_folder = reports.resolve(baseline)  # before the run adds a report
-    result = run(suite, store=reports.root, cache_dir=cache_dir, observer=observer)
+    result = run(
+        suite,
+        store=reports.root,
+        cache_dir=cache_dir,
+        observer=observer,
+        executor=executor,
+        address=address,
+    )
     assert result.folder is not None
     judged = gate_run(
         result.output, result.folder, reports, str(baseline_folder), result.suite.suite

@@ -14,7 +14,9 @@ import typer
 from assay.atomic import write_text_atomically
 from assay.reports.escaping import terminal
 from assay.runners.cli_output import (
+    AddressOption,
     CacheOption,
+    ExecutorOption,
     NoCacheOption,
     StoreOption,
     err,
@@ -35,6 +37,8 @@ def gate(
     markdown: Annotated[Path | None, typer.Option(help="write a Markdown summary here")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="write the comparison")] = None,
     html: Annotated[Path | None, typer.Option(help="write the verdict as an HTML page")] = None,
+    executor: ExecutorOption = None,
+    address: AddressOption = None,
 ) -> None:
     """Run a suite, compare with a baseline report, and exit 1 on a regression.
 
@@ -64,7 +68,13 @@ def gate(
         baseline_folder = ReportStore(chosen_store).resolve(baseline)  # before any progress
         with ConsoleObserver(err) as observer:
             result = run_gate(
-                loaded, str(baseline_folder), store=chosen_store, cache_dir=cache, observer=observer
+                loaded,
+                str(baseline_folder),
+                store=chosen_store,
+                cache_dir=cache,
+                observer=observer,
+                executor=executor,
+                address=address,
             )
         print_run(result.run)
         outcome = result.outcome

@@ -46,6 +46,16 @@ CacheOption = Annotated[
     typer.Option("--cache-dir", help="prediction cache [default: $ASSAY_CACHE or .assay/cache]"),
 ]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore and skip the cache")]
+ExecutorOption = Annotated[
+    str | None,
+    typer.Option("--executor", help="local or ray [default: the suite's executor, else local]"),
+]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--address", help="ray: a cluster's address; unset: a private local instance on loopback"
+    ),
+]
 
 IGNORE_ALL = "# written by assay: reports and caches, not source\n*\n"
 

@@ -11,7 +11,9 @@ import typer
 
 from assay.demo import DEMO_SUITES
 from assay.runners.cli_output import (
+    AddressOption,
     CacheOption,
+    ExecutorOption,
     NoCacheOption,
     StoreOption,
     err,
@@ -31,10 +33,12 @@ def run(
     cache_dir: CacheOption = None,
     no_cache: NoCacheOption = False,
     shard_size: Annotated[int | None, typer.Option(min=1, help="rows per cell")] = None,
+    executor: ExecutorOption = None,
+    address: AddressOption = None,
 ) -> None:
     """Run a suite and write a versioned report into the store."""
     with exit_codes():
-        _run_and_store(suite, store, cache_dir, no_cache, shard_size)
+        _run_and_store(suite, store, cache_dir, no_cache, shard_size, executor, address)
 
 
 def demo(
@@ -57,6 +61,8 @@ def _run_and_store(
     cache_dir: Path | None,
     no_cache: bool,
     shard_size: int | None,
+    executor: str | None = None,
+    address: str | None = None,
 ) -> RunResult:
     """Run a suite with a progress display, store its report, print the summary."""
     from assay.runners.api import run, suite_path
@@ -67,7 +73,13 @@ def _run_and_store(
     loaded = load_suite(suite_path(suite))  # a broken suite fails before any progress display
     with ConsoleObserver(err) as observer:
         result = run(
-            loaded, store=chosen_store, cache_dir=cache, shard_size=shard_size, observer=observer
+            loaded,
+            store=chosen_store,
+            cache_dir=cache,
+            shard_size=shard_size,
+            observer=observer,
+            executor=executor,
+            address=address,
         )
     print_run(result)
     return result

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -43,7 +44,7 @@ from assay.reports.schema import (
 )
 from assay.runners.adapters import LogitModel, ModelAdapter, PrecomputedModel, load_model
 from assay.runners.cache import PredictionCache, cell_cache_key
-from assay.runners.executors import Executor, LocalExecutor
+from assay.runners.executors import Executor, LocalExecutor, WorkerSpec, make_executor
 from assay.runners.inference import (
     align_classes,
     attacked_block,
@@ -158,18 +159,21 @@ class SuiteRun:
     def execute(self) -> RunOutput:
         if self.cache is not None:
             self.cache.sweep()
-        self._load()
+        self.load()
         # a worst case over attacks is picked from their predictions, with no cells of its own
         sizes = {name: d.n_examples for name, d in self.datasets.items() if not d.worst_of}
         cells = plan_cells(list(self.models), sizes, shard_size=self.shard_size)
         self.observer.stage(f"running {len(cells)} cells")
-        stop = threading.Event()
-        with ThreadPoolExecutor(max_workers=1) as prefetcher:
-            prefetcher.submit(self._prefetch_features, self._to_infer(cells), stop)
-            try:
-                outcomes = list(self.executor.map(self._run_cell, cells))
-            finally:
-                stop.set()
+        if self.executor.remote:
+            outcomes = list(self._reported(self.executor.run(self, cells)))
+        else:
+            stop = threading.Event()
+            with ThreadPoolExecutor(max_workers=1) as prefetcher:
+                prefetcher.submit(self._prefetch_features, self._to_infer(cells), stop)
+                try:
+                    outcomes = list(self.executor.run(self, cells))
+                finally:
+                    stop.set()
         self.observer.stage("checking for leakage")
         findings = suite_leakage(self.suite, self.datasets, self._row_hashes)
         contaminated = self.training_checks.run(self.datasets)
@@ -180,11 +184,31 @@ class SuiteRun:
             self.fingerprints.flush()
         return output
 
+    def worker_spec(self) -> WorkerSpec:
+        """How a worker elsewhere runs this run's cells: the suite file, the shared cache."""
+        return WorkerSpec(
+            suite_path=str(Path(self.loaded.path).resolve()),
+            content_hash=self.loaded.content_hash,
+            cache_dir=str(self.cache.root.resolve()) if self.cache is not None else None,
+            shard_size=self.shard_size,
+        )
+
+    def _reported(self, outcomes: Iterator[CellOutcome]) -> Iterator[CellOutcome]:
+        """Cells run elsewhere, told to the observer as each comes back."""
+        for outcome in outcomes:
+            self.observer.cell_started(outcome.cell, cached=outcome.cached)
+            if not outcome.cached:
+                self.observer.examples_done(outcome.cell, outcome.cell.n_examples)
+            self.observer.cell_finished(
+                outcome.cell, cached=outcome.cached, seconds=outcome.seconds
+            )
+            yield outcome
+
     def probe(self, n_rows: int = PROBE_ROWS) -> None:
         """Load everything and run each model on the first ``n_rows`` of every dataset
         (shifted and attacked too), with every check a run makes, and nothing cached:
         ``assay validate`` refuses what ``assay run`` would refuse."""
-        self._load()
+        self.load()
         self.training_checks.loaded_sources(self.datasets)  # declared training data is usable
         for model in self.models:
             for name, dataset in self.datasets.items():
@@ -193,7 +217,7 @@ class SuiteRun:
                 rows = min(n_rows, dataset.n_examples)
                 self._infer(Cell(model, name, 0, 0, rows), self.models[model], dataset)
 
-    def _load(self) -> None:
+    def load(self) -> None:
         self.observer.stage("loading datasets")
         self.datasets = load_datasets(self.suite, self.loaded.path, fingerprints=self.fingerprints)
         self.observer.stage("loading models")
@@ -225,7 +249,7 @@ class SuiteRun:
             with contextlib.suppress(Exception):
                 _ = self.datasets[name].features.numeric
 
-    def _run_cell(self, cell: Cell) -> CellOutcome:
+    def run_cell(self, cell: Cell) -> CellOutcome:
         began = time.perf_counter()
         adapter, dataset = self.models[cell.model], self.datasets[cell.dataset]
         key = self._cache_key(cell, adapter, dataset)
@@ -787,7 +811,22 @@ def run_suite(
     cache_dir: Path | None,
     observer: RunObserver | None = None,
     shard_size: int | None = None,
+    executor: str | None = None,
+    address: str | None = None,
 ) -> RunOutput:
-    """Run a suite with the local executor; ``cache_dir=None`` turns caching off."""
+    """Run a suite; ``cache_dir=None`` turns caching off. ``executor``/``address`` override
+    the suite's ``executor`` section (default: local)."""
     cache = PredictionCache(cache_dir) if cache_dir is not None else None
-    return SuiteRun(loaded, cache=cache, observer=observer, shard_size=shard_size).execute()
+    chosen = loaded.suite.executor
+    running = make_executor(
+        executor or chosen.type,
+        address if address is not None else chosen.address,
+        chosen.workers,
+    )
+    try:
+        run = SuiteRun(
+            loaded, cache=cache, observer=observer, shard_size=shard_size, executor=running
+        )
+        return run.execute()
+    finally:
+        running.close()

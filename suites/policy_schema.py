@@ -116,6 +116,19 @@ class DataCheckSpec(Spec):
     )
 
 
+class ExecutorSpec(Spec):
+    """Where the cells run: ``local`` (this process) or ``ray`` (a Ray cluster's workers;
+    the ``assay[ray]`` extra). ``assay run --executor/--address`` override it."""
+
+    type: Literal["local", "ray"] = "local"
+    address: str | None = Field(
+        None,
+        description="ray: a cluster's address (ray start --head prints it); unset: a "
+        "private local instance listening on loopback only",
+    )
+    workers: int | None = Field(None, ge=1, description="ray: actors (default: one per CPU)")
+
+
 class RelativeTolerance(Spec):
     """A tolerance as a share of the baseline value."""
 

@@ -14,6 +14,7 @@ from assay.suites.model_types import BUILT_IN_MODEL_TYPES, MODEL_TYPES
 from assay.suites.policy_schema import (
     BiasSpec,
     DataCheckSpec,
+    ExecutorSpec,
     GateSpec,
     IntervalSpec,
     MetricSpec,
@@ -441,6 +442,7 @@ class Suite(Spec):
     robustness: RobustnessSpec = Field(default_factory=RobustnessSpec)
     gate: GateSpec = Field(default_factory=GateSpec)
     data_checks: DataCheckSpec = Field(default_factory=DataCheckSpec)
+    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
     require_license: bool = Field(
         False, description="refuse a sourced dataset that declares no license"
     )

@@ -1,0 +1,154 @@
+"""The Ray executor: cells run on a pool of Ray actors, each of which loads the suite, its
+datasets and models once (from the suite file and the sources it names, on the worker) and
+then runs the cells it is given, writing their predictions into the shared cache. Only the
+cells (a few numbers each) go to the workers and their outcomes come back.
+
+Without an address, assay starts a private Ray instance on this machine that listens on
+loopback only, with usage statistics and the dashboard off, and stops it after the run.
+
+    executor = RayExecutor(workers=2)
+    try:
+        outcomes = list(executor.run(suite_run, cells))
+    finally:
+        executor.close()
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from assay.errors import AssayError, UserError
+from assay.runners.executors import CellRunner, T, WorkerSpec
+from assay.runners.plan import Cell
+
+LOOPBACK = "127.0.0.1"
+# on Linux Ray resolves "127.0.0.1" to the machine's reachable address, and its gRPC
+# servers then listen on every interface, unless this is 0 (read by Ray's processes when
+# they start, and by the driver's Ray when it is imported)
+SINGLE_MACHINE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+ACTOR_RESTARTS = 3  # a worker that dies is replaced this many times, its cell run again
+
+
+def _ray() -> Any:
+    """Ray, imported only when the Ray executor is used (usage statistics off)."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    try:
+        import ray
+    except ImportError:
+        raise UserError("the ray executor needs Ray: pip install 'assay[ray]'") from None
+    return ray
+
+
+def _single_machine(ray: Any, on: bool, before: str | None = None) -> None:
+    """Keep (``on``) or stop keeping a private instance's addresses on loopback: for the
+    processes it starts (the environment) and for the driver's Ray, which read the setting
+    when it was imported (perhaps by the caller's own code, before assay set it); off
+    restores the environment's value ``before``."""
+    if on:
+        os.environ[SINGLE_MACHINE] = "0"
+    elif before is None:
+        os.environ.pop(SINGLE_MACHINE, None)
+    else:
+        os.environ[SINGLE_MACHINE] = before
+    constants = getattr(getattr(ray, "_private", None), "ray_constants", None)
+    if constants is not None and hasattr(constants, "ENABLE_RAY_CLUSTER"):
+        constants.ENABLE_RAY_CLUSTER = not on
+
+
+class RayExecutor:
+    """Runs cells on Ray actors (``workers`` of them, default one per CPU of the cluster).
+
+    ``address``: an existing cluster (``ray start --head`` prints it; ``auto`` finds a local
+    one); None starts a private local instance on loopback with ``num_cpus`` CPUs.
+    """
+
+    remote = True
+
+    def __init__(
+        self, address: str | None = None, workers: int | None = None, num_cpus: int | None = None
+    ) -> None:
+        self.address = address
+        self.workers = workers
+        self.num_cpus = num_cpus
+        self._started = False
+        self._environment_before: str | None = None
+
+    def _connect(self) -> Any:
+        ray = _ray()
+        if ray.is_initialized():
+            return ray
+        if self.address is None:
+            self._environment_before = os.environ.get(SINGLE_MACHINE)
+            _single_machine(ray, on=True)
+            ray.init(
+                num_cpus=self.num_cpus,
+                include_dashboard=False,
+                _node_ip_address=LOOPBACK,
+                log_to_driver=False,
+                configure_logging=False,
+                namespace="assay",
+            )
+            self._started = True
+            if ray.util.get_node_ip_address() != LOOPBACK:
+                self.close()
+                raise AssayError(
+                    "the private Ray instance did not stay on loopback; start a cluster "
+                    "yourself (ray start --head --node-ip-address 127.0.0.1) and pass --address"
+                )
+        else:
+            ray.init(address=self.address, log_to_driver=False, namespace="assay")
+        return ray
+
+    def run(self, runner: CellRunner[T], cells: Sequence[Cell]) -> Iterator[T]:
+        if not cells:
+            return
+        ray = self._connect()
+        from ray.util import ActorPool
+
+        spec = runner.worker_spec()
+        available = int(ray.available_resources().get("CPU", 1)) or 1
+        count = min(self.workers or available, len(cells))
+        worker = ray.remote(
+            num_cpus=1, max_restarts=ACTOR_RESTARTS, max_task_retries=ACTOR_RESTARTS
+        )(CellWorker)
+        actors = [worker.remote(spec) for _ in range(count)]
+        pool = ActorPool(actors)
+        try:
+            yield from pool.map(lambda actor, cell: actor.run_cell.remote(cell), list(cells))
+        finally:
+            for actor in actors:
+                ray.kill(actor)
+
+    def close(self) -> None:
+        """Stop the private Ray instance this executor started (a cluster it joined stays)."""
+        if self._started:
+            ray = _ray()
+            ray.shutdown()
+            _single_machine(ray, on=False, before=self._environment_before)
+            self._started = False
+
+
+class CellWorker:
+    """One Ray actor: the suite loaded from its file (refused if it is not the driver's),
+    its datasets and models loaded once, then any number of cells run."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        from assay.runners.cache import PredictionCache
+        from assay.runners.run import SuiteRun
+        from assay.suites.loading import load_suite
+
+        loaded = load_suite(Path(spec.suite_path))
+        if loaded.content_hash != spec.content_hash:
+            raise UserError(
+                f"{spec.suite_path}: the suite file changed while the run was starting; "
+                "run it again"
+            )
+        cache = PredictionCache(Path(spec.cache_dir)) if spec.cache_dir is not None else None
+        self.run = SuiteRun(loaded, cache=cache, shard_size=spec.shard_size)
+        self.run.load()
+
+    def run_cell(self, cell: Cell) -> Any:
+        return self.run.run_cell(cell)
