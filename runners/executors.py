@@ -10,7 +10,7 @@ driver. Outcomes come back in cell order either way.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from assay.errors import UserError
@@ -30,6 +30,7 @@ class WorkerSpec:
     content_hash: str
     cache_dir: str | None
     shard_size: int | None
+    resources: dict[str, dict[str, float]] = field(default_factory=dict)  # per model
 
 
 class CellRunner(Protocol[T_co]):

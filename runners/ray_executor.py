@@ -103,21 +103,48 @@ class RayExecutor:
         return ray
 
     def run(self, runner: CellRunner[T], cells: Sequence[Cell]) -> Iterator[T]:
+        """Each model's cells on a pool of its own actors, reserving what the model's
+        ``resources`` say; a model's pool goes once its cells are done (so pools never wait
+        on each other's resources), and outcomes come back in cell order."""
         if not cells:
             return
         ray = self._connect()
-        from ray.util import ActorPool
-
         spec = runner.worker_spec()
-        available = int(ray.available_resources().get("CPU", 1)) or 1
-        count = min(self.workers or available, len(cells))
-        worker = ray.remote(
-            num_cpus=1, max_restarts=ACTOR_RESTARTS, max_task_retries=ACTOR_RESTARTS
-        )(CellWorker)
-        actors = [worker.remote(spec) for _ in range(count)]
-        pool = ActorPool(actors)
+        by_model: dict[str, list[Cell]] = {}
+        for cell in cells:
+            by_model.setdefault(cell.model, []).append(cell)
+        done: dict[Cell, T] = {}
+        position = 0
+        for model, own in by_model.items():
+            outcomes = self._model_cells(ray, spec, model, own)
+            for outcome_cell, outcome in zip(own, outcomes, strict=True):
+                done[outcome_cell] = outcome
+                while position < len(cells) and cells[position] in done:
+                    yield done.pop(cells[position])
+                    position += 1
+
+    def _model_cells(
+        self, ray: Any, spec: WorkerSpec, model: str, cells: list[Cell]
+    ) -> Iterator[Any]:
+        """One model's cells, queued round-robin on its actors, in order."""
+        resources = spec.resources.get(model, {})
+        cpus = float(resources.get("cpus", 1.0))
+        total = float(ray.cluster_resources().get("CPU", 1.0))
+        count = min(self.workers or max(1, int(total // cpus)), len(cells))
+        options: dict[str, Any] = {
+            "num_cpus": cpus,
+            "num_gpus": float(resources.get("gpus", 0.0)),
+            "max_restarts": ACTOR_RESTARTS,
+            "max_task_retries": ACTOR_RESTARTS,
+        }
+        if resources.get("memory_mb"):
+            options["memory"] = int(resources["memory_mb"]) * 1024 * 1024
+        worker = ray.remote(CellWorker).options(**options)
+        actors = [worker.remote(spec, model) for _ in range(count)]
         try:
-            yield from pool.map(lambda actor, cell: actor.run_cell.remote(cell), list(cells))
+            pending = [actors[i % count].run_cell.remote(c) for i, c in enumerate(cells)]
+            for future in pending:
+                yield ray.get(future)
         finally:
             for actor in actors:
                 ray.kill(actor)
@@ -132,10 +159,11 @@ class RayExecutor:
 
 
 class CellWorker:
-    """One Ray actor: the suite loaded from its file (refused if it is not the driver's),
-    its datasets and models loaded once, then any number of cells run."""
+    """One Ray actor for one model's cells: the suite loaded from its file (refused if it
+    is not the driver's), its datasets, the model and its attacks' surrogates loaded once,
+    then any number of cells run."""
 
-    def __init__(self, spec: WorkerSpec) -> None:
+    def __init__(self, spec: WorkerSpec, model: str) -> None:
         from assay.runners.cache import PredictionCache
         from assay.runners.run import SuiteRun
         from assay.suites.loading import load_suite
@@ -148,7 +176,7 @@ class CellWorker:
             )
         cache = PredictionCache(Path(spec.cache_dir)) if spec.cache_dir is not None else None
         self.run = SuiteRun(loaded, cache=cache, shard_size=spec.shard_size)
-        self.run.load()
+        self.run.load(loaded.suite.models_for(model))
 
     def run_cell(self, cell: Cell) -> Any:
         return self.run.run_cell(cell)

@@ -191,6 +191,9 @@ class SuiteRun:
             content_hash=self.loaded.content_hash,
             cache_dir=str(self.cache.root.resolve()) if self.cache is not None else None,
             shard_size=self.shard_size,
+            resources={
+                m.name: m.resources.model_dump(exclude_none=True) for m in self.suite.models
+            },
         )
 
     def _reported(self, outcomes: Iterator[CellOutcome]) -> Iterator[CellOutcome]:
@@ -217,12 +220,16 @@ class SuiteRun:
                 rows = min(n_rows, dataset.n_examples)
                 self._infer(Cell(model, name, 0, 0, rows), self.models[model], dataset)
 
-    def load(self) -> None:
+    def load(self, models: set[str] | None = None) -> None:
+        """Load the datasets and the models (``models``: only those, as a worker that runs
+        one model's cells does: it and the surrogates that craft attacks for it)."""
         self.observer.stage("loading datasets")
         self.datasets = load_datasets(self.suite, self.loaded.path, fingerprints=self.fingerprints)
         self.observer.stage("loading models")
         self.models = {}
         for index, spec in enumerate(self.suite.models):
+            if models is not None and spec.name not in models:
+                continue
             with located(self.loaded.path, ("models", index), f"model {spec.name!r}"):
                 self.models[spec.name] = load_model(spec, self.loaded.base_dir)
 

@@ -335,10 +335,20 @@ class TrainingData(Spec):
     limit: int | None = Field(None, ge=1, description="keep the first N rows")
 
 
+class Resources(Spec):
+    """What one of a model's workers reserves on a Ray cluster (the local executor ignores
+    it): GPU models go to GPU nodes, the others stay off them."""
+
+    cpus: float = Field(1.0, gt=0.0)
+    gpus: float = Field(0.0, ge=0.0, description="fractions share a GPU between workers")
+    memory_mb: int | None = Field(None, ge=1, description="memory to reserve, in MiB")
+
+
 class _ModelBase(Spec):
     name: Name
     license: str | None = Field(None, description="the model's license, recorded in reports")
     card: str | None = Field(None, description="a link to the model card")
+    resources: Resources = Field(default_factory=Resources)
     training_data: list[TrainingData] = Field(
         default_factory=list,
         description="what the model was trained on (one source or a list), checked for "
@@ -474,3 +484,10 @@ class Suite(Spec):
 
     def model(self, name: str) -> AnyModelSpec:
         return next(m for m in self.models if m.name == name)
+
+    def models_for(self, name: str) -> set[str]:
+        """The models a worker running ``name``'s cells needs: it, and every surrogate an
+        attack of the suite crafts its examples on."""
+        return {name} | {
+            d.attack.surrogate for d in self.datasets if d.attack and d.attack.surrogate
+        }

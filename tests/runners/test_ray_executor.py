@@ -77,3 +77,96 @@ def test_the_private_instance_listens_on_loopback_only() -> None:
         assert all(ip in ("127.0.0.1", "::1", "::ffff:127.0.0.1") for ip in listening), listening
     finally:
         executor.close()
+
+
+class DiesOnce:
+    """Scores digits by their first ten pixels, but the first call in a fresh process with
+    ``marker`` absent writes it and kills that process (a worker lost mid-cell)."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = Path(marker)
+
+    def predict_proba(self, batch: Any) -> Any:
+        import os
+
+        import numpy as np
+
+        if not self.marker.exists():
+            self.marker.write_text("died once")
+            os._exit(1)
+        scores = np.asarray(batch, dtype=np.float64)[:, :10]
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return scores / scores.sum(axis=1, keepdims=True)
+
+
+def test_a_worker_lost_mid_cell_is_replaced_and_the_report_unchanged(tmp_path: Path) -> None:
+    marker = tmp_path / "died"
+    suite = {
+        "name": "dies", "version": "1",
+        "models": [{"name": "m", "type": "python", "params": {"marker": str(marker)},
+                    "object": "tests.runners.test_ray_executor:DiesOnce"}],
+        "datasets": [{"name": "digits", "source": {"type": "sklearn", "loader": "load_digits"},
+                      "label": "target"}],
+        "metrics": ["accuracy", "nll"], "intervals": {"method": "none"},
+    }  # fmt: skip
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    loaded = load_suite(tmp_path / "s.yaml")
+    marker.write_text("no dying here")
+    local = run_suite(loaded, cache_dir=None, shard_size=300).report
+    marker.unlink()
+    remote = run_suite(loaded, cache_dir=tmp_path / "cache", shard_size=300, executor="ray")
+    assert marker.read_text() == "died once"  # a worker did die
+    assert _numbers(remote.report) == _numbers(local)
+    assert len(remote.report.cells) == 6
+
+
+class Slow:
+    """Scores digits by their first ten pixels, a quarter of a second per batch."""
+
+    def predict_proba(self, batch: Any) -> Any:
+        import time
+
+        import numpy as np
+
+        time.sleep(0.25)
+        scores = np.asarray(batch, dtype=np.float64)[:, :10]
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return scores / scores.sum(axis=1, keepdims=True)
+
+
+def test_a_killed_driver_resumes_from_the_cached_shards(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    suite = {
+        "name": "resumes", "version": "1", "batch_size": 30,
+        "models": [{"name": "m", "type": "python",
+                    "object": "tests.runners.test_ray_executor:Slow"}],
+        "datasets": [{"name": "digits", "source": {"type": "sklearn", "loader": "load_digits"},
+                      "label": "target"}],
+        "metrics": ["accuracy"], "intervals": {"method": "none"},
+    }  # fmt: skip
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    cache, store = tmp_path / "cache", tmp_path / "store"
+    entry = "from assay.runners.cli import main; main()"
+    command = [sys.executable, "-c", entry, "run", str(tmp_path / "s.yaml"),
+               "--executor", "ray", "--cache-dir", str(cache), "--store", str(store),
+               "--shard-size", "60"]  # fmt: skip
+    driver = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(cache.rglob("*.npy"))) < 3:
+        assert driver.poll() is None, "the run ended before it was killed"
+        time.sleep(0.2)
+    driver.send_signal(signal.SIGKILL)
+    driver.wait()
+    finished = len(list(cache.rglob("*.npy")))
+    assert 3 <= finished < 30  # killed with most of its 30 cells still to run
+    assert not store.exists() or not any(store.iterdir())  # no report, not even a partial one
+    resumed = run_suite(load_suite(tmp_path / "s.yaml"), cache_dir=cache, shard_size=60,
+                        executor="ray")  # fmt: skip
+    cached = sum(c.cached for c in resumed.report.cells)
+    assert cached >= finished - 1  # every finished shard is reused (one may be mid-write)
+    local = run_suite(load_suite(tmp_path / "s.yaml"), cache_dir=None, shard_size=60)
+    assert _numbers(resumed.report) == _numbers(local.report)
