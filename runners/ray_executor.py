@@ -129,7 +129,16 @@ class RayExecutor:
         """One model's cells, queued round-robin on its actors, in order."""
         resources = spec.resources.get(model, {})
         cpus = float(resources.get("cpus", 1.0))
-        total = float(ray.cluster_resources().get("CPU", 1.0))
+        cluster = ray.cluster_resources()
+        total = float(cluster.get("CPU", 1.0))
+        for key, name in (("cpus", "CPU"), ("gpus", "GPU")):
+            wanted = float(resources.get(key, 0.0))
+            if wanted > float(cluster.get(name, 0.0)):
+                raise UserError(
+                    f"model {model!r} asks for {wanted:g} {name}s a worker (resources.{key}); "
+                    f"the Ray cluster has {float(cluster.get(name, 0.0)):g}, so its cells "
+                    "would wait forever"
+                )
         count = min(self.workers or max(1, int(total // cpus)), len(cells))
         options: dict[str, Any] = {
             "num_cpus": cpus,

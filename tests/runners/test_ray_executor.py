@@ -170,3 +170,21 @@ def test_a_killed_driver_resumes_from_the_cached_shards(tmp_path: Path) -> None:
     assert cached >= finished - 1  # every finished shard is reused (one may be mid-write)
     local = run_suite(load_suite(tmp_path / "s.yaml"), cache_dir=None, shard_size=60)
     assert _numbers(resumed.report) == _numbers(local.report)
+
+
+def test_a_model_asking_for_more_than_the_cluster_has_is_refused(tmp_path: Path) -> None:
+    from assay.errors import UserError
+
+    suite = {
+        "name": "gpu", "version": "1",
+        "models": [{"name": "needs-gpu", "type": "python", "resources": {"gpus": 1},
+                    "object": "assay.demo.models:UniformModel", "params": {"n_classes": 10}}],
+        "datasets": [{"name": "digits", "source": {"type": "sklearn", "loader": "load_digits"},
+                      "label": "target"}],
+        "metrics": ["accuracy"], "intervals": {"method": "none"},
+    }  # fmt: skip
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    loaded = load_suite(tmp_path / "s.yaml")
+    with pytest.raises(UserError, match=r"model 'needs-gpu' asks for 1 GPUs .*resources\.gpus"):
+        run_suite(loaded, cache_dir=None, executor="ray")
+    assert not ray.is_initialized()
