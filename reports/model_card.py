@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from assay.metrics.robustness import ROBUSTNESS_MEASURES
-from assay.pseudo_slices import TRAINING_DATA_SLICE
+from assay.prediction_columns import TRAINING_DATA_SLICE
 from assay.reports.markdown_report import markdown_page
 from assay.reports.schema import DatasetRecord, Report, Result
 from assay.reports.sections import (

@@ -15,7 +15,7 @@ import pandas as pd
 
 from assay.errors import InvalidInputError
 from assay.metrics.resampling import stable_order
-from assay.pseudo_slices import TRAINING_DATA_SLICE
+from assay.prediction_columns import TRAINING_DATA_SLICE
 from assay.reports.predictions import PredictionBlock
 
 

@@ -23,12 +23,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from assay.errors import InvalidInputError
-from assay.pseudo_slices import TRAINING_DATA_SLICE
+from assay.prediction_columns import EFFORT_COLUMNS, FIXED_COLUMNS, TRAINING_DATA_SLICE
 
-EFFORT_COLUMNS = ("attack_queries", "perturbation_size")
-FIXED_COLUMNS = (
-    "example_id", "dataset", "model", "label", "probs", *EFFORT_COLUMNS, TRAINING_DATA_SLICE
-)  # fmt: skip
 CONTAMINATION_NAMES = ("clean", "exact", "near")  # by contamination code 0, 1, 2
 
 

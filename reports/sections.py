@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assay.pseudo_slices import TRAINING_DATA_SLICE
+from assay.prediction_columns import TRAINING_DATA_SLICE
 from assay.reports.comparison_types import CellComparison, Comparison
 from assay.reports.plot_style import Figure
 from assay.reports.schema import Report, Result

@@ -25,7 +25,7 @@ from assay.errors import located
 from assay.metrics.intervals import wilson_interval
 from assay.metrics.ood import max_softmax_score, negative_energy_score
 from assay.metrics.reliability import reliability_diagram
-from assay.pseudo_slices import TRAINING_DATA_SLICE
+from assay.prediction_columns import TRAINING_DATA_SLICE
 from assay.reports.predictions import PredictionBlock, predictions_table, read_predictions
 from assay.reports.schema import (
     CellRecord,

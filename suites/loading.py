@@ -15,7 +15,7 @@ from assay.errors import ConfigError, InvalidInputError, UnknownNameError, UserE
 from assay.hashing import canonical_json
 from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS, check_metric_params
-from assay.pseudo_slices import TRAINING_DATA_SLICE
+from assay.prediction_columns import FIXED_COLUMNS, TRAINING_DATA_SLICE
 from assay.registry import Registry
 from assay.suites.attacks import ATTACKS, AttackInfo
 from assay.suites.label_models import check_label_only_models
@@ -213,13 +213,15 @@ def check_references(suite: Suite, base_dir: Path) -> None:
 def _check_gate(suite: Suite) -> None:
     """Names in the gate section must be cells the comparison can produce."""
     gate = suite.gate
-    if TRAINING_DATA_SLICE in suite.slices:
-        raise ConfigError(
-            f"{TRAINING_DATA_SLICE!r} names the metrics on examples clean of (and found in) "
-            "the models' training data; rename the column to slice by it",
-            key_path=("slices", suite.slices.index(TRAINING_DATA_SLICE)),
-            value=TRAINING_DATA_SLICE,
-        )
+    for index, column in enumerate(suite.slices):
+        if column in FIXED_COLUMNS:
+            raise ConfigError(
+                f"{column!r} is a column assay writes into every predictions file (and "
+                f"{TRAINING_DATA_SLICE!r} its slice of training-data contamination); rename "
+                "the column to slice by it",
+                key_path=("slices", index),
+                value=column,
+            )
     datasets = [d.name for d in suite.datasets]
     models = [m.name for m in suite.models]
     metrics = gate_metric_names(suite)
@@ -334,13 +336,14 @@ def _check_model(model: Any, index: int, base_dir: Path) -> None:
 
 def _check_dataset(suite: Suite, spec: DatasetSpec, index: int, base_dir: Path) -> None:
     key = ("datasets", spec.entry(index))
-    if TRAINING_DATA_SLICE in spec.sensitive:
-        raise ConfigError(
-            f"{TRAINING_DATA_SLICE!r} names whether an example is in the models' training "
-            "data (a predictions column); rename the sensitive column",
-            key_path=(*key, "sensitive", spec.sensitive.index(TRAINING_DATA_SLICE)),
-            value=TRAINING_DATA_SLICE,
-        )
+    for position, column in enumerate(spec.sensitive):
+        if column in FIXED_COLUMNS:
+            raise ConfigError(
+                f"{column!r} is a column assay writes into every predictions file; rename "
+                "the sensitive column",
+                key_path=(*key, "sensitive", position),
+                value=column,
+            )
     hub = isinstance(spec.source, HubSource)  # its card may say: checked once it is loaded
     if suite.require_license and spec.source is not None and not spec.license and not hub:
         raise ConfigError(

@@ -205,3 +205,17 @@ def test_a_leaking_feature_is_accepted_when_allowed(tmp_path: Path) -> None:
     suite["datasets"][0]["allow_leakage"] = True
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite))
     assert load_suite(tmp_path / "s.yaml").suite.datasets[0].features == ["x", "label"]
+
+
+@pytest.mark.parametrize("column", ["probs", "model", "training_data"])
+def test_slices_and_sensitive_columns_may_not_take_a_predictions_column_name(
+    tmp_path: Path, column: str
+) -> None:
+    (tmp_path / "data.csv").write_text(f"x,label,{column}\n1,0,a\n")
+    sliced = {**minimal(), "slices": [column]}
+    with pytest.raises(ConfigError, match=rf"slices\[0\]: '{column}' is a column assay writes"):
+        load_suite(write_suite(tmp_path, sliced))
+    sensitive = minimal()
+    sensitive["datasets"][0]["sensitive"] = [column]
+    with pytest.raises(ConfigError, match=r"datasets\[0\]\.sensitive\[0\]: .* rename the sens"):
+        load_suite(write_suite(tmp_path, sensitive))
