@@ -152,8 +152,8 @@ class RayExecutor:
         actors = [worker.remote(spec, model) for _ in range(count)]
         try:
             pending = [actors[i % count].run_cell.remote(c) for i, c in enumerate(cells)]
-            for future in pending:
-                yield ray.get(future)
+            for cell, future in zip(cells, pending, strict=True):
+                yield _outcome(ray, future, cell)
         finally:
             for actor in actors:
                 ray.kill(actor)
@@ -165,6 +165,23 @@ class RayExecutor:
             ray.shutdown()
             _single_machine(ray, on=False, before=self._environment_before)
             self._started = False
+
+
+def _outcome(ray: Any, future: Any, cell: Cell) -> Any:
+    """A cell's outcome; what the cell raised on its worker is raised here as it is (an
+    assay error keeps its one line: file, key, value), not as Ray's remote traceback."""
+    try:
+        return ray.get(future)
+    except ray.exceptions.RayTaskError as error:
+        cause = getattr(error, "cause", None)
+        if isinstance(cause, Exception):
+            raise cause from None
+        raise
+    except ray.exceptions.ActorDiedError:
+        raise AssayError(
+            f"the Ray workers running {cell.label} died {ACTOR_RESTARTS + 1} times; see "
+            "Ray's logs (the cells that finished are cached: run again to resume)"
+        ) from None
 
 
 class CellWorker:

@@ -188,3 +188,32 @@ def test_a_model_asking_for_more_than_the_cluster_has_is_refused(tmp_path: Path)
     with pytest.raises(UserError, match=r"model 'needs-gpu' asks for 1 GPUs .*resources\.gpus"):
         run_suite(loaded, cache_dir=None, executor="ray")
     assert not ray.is_initialized()
+
+
+class NanModel:
+    def predict_proba(self, batch: Any) -> Any:
+        import numpy as np
+
+        return np.full((len(batch), 10), np.nan)
+
+
+def test_a_bad_model_output_on_a_worker_is_the_same_one_line_error(tmp_path: Path) -> None:
+    from assay.errors import UserError
+
+    suite = {
+        "name": "nan", "version": "1",
+        "models": [{"name": "m", "type": "python",
+                    "object": "tests.runners.test_ray_executor:NanModel"}],
+        "datasets": [{"name": "digits", "source": {"type": "sklearn", "loader": "load_digits"},
+                      "label": "target"}],
+        "metrics": ["accuracy"], "intervals": {"method": "none"},
+    }  # fmt: skip
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    loaded = load_suite(tmp_path / "s.yaml")
+    with pytest.raises(UserError) as local:
+        run_suite(loaded, cache_dir=None)
+    with pytest.raises(UserError) as remote:
+        run_suite(loaded, cache_dir=None, executor="ray")
+    assert type(remote.value) is type(local.value)
+    assert str(remote.value) == str(local.value) and "\n" not in str(remote.value)
+    assert "models[0]" in str(remote.value)
