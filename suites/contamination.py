@@ -49,22 +49,33 @@ class Contamination:
         return Contamination(codes, self.near_checked or other.near_checked)
 
 
-def text_documents(features: FeatureBlock) -> pa.Array | None:
-    """Each example's text features, normalised and joined; None without text features.
+def text_documents(features: FeatureBlock, columns: Sequence[str] | None = None) -> pa.Array | None:
+    """Each example's text to compare for near duplicates, normalised (several columns
+    joined by a space): the ``columns`` it has among its text features, or without
+    ``columns`` every text feature when all its features are text; None when there is none.
 
     Example:
         >>> block = FeatureBlock(np.zeros((1, 0)), (), pd.DataFrame({"t": ["Hi,  there!"]}), ("t",))
         >>> text_documents(block).to_pylist()
         ['hi there']
+        >>> mixed = FeatureBlock(np.zeros((1, 1)), (("age", 1),), pd.DataFrame({"job": ["x"]}),
+        ...                      ("age", "job"))
+        >>> text_documents(mixed) is None, text_documents(mixed, ["job"]).to_pylist()
+        (True, ['x'])
     """
     texts = [
-        normalised_text(features.other[c].reset_index(drop=True))
+        c
         for c in features.other_columns
         if pd.api.types.infer_dtype(features.other[c], skipna=False) == "string"
     ]
+    if columns is not None:
+        texts = [c for c in texts if c in columns]
+    elif len(texts) != len(features.order):
+        texts = []  # a tabular set: its strings are categories
     if not texts:
         return None
-    joined = texts[0] if len(texts) == 1 else pd.concat(texts, axis=1).agg(" ".join, axis=1)
+    parts = [normalised_text(features.other[c].reset_index(drop=True)) for c in texts]
+    joined = parts[0].str.cat(pd.concat(parts[1:], axis=1), sep=" ") if len(parts) > 1 else parts[0]
     return pa.array(joined.to_numpy(dtype=object), pa.string())
 
 
@@ -108,7 +119,8 @@ def contamination(
     for features, hashes in evaluation:
         distinct, inverse = np.unique(hashes, return_inverse=True)
         target = _Target(features.order, inverse, distinct, np.zeros(len(distinct), bool))
-        documents = text_documents(features) if spec.near_duplicates is not None else None
+        near_spec = spec.near_duplicates
+        documents = text_documents(features, near_spec.columns) if near_spec is not None else None
         if documents is not None and spec.near_duplicates is not None:
             target.near = NearDuplicateIndex.of(documents, spec.near_duplicates)
         targets.append(target)
@@ -122,7 +134,8 @@ def contamination(
             block = feature_block(rows, list(order), "training data")
             hashes = row_hashes(block, spec.precision)
             near = [t for t in targets if t.order == order and t.near is not None]
-            documents = text_documents(block) if near else None
+            near_columns = spec.near_duplicates.columns if spec.near_duplicates else None
+            documents = text_documents(block, near_columns) if near else None
             others = None
             for target in (t for t in targets if t.order == order):
                 _mark_exact(target, hashes)

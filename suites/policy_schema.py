@@ -103,6 +103,13 @@ class NearDuplicateSpec(Spec):
     threshold: float = Field(0.8, gt=0.0, le=1.0, description="least Jaccard overlap counted")
     num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations")
     seed: int = Field(1, ge=0, description="seeds the MinHash permutations")
+    columns: list[str] | None = Field(
+        None,
+        min_length=1,
+        description="text feature columns to compare; default: every text feature of a set "
+        "whose features are all text (in a tabular set, strings are categories, and rows "
+        "sharing them are not near duplicates)",
+    )
 
 
 class DataCheckSpec(Spec):
