@@ -11,7 +11,12 @@ from rich.table import Table
 from assay.metrics.robustness import ROBUSTNESS_MEASURES
 from assay.reports.escaping import terminal
 from assay.reports.schema import Report, Result
-from assay.reports.sections import headline_by_contamination, source_text
+from assay.reports.sections import (
+    compared_as,
+    headline_by_contamination,
+    near_rule,
+    source_text,
+)
 from assay.reports.severity_ladders import severity_ladders
 from assay.reports.tables import Stacked
 
@@ -280,36 +285,28 @@ def leakage_table(report: Report) -> Table | None:
         title="leakage inside the suite",
         title_justify="left",
         box=box.SIMPLE_HEAD,
-        caption=f"examples compared by their normalised inputs ({_compared(report)})",
+        caption=f"examples compared by their normalised inputs ({compared_as(report)})",
         caption_justify="left",
     )
     for header in ("dataset", "check", "examples", "share", "with", "first ids"):
         right = header in ("examples", "share")
         table.add_column(header, justify="right" if right else "left", overflow="fold")
     for found in report.data_checks:
-        shown = ", ".join(terminal(i) for i in found.ids[:SHOWN_IDS])
-        more = found.count - min(found.count, SHOWN_IDS)
         table.add_row(
             found.dataset,
             found.check,
             f"{found.count} of {found.n}",
             f"{found.count / found.n:.4f}" if found.n else "",
             found.other or "",
-            shown + (f" and {more} more" if more else ""),
+            _first_ids(found.ids, found.count),
         )
     return table
 
 
-def _compared(report: Report) -> str:
-    precision = report.data_check_settings.get("precision", 6)
-    return f"numbers at {precision} decimals, text lowercased without punctuation"
-
-
-def _near_rule(report: Report) -> str:
-    near = report.data_check_settings.get("near_duplicates")
-    if not near:
-        return "near-duplicate text not looked for"
-    return f"near: text sharing {near['threshold']} of its {near['ngram']}-grams (MinHash LSH)"
+def _first_ids(ids: list[str], count: int) -> str:
+    """The first :data:`SHOWN_IDS` ids of a finding and how many more it holds."""
+    more = count - min(count, SHOWN_IDS)
+    return ", ".join(terminal(i) for i in ids[:SHOWN_IDS]) + (f" and {more} more" if more else "")
 
 
 def contamination_table(report: Report) -> Table | str | None:
@@ -339,7 +336,7 @@ def contamination_table(report: Report) -> Table | str | None:
         title="contamination with declared training data",
         title_justify="left",
         box=box.SIMPLE_HEAD,
-        caption=f"exact: same normalised inputs ({_compared(report)}); {_near_rule(report)}",
+        caption=f"exact: same normalised inputs ({compared_as(report)}); {near_rule(report)}",
         caption_justify="left",
     )
     headers = ("model", "dataset", "examples", "share", "exact", "near", headline, "clean")
@@ -352,8 +349,6 @@ def contamination_table(report: Report) -> Table | str | None:
             share += f" ({c.ci_low:.4f}–{c.ci_high:.4f})"
         every = values.get((c.model, c.dataset, None))
         clean = values.get((c.model, c.dataset, "clean"))
-        more = c.count - min(c.count, SHOWN_IDS)
-        shown = ", ".join(terminal(i) for i in c.ids[:SHOWN_IDS])
         table.add_row(
             c.model,
             c.dataset,
@@ -363,7 +358,7 @@ def contamination_table(report: Report) -> Table | str | None:
             str(c.near) if c.near_checked else "",
             format_result(every) if every is not None else "",
             format_result(clean) if clean is not None else "",
-            shown + (f" and {more} more" if more else ""),
+            _first_ids(c.ids, c.count),
         )
     return table
 

@@ -227,6 +227,23 @@ def source_text(source: dict | None, resolved: str | None = None) -> str:
     return f"{text} @ {revision}" if revision else text
 
 
+def compared_as(report: Report) -> str:
+    """How the report's data checks normalised examples before comparing them."""
+    precision = report.data_check_settings.get("precision", 6)  # reports before it: 6
+    return f"numbers at {precision} decimals, text lowercased without punctuation"
+
+
+def near_rule(report: Report) -> str:
+    """When the report's contamination check counted text as a near duplicate."""
+    near = report.data_check_settings.get("near_duplicates")
+    if not near:
+        return "near-duplicate text not looked for"
+    return (
+        f"near: text sharing at least {near['threshold']} of its {near['ngram']}-word "
+        "n-grams with a training text (MinHash LSH)"
+    )
+
+
 def headline_by_contamination(report: Report) -> tuple[str, dict[tuple, Result]]:
     """The report's first metric and its results on all examples (group None) and on the
     clean and contaminated ones, by (model, dataset, group)."""
@@ -271,18 +288,9 @@ def contamination_section(report: Report, model: str | None = None) -> Section |
         )  # fmt: skip
     header = ("model", "dataset", "found", "share", "exact", "near", headline, f"clean {headline}",
               "first ids")  # fmt: skip
-    settings = report.data_check_settings
-    near = settings.get("near_duplicates")
     text = [
         "Examples found in the model's declared training data: exact when their normalised "
-        f"inputs are a training row's (numbers at {settings.get('precision', 6)} decimals, text "
-        "lowercased without punctuation)"
-        + (
-            f", near when their text shares at least {near['threshold']} of its "
-            f"{near['ngram']}-word n-grams with a training text (MinHash LSH)."
-            if near
-            else "; near-duplicate text was not looked for."
-        )
+        f"inputs are a training row's ({compared_as(report)}); {near_rule(report)}."
     ]
     return Section(
         "Contamination with training data",

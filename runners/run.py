@@ -66,7 +66,7 @@ from assay.runners.worst_case import worst_case_probabilities, worst_case_statis
 from assay.suites.contamination import EXACT, NEAR, Contamination
 from assay.suites.data import LoadedDataset, load_datasets
 from assay.suites.file_state import FingerprintCache, file_sha256
-from assay.suites.leakage import MAX_IDS, DataFinding, suite_leakage
+from assay.suites.leakage import DataFinding, first_ids, suite_leakage
 from assay.suites.loading import LoadedSuite
 from assay.suites.row_hashing import row_hashes
 from assay.suites.schema import (
@@ -732,7 +732,6 @@ def contamination_record(
     rows = found.contaminated
     count, n = int(rows.sum()), dataset.n_examples
     interval = wilson_interval(count, n, level=level) if n else None
-    listed = dataset.ids.take(pa.array(np.flatnonzero(rows)[:MAX_IDS]))
     return ContaminationRecord(
         model=model,
         dataset=dataset.name,
@@ -745,7 +744,7 @@ def contamination_record(
         ci_high=None if interval is None else 1.0 if count == n else interval.high,
         ci_level=None if interval is None else level,
         near_checked=found.near_checked,
-        ids=[str(i) for i in listed.to_pylist()],
+        ids=list(first_ids(dataset, rows)),
     )
 
 

@@ -30,7 +30,6 @@ class TrainingSource:
     """One loaded training source of a model, as the report records it."""
 
     model: str
-    spec_index: int
     loaded: LoadedTrainingData
 
 
@@ -69,7 +68,7 @@ class TrainingDataChecks:
                     for dataset in self.suite.datasets:
                         if dataset.source is not None:
                             training.require(datasets[dataset.name].features.order)
-                sources.append(TrainingSource(model.name, position, training))
+                sources.append(TrainingSource(model.name, training))
         return sources
 
     def run(self, datasets: Mapping[str, LoadedDataset]) -> dict[tuple[str, str], Contamination]:
@@ -99,10 +98,10 @@ class TrainingDataChecks:
         """Each sourced set's contamination with one training source: from the cache, else
         in one pass over the training rows for every set not cached."""
         results: dict[str, Contamination] = {}
+        keys = {d.name: self._key(training, d) for d in datasets}
         missing = []
         for dataset in datasets:
-            key = self._key(training, dataset)
-            found = self.cache.get(key) if self.cache is not None else None
+            found = self.cache.get(keys[dataset.name]) if self.cache is not None else None
             n_stored = dataset.n_examples + 1  # the codes, then whether near was looked for
             if found is not None and found.dtype == np.uint8 and len(found) == n_stored:
                 results[dataset.name] = Contamination(found[:-1], bool(found[-1]))
@@ -117,7 +116,7 @@ class TrainingDataChecks:
                 results[dataset.name] = result
                 if self.cache is not None:
                     stored = np.append(result.codes, np.uint8(result.near_checked))
-                    self.cache.put(self._key(training, dataset), stored, dtype=np.uint8)
+                    self.cache.put(keys[dataset.name], stored, dtype=np.uint8)
         return {d.name: results[d.name] for d in datasets}
 
     def _key(self, training: LoadedTrainingData, dataset: LoadedDataset) -> str:

@@ -10,7 +10,7 @@ pass of batches checks every evaluation set at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,11 +95,10 @@ def contamination(
     evaluation: Sequence[tuple[FeatureBlock, np.ndarray]],
     training: LoadedTrainingData,
     spec: DataCheckSpec,
-    on_rows: Callable[[int], None] = lambda n: None,
 ) -> list[Contamination]:
     """Each evaluation set's (features, row hashes at ``spec.precision``) contamination
-    with one training source, in one pass over its rows (``on_rows`` is told each batch's
-    size). The training data must have every feature column (see ``require``).
+    with one training source, in one pass over its rows. The training data must have every
+    feature column (see ``require``).
 
     Example:
         >>> from pathlib import Path
@@ -115,14 +114,15 @@ def contamination(
         >>> found.codes.tolist()
         [0, 1, 1]
     """
+    near_spec = spec.near_duplicates
     targets = []
     for features, hashes in evaluation:
         distinct, inverse = np.unique(hashes, return_inverse=True)
         target = _Target(features.order, inverse, distinct, np.zeros(len(distinct), bool))
-        near_spec = spec.near_duplicates
-        documents = text_documents(features, near_spec.columns) if near_spec is not None else None
-        if documents is not None and spec.near_duplicates is not None:
-            target.near = NearDuplicateIndex.of(documents, spec.near_duplicates)
+        if near_spec is not None:
+            documents = text_documents(features, near_spec.columns)
+            if documents is not None:
+                target.near = NearDuplicateIndex.of(documents, near_spec)
         targets.append(target)
     orders = list(dict.fromkeys(t.order for t in targets))
     columns = list(dict.fromkeys(c for order in orders for c in order))
@@ -133,18 +133,15 @@ def contamination(
                 continue
             block = feature_block(rows, list(order), "training data")
             hashes = row_hashes(block, spec.precision)
-            near = [t for t in targets if t.order == order and t.near is not None]
-            near_columns = spec.near_duplicates.columns if spec.near_duplicates else None
-            documents = text_documents(block, near_columns) if near else None
-            others = None
-            for target in (t for t in targets if t.order == order):
+            these = [t for t in targets if t.order == order]
+            others = None  # the batch's signatures, made once for every set that needs them
+            if near_spec is not None and any(t.near is not None for t in these):
+                documents = text_documents(block, near_spec.columns)
+                others = None if documents is None else signatures(documents, near_spec)
+            for target in these:
                 _mark_exact(target, hashes)
-                if target.near is not None and documents is not None:
-                    assert spec.near_duplicates is not None
-                    if others is None:
-                        others = signatures(documents, spec.near_duplicates)
+                if target.near is not None and others is not None:
                     target.near.query(others)
-        on_rows(batch.num_rows)
     return [_codes(t) for t in targets]
 
 

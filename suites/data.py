@@ -22,8 +22,8 @@ from assay.metrics import GroupCodes
 from assay.suites.features import FeatureBlock, feature_block
 from assay.suites.file_state import FingerprintCache
 from assay.suites.schema import DatasetSpec, FileSource, HubSource, ImageSpec, Suite, Transform
-from assay.suites.source_metadata import SourceMetadata, cached_readme, hub_metadata
-from assay.suites.sources import load_source, partition_indices, resolve_path
+from assay.suites.source_metadata import SourceMetadata, hub_metadata
+from assay.suites.sources import load_source, resolve_path, selected_rows
 
 
 class GroupEncodings:
@@ -132,8 +132,6 @@ def load_base_dataset(
     metadata = None
     if isinstance(spec.source, HubSource):
         metadata = hub_metadata(spec.source, source)
-        readme = cached_readme(spec.source, metadata.revision)
-        metadata = hub_metadata(spec.source, source, readme) if readme is not None else metadata
         if context.require_license and not (spec.license or metadata.license):
             raise context.error(
                 "the suite sets require_license, and neither this dataset nor its Hub card "
@@ -230,11 +228,7 @@ def _no_rows(spec: DatasetSpec, source_rows: int, context: DataContext) -> Confi
 
 def _select_rows(dataset: datasets.Dataset, spec: DatasetSpec) -> tuple[pa.Table, np.ndarray]:
     """The selected rows and their positions in the source (for stable default ids)."""
-    rows = np.arange(dataset.num_rows)
-    if spec.partition is not None:
-        rows = partition_indices(dataset.num_rows, spec.partition)
-    if spec.limit is not None:
-        rows = rows[: spec.limit]
+    rows = selected_rows(dataset.num_rows, spec.partition, spec.limit)
     if len(rows) != dataset.num_rows:
         dataset = dataset.select(rows)
     table = dataset.with_format("arrow")[:]

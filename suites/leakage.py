@@ -110,8 +110,14 @@ def shared(
 def _finding(
     dataset: LoadedDataset, check: str, rows: np.ndarray, other: str | None = None
 ) -> DataFinding:
-    chosen = np.flatnonzero(rows)
-    listed = dataset.ids.take(pa.array(chosen[:MAX_IDS]))  # not the whole id column
+    count = int(np.count_nonzero(rows))
     return DataFinding(
-        dataset.name, check, len(chosen), dataset.n_examples, tuple(listed.to_pylist()), other
+        dataset.name, check, count, dataset.n_examples, first_ids(dataset, rows), other
     )
+
+
+def first_ids(dataset: LoadedDataset, rows: np.ndarray) -> tuple[str, ...]:
+    """The ids of the first :data:`MAX_IDS` examples ``rows`` (a boolean mask) selects,
+    taken alone (not the whole id column)."""
+    chosen = np.flatnonzero(rows)[:MAX_IDS]
+    return tuple(str(i) for i in dataset.ids.take(pa.array(chosen)).to_pylist())

@@ -13,6 +13,7 @@ with no words has no signature and matches nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -123,9 +124,16 @@ def signatures(texts: pa.Array, spec: NearDuplicateSpec) -> np.ndarray:
 def band_sizes(spec: NearDuplicateSpec) -> tuple[int, int]:
     """datasketch's LSH bands and rows per band for the threshold (least weighted error of
     spurious and missed candidates, weighed by :data:`LSH_WEIGHTS`)."""
+    return _band_sizes(spec.threshold, spec.num_perm)
+
+
+@lru_cache(maxsize=32)
+def _band_sizes(threshold: float, num_perm: int) -> tuple[int, int]:
+    # datasketch integrates both error rates for every split of the permutations: 0.7 s at
+    # 128, so once per setting, not once per evaluation set and training source
     from datasketch import MinHashLSH
 
-    lsh = MinHashLSH(threshold=spec.threshold, num_perm=spec.num_perm, weights=LSH_WEIGHTS)
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
     return int(lsh.b), int(lsh.r)
 
 
@@ -160,6 +168,7 @@ class NearDuplicateIndex:
     bands: int
     rows: int
     found: np.ndarray
+    has_words: np.ndarray  # a document without words has no signature and matches nothing
 
     @classmethod
     def of(cls, texts: pa.Array, spec: NearDuplicateSpec) -> NearDuplicateIndex:
@@ -167,7 +176,8 @@ class NearDuplicateIndex:
         bands, rows = band_sizes(spec)
         found = np.zeros(len(texts), bool)
         keys = band_keys(signature, bands, rows)
-        return cls(signature, keys, spec.threshold, bands, rows, found)
+        has_words = (signature != EMPTY).any(axis=1)
+        return cls(signature, keys, spec.threshold, bands, rows, found, has_words)
 
     def query(self, other: np.ndarray) -> None:
         """Mark the indexed documents that a document of ``other`` (signatures) overlaps."""
@@ -175,9 +185,8 @@ class NearDuplicateIndex:
         if not len(other):
             return
         other_keys = band_keys(other, self.bands, self.rows)
-        has_words = (self.signature != EMPTY).any(axis=1)
         for band in range(self.bands):
-            open_rows = np.flatnonzero(~self.found & has_words)
+            open_rows = np.flatnonzero(~self.found & self.has_words)
             if not len(open_rows):
                 return
             pairs = pd.DataFrame({"key": self.keys[open_rows, band], "mine": open_rows}).merge(

@@ -33,7 +33,8 @@ def hub_metadata(
 ) -> SourceMetadata:
     """A Hub dataset's resolved commit (the folder ``datasets`` caches its files in is named
     by it) and its DatasetInfo's license, citation and homepage, else its card's
-    (``readme``, the README.md the Hub cache holds), with the card's link at that commit.
+    (``readme``; by default the README.md the local Hub cache holds at that commit), with
+    the card's link at that commit.
 
     Example:
         >>> import tempfile, pyarrow as pa
@@ -62,6 +63,7 @@ def hub_metadata(
             revision = folder
     info = loaded.info
     card_license = card_citation = None
+    readme = readme if readme is not None else cached_readme(source, revision)
     if readme is not None and readme.is_file():
         card_license, card_citation = _card_fields(readme)
     link = f"{HUB_DATASETS}/{source.path}" + (f"/tree/{revision}" if revision else "")

@@ -111,6 +111,18 @@ def _as_dataset(value: object, origin: str) -> datasets.Dataset:
     return value
 
 
+def selected_rows(n_rows: int, partition: Partition | None, limit: int | None) -> np.ndarray:
+    """The positions a dataset or training source keeps: its partition's side, then the
+    first ``limit`` of those.
+
+    Example:
+        >>> selected_rows(10, None, 3).tolist()
+        [0, 1, 2]
+    """
+    rows = np.arange(n_rows) if partition is None else partition_indices(n_rows, partition)
+    return rows if limit is None else rows[:limit]
+
+
 def partition_indices(n_rows: int, partition: Partition) -> np.ndarray:
     """Sorted row indices of the chosen side of a seeded split.
 

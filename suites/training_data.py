@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import datasets
-import numpy as np
 import pyarrow as pa
 
 from assay.errors import ConfigError, located
 from assay.hashing import hash_value
 from assay.suites.file_state import FingerprintCache, file_sha256
 from assay.suites.schema import FileSource, TrainingData
-from assay.suites.sources import load_source, partition_indices, resolve_path
+from assay.suites.sources import load_source, resolve_path, selected_rows
 
 BATCH_ROWS = 131_072
 
@@ -84,9 +83,8 @@ def load_training_data(
         sha256 = file_sha256(resolve_path(spec.source.path, base_dir), fingerprints)
     # a file by its bytes, else datasets' hash of the content (or of its Hub cache files)
     content = sha256 or rows._fingerprint
-    if spec.partition is not None:
-        rows = rows.select(partition_indices(rows.num_rows, spec.partition))
-    if spec.limit is not None:
-        rows = rows.select(np.arange(min(spec.limit, rows.num_rows)))
+    kept = selected_rows(rows.num_rows, spec.partition, spec.limit)
+    if len(kept) != rows.num_rows:
+        rows = rows.select(kept)
     identity = hash_value({"spec": spec.model_dump(mode="json"), "content": content})
     return LoadedTrainingData(spec, rows, identity, sha256)

@@ -79,6 +79,31 @@ def test_the_private_instance_listens_on_loopback_only() -> None:
         executor.close()
 
 
+def _first_pixels(batch: Any) -> Any:
+    """A softmax over each digit's first ten pixels: a deterministic stand-in model."""
+    import numpy as np
+
+    scores = np.asarray(batch, dtype=np.float64)[:, :10]
+    scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return scores / scores.sum(axis=1, keepdims=True)
+
+
+def _digits_suite(folder: Path, model: dict[str, Any], **extra: Any) -> Path:
+    """A suite of one python model (``object``: in this module unless it names its own)
+    on scikit-learn's digits."""
+    suite = {
+        "name": "digits-python", "version": "1", **extra,
+        "models": [{"name": "m", "type": "python", **model}],
+        "datasets": [{"name": "digits", "source": {"type": "sklearn", "loader": "load_digits"},
+                      "label": "target"}],
+        "intervals": {"method": "none"},
+    }  # fmt: skip
+    if ":" not in model["object"]:
+        suite["models"][0]["object"] = f"tests.runners.test_ray_executor:{model['object']}"
+    (folder / "s.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    return folder / "s.yaml"
+
+
 class DiesOnce:
     """Scores digits by their first ten pixels, but the first call in a fresh process with
     ``marker`` absent writes it and kills that process (a worker lost mid-cell)."""
@@ -89,28 +114,16 @@ class DiesOnce:
     def predict_proba(self, batch: Any) -> Any:
         import os
 
-        import numpy as np
-
         if not self.marker.exists():
             self.marker.write_text("died once")
             os._exit(1)
-        scores = np.asarray(batch, dtype=np.float64)[:, :10]
-        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-        return scores / scores.sum(axis=1, keepdims=True)
+        return _first_pixels(batch)
 
 
 def test_a_worker_lost_mid_cell_is_replaced_and_the_report_unchanged(tmp_path: Path) -> None:
     marker = tmp_path / "died"
-    suite = {
-        "name": "dies", "version": "1",
-        "models": [{"name": "m", "type": "python", "params": {"marker": str(marker)},
-                    "object": "tests.runners.test_ray_executor:DiesOnce"}],
-        "datasets": [{"name": "digits", "source": {"type": "sklearn", "loader": "load_digits"},
-                      "label": "target"}],
-        "metrics": ["accuracy", "nll"], "intervals": {"method": "none"},
-    }  # fmt: skip
-    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
-    loaded = load_suite(tmp_path / "s.yaml")
+    model = {"object": "DiesOnce", "params": {"marker": str(marker)}}
+    loaded = load_suite(_digits_suite(tmp_path, model, metrics=["accuracy", "nll"]))
     marker.write_text("no dying here")
     local = run_suite(loaded, cache_dir=None, shard_size=300).report
     marker.unlink()
@@ -126,12 +139,8 @@ class Slow:
     def predict_proba(self, batch: Any) -> Any:
         import time
 
-        import numpy as np
-
         time.sleep(0.25)
-        scores = np.asarray(batch, dtype=np.float64)[:, :10]
-        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-        return scores / scores.sum(axis=1, keepdims=True)
+        return _first_pixels(batch)
 
 
 def test_a_killed_driver_resumes_from_the_cached_shards(tmp_path: Path) -> None:
@@ -140,15 +149,7 @@ def test_a_killed_driver_resumes_from_the_cached_shards(tmp_path: Path) -> None:
     import sys
     import time
 
-    suite = {
-        "name": "resumes", "version": "1", "batch_size": 30,
-        "models": [{"name": "m", "type": "python",
-                    "object": "tests.runners.test_ray_executor:Slow"}],
-        "datasets": [{"name": "digits", "source": {"type": "sklearn", "loader": "load_digits"},
-                      "label": "target"}],
-        "metrics": ["accuracy"], "intervals": {"method": "none"},
-    }  # fmt: skip
-    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    _digits_suite(tmp_path, {"object": "Slow"}, metrics=["accuracy"], batch_size=30)
     cache, store = tmp_path / "cache", tmp_path / "store"
     entry = "from assay.runners.cli import main; main()"
     command = [sys.executable, "-c", entry, "run", str(tmp_path / "s.yaml"),
@@ -175,16 +176,9 @@ def test_a_killed_driver_resumes_from_the_cached_shards(tmp_path: Path) -> None:
 def test_a_model_asking_for_more_than_the_cluster_has_is_refused(tmp_path: Path) -> None:
     from assay.errors import UserError
 
-    suite = {
-        "name": "gpu", "version": "1",
-        "models": [{"name": "needs-gpu", "type": "python", "resources": {"gpus": 1},
-                    "object": "assay.demo.models:UniformModel", "params": {"n_classes": 10}}],
-        "datasets": [{"name": "digits", "source": {"type": "sklearn", "loader": "load_digits"},
-                      "label": "target"}],
-        "metrics": ["accuracy"], "intervals": {"method": "none"},
-    }  # fmt: skip
-    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
-    loaded = load_suite(tmp_path / "s.yaml")
+    model = {"name": "needs-gpu", "object": "assay.demo.models:UniformModel",
+             "params": {"n_classes": 10}, "resources": {"gpus": 1}}  # fmt: skip
+    loaded = load_suite(_digits_suite(tmp_path, model, metrics=["accuracy"]))
     with pytest.raises(UserError, match=r"model 'needs-gpu' asks for 1 GPUs .*resources\.gpus"):
         run_suite(loaded, cache_dir=None, executor="ray")
     assert not ray.is_initialized()
@@ -200,16 +194,7 @@ class NanModel:
 def test_a_bad_model_output_on_a_worker_is_the_same_one_line_error(tmp_path: Path) -> None:
     from assay.errors import UserError
 
-    suite = {
-        "name": "nan", "version": "1",
-        "models": [{"name": "m", "type": "python",
-                    "object": "tests.runners.test_ray_executor:NanModel"}],
-        "datasets": [{"name": "digits", "source": {"type": "sklearn", "loader": "load_digits"},
-                      "label": "target"}],
-        "metrics": ["accuracy"], "intervals": {"method": "none"},
-    }  # fmt: skip
-    (tmp_path / "s.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
-    loaded = load_suite(tmp_path / "s.yaml")
+    loaded = load_suite(_digits_suite(tmp_path, {"object": "NanModel"}, metrics=["accuracy"]))
     with pytest.raises(UserError) as local:
         run_suite(loaded, cache_dir=None)
     with pytest.raises(UserError) as remote:
