@@ -72,13 +72,39 @@ def hash_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
 
 def hash_frame(frame: pd.DataFrame) -> str:
     """sha256 of a data frame's content: column names, dtypes and per-row value hashes."""
+    found = hash_frames([frame])
+    assert found is not None
+    return found
+
+
+def hash_frames(frames: Iterable[pd.DataFrame]) -> str | None:
+    """``hash_frame`` of the frames' concatenation, one frame at a time (rows are hashed
+    alone); None if they differ in columns or dtypes (their concatenation would not be
+    what each is).
+
+    Example:
+        >>> whole = pd.DataFrame({"x": [1, 2, 3], "t": ["a", "b", "c"]})
+        >>> hash_frames([whole[:1], whole[1:]]) == hash_frame(whole)
+        True
+    """
     digest = hashlib.sha256()
-    digest.update(canonical_json([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
-    if len(frame.columns):
-        hashable = frame.map(_hashable_cell) if _has_unhashable(frame) else frame
-        rows = pd.util.hash_pandas_object(hashable, index=False).to_numpy()
-        digest.update(np.ascontiguousarray(rows).tobytes())
-    digest.update(str(len(frame)).encode())
+    first: list[list[str]] | None = None
+    n_rows = 0
+    for frame in frames:
+        dtypes = [[str(c), str(t)] for c, t in frame.dtypes.items()]
+        if first is None:
+            first = dtypes
+            digest.update(canonical_json(dtypes).encode())
+        elif dtypes != first:
+            return None
+        if len(frame.columns):
+            hashable = frame.map(_hashable_cell) if _has_unhashable(frame) else frame
+            rows = pd.util.hash_pandas_object(hashable, index=False).to_numpy()
+            digest.update(np.ascontiguousarray(rows).tobytes())
+        n_rows += len(frame)
+    if first is None:
+        return None
+    digest.update(str(n_rows).encode())
     return digest.hexdigest()
 
 

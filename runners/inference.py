@@ -112,9 +112,12 @@ def attacked_in_embeddings(
     adapter: ModelAdapter,
     batch_size: int,
     on_batch: Callable[[int], None],
+    *,
+    block: FeatureBlock | None = None,
 ) -> np.ndarray:
     """Probabilities of the rows after the dataset's attack on the model's own input
-    embeddings (embeddings belong to one model: such an attack is never transferred)."""
+    embeddings (embeddings belong to one model: such an attack is never transferred);
+    ``block``: the rows' features, where already read."""
     assert dataset.transform is not None and isinstance(adapter, EmbeddingModel)
     attack = ATTACKS.get(dataset.transform.name)
     params = dataset.transform.params
@@ -124,7 +127,7 @@ def attacked_in_embeddings(
 
     order = class_order(adapter.classes, dataset.classes, f"model {adapter.name!r}")
     labels = dataset.labels[rows] if order is None else np.asarray(order)[dataset.labels[rows]]
-    inputs = model_inputs(adapter, dataset.features.rows(rows))
+    inputs = model_inputs(adapter, dataset.features.rows(rows) if block is None else block)
     return adapter.predict_attacked_embeddings(inputs, labels, perturb, batch_size, on_batch)
 
 
@@ -146,16 +149,23 @@ class AttackedRows:
 
 
 def attacked_block(
-    dataset: LoadedDataset, rows: slice, attacker: ModelAdapter, batch_size: int, seed: int
+    dataset: LoadedDataset,
+    rows: slice,
+    attacker: ModelAdapter,
+    batch_size: int,
+    seed: int,
+    *,
+    block: FeatureBlock | None = None,
 ) -> AttackedRows:
     """The rows' features after the dataset's attack, crafted against ``attacker`` (random
     draws seeded by ``seed`` and each example's id), batch by batch. A text attack edits
-    one text column; every other attack, the numeric matrix."""
+    one text column; every other attack, the numeric matrix. ``block``: the rows'
+    features, where already read."""
     assert dataset.transform is not None
     attack = ATTACKS.get(dataset.transform.name)
     params = dataset.transform.params
     _check_attacker(dataset, attack, attacker)
-    features = dataset.features.rows(rows)
+    features = dataset.features.rows(rows) if block is None else block
     column = (
         attacked_text_column(features, attack.name, params)
         if attack.column_kinds == {"text"}

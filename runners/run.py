@@ -65,6 +65,7 @@ from assay.runners.training_checks import TrainingDataChecks
 from assay.runners.worst_case import worst_case_probabilities, worst_case_statistics
 from assay.suites.contamination import EXACT, NEAR, Contamination
 from assay.suites.data import LoadedDataset, load_datasets
+from assay.suites.features import READ_BYTES, FeatureBlock
 from assay.suites.file_state import FingerprintCache, file_sha256
 from assay.suites.leakage import DataFinding, first_ids, suite_leakage
 from assay.suites.loading import LoadedSuite
@@ -241,6 +242,8 @@ class SuiteRun:
             if cell.dataset in names:
                 continue
             adapter, dataset = self.models[cell.model], self.datasets[cell.dataset]
+            if dataset.features.streams:  # read a chunk at a time by its cells instead
+                continue
             if self.cache is None or not self.cache.has(self._cache_key(cell, adapter, dataset)):
                 names.append(cell.dataset)
         return names
@@ -338,18 +341,56 @@ class SuiteRun:
         rows: slice,
         found: dict[str, np.ndarray],
     ) -> np.ndarray:
-        """The model run on the cell's rows (clean, shifted, or attacked against it)."""
+        """The model run on the cell's rows (clean, shifted, or attacked against it); a set
+        that streams is read a chunk of whole batches at a time (the next read while the
+        model runs on this one), so the cell never holds more than two chunks of features."""
+        batch_size = self._batch_size(cell.model)
+        if not dataset.features.streams:
+            return self._predicted_rows(cell, adapter, dataset, rows, None, found)
+        chunks = [
+            slice(rows.start + c.start, rows.start + c.stop)
+            for c in dataset.features.chunks(rows.stop - rows.start, batch_size)
+        ]
+        parts: list[np.ndarray] = []
+        statistics: list[np.ndarray] = []
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            ahead = reader.submit(dataset.features.rows, chunks[0])
+            for index, chunk in enumerate(chunks):
+                block = ahead.result()
+                if index + 1 < len(chunks):
+                    ahead = reader.submit(dataset.features.rows, chunks[index + 1])
+                found_here: dict[str, np.ndarray] = {}
+                parts.append(self._predicted_rows(cell, adapter, dataset, chunk, block, found_here))
+                if "attack" in found_here:
+                    statistics.append(found_here["attack"])
+                del block
+        if statistics:
+            found["attack"] = np.concatenate(statistics)
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def _predicted_rows(
+        self,
+        cell: Cell,
+        adapter: ModelAdapter,
+        dataset: LoadedDataset,
+        rows: slice,
+        block: FeatureBlock | None,
+        found: dict[str, np.ndarray],
+    ) -> np.ndarray:
+        """The model run on some rows (``block``: their features, already read)."""
         batch_size = self._batch_size(cell.model)
         progress = lambda n: self.observer.examples_done(cell, n)  # noqa: E731
         if self._crafts(dataset, adapter, cell.model):
             attacker = self.models[self._attack_model(cell.model, dataset)]
-            attacked = attacked_block(dataset, rows, attacker, batch_size, self.suite.seed)
+            attacked = attacked_block(
+                dataset, rows, attacker, batch_size, self.suite.seed, block=block
+            )
             found["attack"] = attacked.statistics()
             block = attacked.block
         elif dataset.kind == "adversarial" and dataset.derived_from is not None:
             # attacked in the model's own input embeddings
-            return attacked_in_embeddings(dataset, rows, adapter, batch_size, progress)
-        else:
+            return attacked_in_embeddings(dataset, rows, adapter, batch_size, progress, block=block)
+        elif block is None:
             block = dataset.features.rows(rows)
         return predict_batched(adapter, model_inputs(adapter, block), batch_size, progress)
 
@@ -432,11 +473,17 @@ class SuiteRun:
         """The set's normalised row hashes, from the cache when its fingerprint is there
         (a cached rerun makes no feature matrix for them)."""
         precision = self.suite.data_checks.precision
-        key = f"{dataset.fingerprint}-rows-{precision}"
+        key = f"{dataset.fingerprint}-rows2-{precision}"  # rows2: the matrix hashed whole
         found = self.cache.get(key) if self.cache is not None else None
         if found is not None and found.dtype == np.uint64 and len(found) == dataset.n_examples:
             return found
-        hashes = row_hashes(dataset.features, precision)
+        features = dataset.features
+        if features.streams:  # a chunk at a time: the whole matrix is never made
+            # hashing takes ~6 times a chunk's float32 size (float64 copies, a frame)
+            chunks = features.chunks(dataset.n_examples, size_bytes=READ_BYTES // 8)
+            hashes = np.concatenate([row_hashes(features.rows(c), precision) for c in chunks])
+        else:
+            hashes = row_hashes(features, precision)
         if self.cache is not None:
             self.cache.put(key, hashes, dtype=np.uint64)
         return hashes

@@ -17,13 +17,16 @@ import pyarrow.compute as pc
 
 from assay.errors import ConfigError, InvalidInputError, located
 from assay.example_ids import unversioned
-from assay.hashing import hash_frame, hash_ids, hash_value
+from assay.hashing import hash_frame, hash_frames, hash_ids, hash_value
 from assay.metrics import GroupCodes
-from assay.suites.features import FeatureBlock, feature_block
+from assay.suites.features import ArrowRows, FeatureBlock, feature_block
 from assay.suites.file_state import FingerprintCache
+from assay.suites.row_hashing import matrix_row_hashes
 from assay.suites.schema import DatasetSpec, FileSource, HubSource, ImageSpec, Suite, Transform
 from assay.suites.source_metadata import SourceMetadata, hub_metadata
 from assay.suites.sources import load_source, resolve_path, selected_rows
+
+FINGERPRINT_BYTES = 16 << 20  # how much of a source the fingerprint converts at once
 
 
 class GroupEncodings:
@@ -139,10 +142,10 @@ def load_base_dataset(
                 "license",
                 None,
             )
-    table, rows = _select_rows(source, spec)
-    if table.num_rows == 0:
+    kept, rows = _select_rows(source, spec)
+    if kept.num_rows == 0:
         raise _no_rows(spec, source.num_rows, context)
-    columns = list(table.column_names)
+    columns = list(kept.table.column_names)
     _require_columns(spec, slices, columns, context)
     reserved = {spec.label, spec.id, *spec.sensitive, *slices} - {None}
     feature_names = spec.features or [c for c in columns if c not in reserved]
@@ -156,18 +159,18 @@ def load_base_dataset(
             _source_fingerprint,
             spec,
             context,
-            lambda: _fingerprint(table, spec, feature_names, slices),
+            lambda: _fingerprint(kept, spec, feature_names, slices),
             slices,
         )
-        ids = _example_ids(table, rows, spec, context)
+        ids = _example_ids(kept, rows, spec, context)
         classes: tuple[str, ...] = ()
         if spec.label is None:  # an ood set: no labels; classes come from its reference
-            labels = np.full(table.num_rows, -1, dtype=np.int64)
+            labels = np.full(kept.num_rows, -1, dtype=np.int64)
         else:
-            label_values = table.column(spec.label).to_pandas()
+            label_values = kept.column(spec.label).to_pandas()
             labels, classes = encode_labels(label_values, spec.classes, origin)
-        groups = {c: _as_text(table.column(c)) for c in (*spec.sensitive, *slices)}
-        features = feature_block(table, feature_names, origin)
+        groups = {c: _as_text(kept.column(c)) for c in (*spec.sensitive, *slices)}
+        features = feature_block(kept, feature_names, origin)
         fingerprint = hashed.result()
     return LoadedDataset(
         name=spec.name,
@@ -226,14 +229,16 @@ def _no_rows(spec: DatasetSpec, source_rows: int, context: DataContext) -> Confi
     return context.error(f"dataset {spec.name!r} has no rows", "source", spec.source.model_dump())
 
 
-def _select_rows(dataset: datasets.Dataset, spec: DatasetSpec) -> tuple[pa.Table, np.ndarray]:
-    """The selected rows and their positions in the source (for stable default ids)."""
+def _select_rows(dataset: datasets.Dataset, spec: DatasetSpec) -> tuple[ArrowRows, np.ndarray]:
+    """The selected rows (the source's table as the data layer holds it, memory-mapped for
+    files and the Hub, with the positions kept) and their positions in the source (for
+    stable default ids)."""
     rows = selected_rows(dataset.num_rows, spec.partition, spec.limit)
-    if len(rows) != dataset.num_rows:
-        dataset = dataset.select(rows)
     table = dataset.with_format("arrow")[:]
     assert isinstance(table, pa.Table)
-    return table, rows
+    if spec.partition is None:  # all rows, or the first ``limit``: a slice, no copy
+        return ArrowRows(table.slice(0, len(rows))), rows
+    return ArrowRows(table, rows), rows
 
 
 def _require_columns(
@@ -260,13 +265,13 @@ def _require_columns(
 
 
 def _example_ids(
-    table: pa.Table, rows: np.ndarray, spec: DatasetSpec, context: DataContext
+    kept: ArrowRows, rows: np.ndarray, spec: DatasetSpec, context: DataContext
 ) -> pa.StringArray:
     """The id column as Arrow strings (``row-<i>`` by source position without one); ids
     must be unique and present."""
     if spec.id is None:
         return _joined("row-", pa.array(rows).cast(pa.string()))
-    column = table.column(spec.id)
+    column = kept.column(spec.id)
     kind = column.type
     # Arrow writes integers as Python's str does: the same ids, ~5x faster
     types = pa.types
@@ -316,17 +321,73 @@ def _source_fingerprint(
 
 
 def _fingerprint(
-    table: pa.Table, spec: DatasetSpec, feature_names: list[str], slices: Sequence[str]
+    kept: ArrowRows, spec: DatasetSpec, feature_names: list[str], slices: Sequence[str]
 ) -> str:
     used = dict.fromkeys([spec.label, spec.id, *feature_names, *spec.sensitive, *slices])
-    frame = table.select([c for c in used if c is not None]).to_pandas()
+    columns = [c for c in used if c is not None]
+    # a few MB of the table at a time (a pandas copy of it all would be several times its
+    # size); the hash is the whole frame's, unless the chunks convert to different dtypes
+    # (an integer column with missing values in some of them only)
+    per_row = max(1, kept.table.select(columns).nbytes // max(1, kept.table.num_rows))
+    step = max(1, FINGERPRINT_BYTES // per_row)
+    chunks = (
+        _hashable(kept.read(slice(start, start + step), columns))
+        for start in range(0, kept.num_rows, step)
+    )
+    content = hash_frames(chunks)
+    if content is None:
+        content = hash_frame(_hashable(kept.read(slice(None), columns)))
+    lists = {c: str(kept.table.schema.field(c).type) for c in columns if _numeric_list(kept, c)}
     return hash_value(
         {
-            "content": hash_frame(frame),
+            "content": content,
+            # numeric list columns are hashed by their bytes (named here, with their type)
+            **({"lists": lists} if lists else {}),
             "columns": spec.model_dump(include={"label", "id", "features", "sensitive", "classes"}),
             "slices": list(slices),
         }
     )
+
+
+def _numeric_list(kept: ArrowRows, column: str) -> bool:
+    """Whether a column holds numeric lists (images, embeddings): hashed by their bytes."""
+    kind = kept.table.schema.field(column).type
+    while (
+        pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
+    ):
+        kind = kind.value_type
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            return True
+    return False
+
+
+def _hashable(table: pa.Table) -> pd.DataFrame:
+    """The table as the fingerprint hashes it: numeric list columns as one hash per row of
+    their values (equal-length rows; else their text), the rest as pandas converts them."""
+    frame = {}
+    for name in table.column_names:
+        column = table.column(name)
+        values = _list_matrix(column) if _numeric_list(ArrowRows(table), name) else None
+        frame[name] = column.to_pandas() if values is None else matrix_row_hashes(values)
+    return pd.DataFrame(frame, index=pd.RangeIndex(table.num_rows))
+
+
+def _list_matrix(column: pa.ChunkedArray) -> np.ndarray | None:
+    """A numeric list column as an N × w matrix (its values' own dtype); None when rows
+    differ in length or some are missing."""
+    if column.null_count or len(column) == 0:
+        return None
+    flat = pa.concat_arrays([chunk.flatten() for chunk in column.chunks])
+    while not (pa.types.is_integer(flat.type) or pa.types.is_floating(flat.type)):
+        if flat.null_count:
+            return None
+        flat = flat.flatten()
+    if flat.null_count or len(flat) % len(column):
+        return None
+    lengths = pc.list_value_length(column)
+    if pc.min(lengths).as_py() != pc.max(lengths).as_py():
+        return None
+    return flat.to_numpy(zero_copy_only=False).reshape(len(column), -1)
 
 
 def load_datasets(

@@ -18,7 +18,7 @@ from assay.errors import InvalidInputError
 from assay.hashing import hash_value
 from assay.suites.attacks import ATTACKS
 from assay.suites.data import GroupEncodings, LoadedDataset
-from assay.suites.features import FeatureBlock
+from assay.suites.features import FeatureBlock, RowSelection
 from assay.suites.images import corrupted_matrix, image_columns
 from assay.suites.resampling_shifts import Rows, effective_size
 from assay.suites.schema import DatasetSpec, Transform
@@ -77,7 +77,14 @@ def derive_dataset(
                 parent.features.numeric, example_keys=parent.keys, seed=seed, **params
             )
 
-    return replace(derived, features=parent.features.derived(shifted))
+    def rows_shifted(block: FeatureBlock, rows: RowSelection) -> np.ndarray:
+        with place():
+            return shift.function(
+                block.numeric, example_keys=parent.keys[rows], seed=seed, **params
+            )
+
+    made = rows_shifted if shift.row_local else None
+    return replace(derived, features=parent.features.derived(shifted, made))
 
 
 def attacked_text_column(features: FeatureBlock, attack: str, params: Mapping[str, Any]) -> str:
@@ -128,17 +135,26 @@ def _text_shifted(
     params = dict(transform.params)
     columns = parent.features.text_columns(f"shift {shift.name!r}", params.get("column"))
 
-    def shifted() -> pd.DataFrame:
+    def shifted_frame(frame: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
         with place():
-            frame = parent.features.other.copy()
+            frame = frame.copy()
             for column in columns:
-                keys = parent.keys ^ np.uint64(int(hash_value(column)[:15], 16))
+                column_keys = keys ^ np.uint64(int(hash_value(column)[:15], 16))
                 frame[column] = shift.function(
-                    frame[column].to_numpy(dtype=object), example_keys=keys, seed=seed, **params
+                    frame[column].to_numpy(dtype=object),
+                    example_keys=column_keys,
+                    seed=seed,
+                    **params,
                 )
             return frame
 
-    return parent.features.with_other(shifted)
+    def rows_shifted(block: FeatureBlock, rows: RowSelection) -> pd.DataFrame:
+        return shifted_frame(block.other, parent.keys[rows])
+
+    return parent.features.with_other(
+        lambda: shifted_frame(parent.features.other, parent.keys),
+        rows_shifted if shift.row_local else None,
+    )
 
 
 def _image_shifted(
@@ -160,20 +176,26 @@ def _image_shifted(
     columns = image_columns(parent.features, image, f"dataset {parent.name!r}")
     params = dict(transform.params)
 
-    def shifted() -> np.ndarray:
+    def corrupted(matrix: np.ndarray, keys: np.ndarray) -> np.ndarray:
         with place():
             return corrupted_matrix(
-                parent.features.numeric,
+                matrix,
                 image,
                 f"dataset {parent.name!r}",
                 columns,
                 lambda images, rows: shift.function(
-                    images, example_keys=parent.keys[rows], seed=seed, **params
+                    images, example_keys=keys[rows], seed=seed, **params
                 ),
                 parallel=shift.parallel,
             )
 
-    return parent.features.derived(shifted)
+    def rows_corrupted(block: FeatureBlock, rows: RowSelection) -> np.ndarray:
+        return corrupted(block.numeric, parent.keys[rows])
+
+    return parent.features.derived(
+        lambda: corrupted(parent.features.numeric, parent.keys),
+        rows_corrupted if shift.row_local else None,
+    )
 
 
 def _column_positions(
@@ -216,7 +238,7 @@ def _resampled(
                 f"shift {shift.name!r}: column {column!r} is not a numeric feature "
                 f"(numeric features: {[n for n, w in frame.numeric_columns if w == 1]})"
             )
-        return frame.numeric[:, positions[0]]
+        return frame.numeric_column(positions[0], parent.n_examples)
 
     rows = Rows(parent.labels, parent.classes, texts, numeric)
     picked = np.asarray(

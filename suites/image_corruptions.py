@@ -80,6 +80,7 @@ def image_corruption(
             severity="severity",
             column_kinds=IMAGE,
             parallel=parallel,
+            row_local=True,
         )(shift)
         return corrupt
 

@@ -50,6 +50,10 @@ class ShiftInfo(DeclaresParams):
     # whether blocks of rows may run on several threads: work that takes the GIL back many
     # times per row (Pillow's JPEG round trip per image) runs faster on one
     parallel: bool = True
+    # whether each row's output depends on that row alone (its values, its example key, the
+    # params), never on the other rows (a column's spread, a rank, the categories seen): a
+    # shifted set is then made some rows at a time, so a set larger than memory streams
+    row_local: bool = False
 
     def severity_of(self, params: Mapping[str, Any]) -> int:
         """The severity level ``params`` ask for (1 for a shift without levels)."""
@@ -68,6 +72,7 @@ def register_shift(
     column_params: tuple[str, ...] = (),
     resamples: bool = False,
     parallel: bool = True,
+    row_local: bool = False,
 ) -> Callable[[ShiftFunction], ShiftFunction]:
     """Declare and register a shift: the decorated function checks its params on every
     call (from a suite or from Python) and is entered in :data:`SHIFTS` under ``name``."""
@@ -88,6 +93,7 @@ def register_shift(
             column_params,
             resamples,
             parallel,
+            row_local,
         )
 
         @wraps(function)

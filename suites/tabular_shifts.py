@@ -45,6 +45,7 @@ def _positions(features: np.ndarray, columns: Sequence[int] | int | None) -> np.
         "columns": COLUMNS,
     },
     column_params=("columns",),
+    row_local=True,
 )
 def scaling(
     features: np.ndarray,
@@ -178,6 +179,7 @@ def category_swap(
         "value": Param("str", default="__unseen__", description="the new category"),
     },
     column_kinds=TEXT,
+    row_local=True,
 )
 def unseen_category(
     values: np.ndarray,

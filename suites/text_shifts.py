@@ -136,7 +136,12 @@ def text_shift(name: str, description: str) -> Callable[[Callable[..., str]], An
         shift.__doc__ = change.__doc__
         shift.__name__ = name
         register_shift(
-            name, description=description, params=PARAMS, severity="severity", column_kinds=TEXT
+            name,
+            description=description,
+            params=PARAMS,
+            severity="severity",
+            column_kinds=TEXT,
+            row_local=True,
         )(shift)
         return change  # the module keeps the plain perturbation of one text
 

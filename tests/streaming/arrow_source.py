@@ -1,0 +1,48 @@
+"""A generated dataset written as an Arrow stream file (the format ``datasets`` keeps on
+disk), and a Python source that opens it memory-mapped, as the data layer opens its cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pyarrow as pa
+
+
+def write_images(path: Path, n_rows: int, width: int, *, seed: int = 0) -> int:
+    """``n_rows`` examples of ``width`` float32 features (one list column ``x``), written a
+    block at a time; returns the features' size in bytes."""
+    rng = np.random.default_rng(seed)
+    schema = pa.schema(
+        [
+            ("id", pa.string()),
+            ("x", pa.list_(pa.float32(), width)),
+            ("group", pa.string()),
+            ("label", pa.int64()),
+        ]
+    )
+    step = 5_000
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        for start in range(0, n_rows, step):
+            m = min(step, n_rows - start)
+            x = rng.standard_normal((m, width), dtype=np.float32)
+            labels = (x[:, 0] + 0.5 * rng.standard_normal(m) > 0).astype(np.int64)
+            ids = pa.array([f"r{i}" for i in range(start, start + m)])
+            flat = pa.FixedSizeListArray.from_arrays(pa.array(x.reshape(-1)), width)
+            groups = pa.array(np.where(x[:, 1] > 0, "a", "b"))
+            writer.write_batch(pa.record_batch([ids, flat, groups, labels], schema=schema))
+    return n_rows * width * 4
+
+
+def load(path: str) -> datasets.Dataset:
+    """The file as a memory-mapped ``datasets.Dataset`` (nothing is read until used)."""
+    return datasets.Dataset.from_file(path)
+
+
+class FirstFeature:
+    """A logistic model of the first feature: cheap, so the test measures assay."""
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-np.clip(2.0 * x[:, :1], -30.0, 30.0)))
+        return np.hstack([1.0 - p, p])
