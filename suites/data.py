@@ -19,7 +19,13 @@ from assay.errors import ConfigError, InvalidInputError, located
 from assay.example_ids import unversioned
 from assay.hashing import hash_frame, hash_frames, hash_ids, hash_value
 from assay.metrics import GroupCodes
-from assay.suites.features import ArrowRows, FeatureBlock, feature_block
+from assay.suites.features import (
+    ArrowRows,
+    FeatureBlock,
+    feature_block,
+    list_values,
+    numeric_list_type,
+)
 from assay.suites.file_state import FingerprintCache
 from assay.suites.row_hashing import matrix_row_hashes
 from assay.suites.schema import DatasetSpec, FileSource, HubSource, ImageSpec, Suite, Transform
@@ -337,7 +343,8 @@ def _fingerprint(
     content = hash_frames(chunks)
     if content is None:
         content = hash_frame(_hashable(kept.read(slice(None), columns)))
-    lists = {c: str(kept.table.schema.field(c).type) for c in columns if _numeric_list(kept, c)}
+    types = {c: kept.table.schema.field(c).type for c in columns}
+    lists = {c: str(kind) for c, kind in types.items() if numeric_list_type(kind)}
     return hash_value(
         {
             "content": content,
@@ -349,25 +356,13 @@ def _fingerprint(
     )
 
 
-def _numeric_list(kept: ArrowRows, column: str) -> bool:
-    """Whether a column holds numeric lists (images, embeddings): hashed by their bytes."""
-    kind = kept.table.schema.field(column).type
-    while (
-        pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
-    ):
-        kind = kind.value_type
-        if pa.types.is_integer(kind) or pa.types.is_floating(kind):
-            return True
-    return False
-
-
 def _hashable(table: pa.Table) -> pd.DataFrame:
     """The table as the fingerprint hashes it: numeric list columns as one hash per row of
     their values (equal-length rows; else their text), the rest as pandas converts them."""
     frame = {}
     for name in table.column_names:
         column = table.column(name)
-        values = _list_matrix(column) if _numeric_list(ArrowRows(table), name) else None
+        values = _list_matrix(column) if numeric_list_type(column.type) else None
         frame[name] = column.to_pandas() if values is None else matrix_row_hashes(values)
     return pd.DataFrame(frame, index=pd.RangeIndex(table.num_rows))
 
@@ -377,12 +372,8 @@ def _list_matrix(column: pa.ChunkedArray) -> np.ndarray | None:
     differ in length or some are missing."""
     if column.null_count or len(column) == 0:
         return None
-    flat = pa.concat_arrays([chunk.flatten() for chunk in column.chunks])
-    while not (pa.types.is_integer(flat.type) or pa.types.is_floating(flat.type)):
-        if flat.null_count:
-            return None
-        flat = flat.flatten()
-    if flat.null_count or len(flat) % len(column):
+    flat = list_values(column, refuse_nulls=True)
+    if flat is None or len(flat) % len(column):
         return None
     lengths = pc.list_value_length(column)
     if pc.min(lengths).as_py() != pc.max(lengths).as_py():

@@ -100,15 +100,16 @@ class FeatureBlock:
         with self._lock:
             return "numeric" not in self._made
 
-    def rows(self, rows: slice) -> FeatureBlock:
-        """Some rows (a cell's shard, a batch), in memory: read alone where the block
-        streams, else a view of the whole matrix."""
+    def rows(self, rows: RowSelection) -> FeatureBlock:
+        """Some rows (a cell's shard, a batch; or positions), in memory: read alone where
+        the block streams, else a view (a copy, for positions) of the whole matrix."""
         if self.streams:
             assert self.reader is not None
             return self.reader(rows)
-        return replace(
-            self, source=self.numeric[rows], other_source=self.other.iloc[rows], reader=None
-        )
+        other = self.other.iloc[rows]
+        if not isinstance(rows, slice):
+            other = other.reset_index(drop=True)
+        return replace(self, source=self.numeric[rows], other_source=other, reader=None)
 
     def taken(self, rows: np.ndarray) -> FeatureBlock:
         """The features of ``rows`` (positions, repeats allowed), made when first needed
@@ -133,20 +134,10 @@ class FeatureBlock:
             return replace(self, source=make, reader=None)
 
         def read(rows: RowSelection) -> FeatureBlock:
-            block = self._read(rows)
+            block = self.rows(rows)
             return block.with_numeric(rows_made(block, rows))
 
         return replace(self, source=make, reader=read)
-
-    def _read(self, rows: RowSelection) -> FeatureBlock:
-        """Some rows (a range or positions) in memory."""
-        if isinstance(rows, slice):
-            return self.rows(rows)
-        if self.streams:
-            assert self.reader is not None
-            return self.reader(rows)
-        other = self.other.iloc[rows].reset_index(drop=True)
-        return replace(self, source=self.numeric[rows], other_source=other, reader=None)
 
     def chunks(
         self, n_rows: int, multiple: int = 1, *, size_bytes: int = READ_BYTES
@@ -239,7 +230,7 @@ class FeatureBlock:
             return replace(self, other_source=make, reader=None)
 
         def read(rows: RowSelection) -> FeatureBlock:
-            block = self._read(rows)
+            block = self.rows(rows)
             return replace(block, other_source=rows_made(block, rows))
 
         return replace(self, other_source=make, reader=read)
@@ -424,14 +415,39 @@ def _numeric_values(column: pa.ChunkedArray) -> np.ndarray | None:
     kind = column.type
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
         return column.to_numpy().reshape(-1, 1)
-    if pa.types.is_list(kind) or pa.types.is_fixed_size_list(kind) or pa.types.is_large_list(kind):
-        flat = pa.concat_arrays([chunk.flatten() for chunk in column.chunks])
-        while pa.types.is_list(flat.type) or pa.types.is_fixed_size_list(flat.type):
-            flat = flat.flatten()
-        if not (pa.types.is_integer(flat.type) or pa.types.is_floating(flat.type)):
+    if not numeric_list_type(kind):
+        return None
+    flat = list_values(column)
+    assert flat is not None
+    n_rows = len(column)
+    if n_rows == 0:
+        return np.zeros((0, 0), np.float32)
+    return flat.to_numpy().reshape(n_rows, -1)
+
+
+def numeric_list_type(kind: pa.DataType) -> bool:
+    """Whether an Arrow type is a list (of fixed-size or plain lists) of numbers: an
+    image, an embedding.
+
+    Example:
+        >>> numeric_list_type(pa.list_(pa.float32())), numeric_list_type(pa.list_(pa.string()))
+        (True, False)
+    """
+    types = pa.types
+    if not (types.is_list(kind) or types.is_large_list(kind) or types.is_fixed_size_list(kind)):
+        return False
+    kind = kind.value_type
+    while types.is_list(kind) or types.is_fixed_size_list(kind):
+        kind = kind.value_type
+    return types.is_integer(kind) or types.is_floating(kind)
+
+
+def list_values(column: pa.ChunkedArray, *, refuse_nulls: bool = False) -> pa.Array | None:
+    """A list column's values with every level of lists flattened (None, with
+    ``refuse_nulls``, where a level holds a missing value)."""
+    flat = pa.concat_arrays([chunk.flatten() for chunk in column.chunks])
+    while pa.types.is_list(flat.type) or pa.types.is_fixed_size_list(flat.type):
+        if refuse_nulls and flat.null_count:
             return None
-        n_rows = len(column)
-        if n_rows == 0:
-            return np.zeros((0, 0), np.float32)
-        return flat.to_numpy().reshape(n_rows, -1)
-    return None
+        flat = flat.flatten()
+    return None if refuse_nulls and flat.null_count else flat
