@@ -65,7 +65,7 @@ from assay.runners.training_checks import TrainingDataChecks
 from assay.runners.worst_case import worst_case_probabilities, worst_case_statistics
 from assay.suites.contamination import EXACT, NEAR, Contamination
 from assay.suites.data import LoadedDataset, load_datasets
-from assay.suites.features import READ_BYTES, FeatureBlock
+from assay.suites.features import FeatureBlock
 from assay.suites.file_state import FingerprintCache, file_sha256
 from assay.suites.leakage import DataFinding, first_ids, suite_leakage
 from assay.suites.loading import LoadedSuite
@@ -480,7 +480,7 @@ class SuiteRun:
         features = dataset.features
         if features.streams:  # a chunk at a time: the whole matrix is never made
             # hashing takes ~6 times a chunk's float32 size (float64 copies, a frame)
-            chunks = features.chunks(dataset.n_examples, size_bytes=READ_BYTES // 8)
+            chunks = features.chunks(dataset.n_examples, share=8)
             hashes = np.concatenate([row_hashes(features.rows(c), precision) for c in chunks])
         else:
             hashes = row_hashes(features, precision)

@@ -4,6 +4,7 @@ a run served from the prediction cache never computes it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
@@ -21,6 +22,7 @@ from assay.suites.data import GroupEncodings, LoadedDataset
 from assay.suites.features import FeatureBlock, RowSelection
 from assay.suites.images import corrupted_matrix, image_columns
 from assay.suites.resampling_shifts import Rows, effective_size
+from assay.suites.row_chunks import RowChunks
 from assay.suites.schema import DatasetSpec, Transform
 from assay.suites.shifts import SHIFTS, ShiftInfo
 
@@ -77,14 +79,48 @@ def derive_dataset(
                 parent.features.numeric, example_keys=parent.keys, seed=seed, **params
             )
 
+    features = parent.features
+    measured = _measured_once(
+        shift,
+        params,
+        lambda: RowChunks(
+            lambda rows: features.rows(rows).numeric, features.chunks(len(parent.keys))
+        ),
+        place,
+    )
+
     def rows_shifted(block: FeatureBlock, rows: RowSelection) -> np.ndarray:
         with place():
             return shift.function(
-                block.numeric, example_keys=parent.keys[rows], seed=seed, **params
+                block.numeric,
+                example_keys=parent.keys[rows],
+                seed=seed,
+                measured=measured(),
+                **params,
             )
 
-    made = rows_shifted if shift.row_local else None
-    return replace(derived, features=parent.features.derived(shifted, made))
+    made = rows_shifted if shift.streams else None
+    return replace(derived, features=features.derived(shifted, made))
+
+
+def _measured_once(
+    shift: ShiftInfo, params: Mapping[str, Any], rows: Callable[[], RowChunks], place: Place
+) -> Callable[[], Any]:
+    """What ``shift.measure`` finds over the whole set (None for a row-local shift), found
+    on the first call (a pass or two over chunks of rows) and kept."""
+    found: list[Any] = []
+    lock = threading.Lock()
+
+    def measured() -> Any:
+        if shift.measure is None:
+            return None
+        with lock:
+            if not found:
+                with place():
+                    found.append(shift.measure(rows(), **params))
+            return found[0]
+
+    return measured
 
 
 def attacked_text_column(features: FeatureBlock, attack: str, params: Mapping[str, Any]) -> str:
@@ -135,7 +171,21 @@ def _text_shifted(
     params = dict(transform.params)
     columns = parent.features.text_columns(f"shift {shift.name!r}", params.get("column"))
 
-    def shifted_frame(frame: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
+    features = parent.features
+    chunks = features.chunks(len(parent.keys))
+    measured = {
+        column: _measured_once(
+            shift,
+            params,
+            lambda column=column: RowChunks(  # type: ignore[misc]
+                lambda rows: features.rows(rows).other[column].to_numpy(dtype=object), chunks
+            ),
+            place,
+        )
+        for column in columns
+    }
+
+    def shifted_frame(frame: pd.DataFrame, keys: np.ndarray, whole: bool) -> pd.DataFrame:
         with place():
             frame = frame.copy()
             for column in columns:
@@ -144,16 +194,17 @@ def _text_shifted(
                     frame[column].to_numpy(dtype=object),
                     example_keys=column_keys,
                     seed=seed,
+                    measured=None if whole else measured[column](),
                     **params,
                 )
             return frame
 
     def rows_shifted(block: FeatureBlock, rows: RowSelection) -> pd.DataFrame:
-        return shifted_frame(block.other, parent.keys[rows])
+        return shifted_frame(block.other, parent.keys[rows], whole=False)
 
-    return parent.features.with_other(
-        lambda: shifted_frame(parent.features.other, parent.keys),
-        rows_shifted if shift.row_local else None,
+    return features.with_other(
+        lambda: shifted_frame(features.other, parent.keys, whole=True),
+        rows_shifted if shift.streams else None,
     )
 
 

@@ -139,18 +139,16 @@ class FeatureBlock:
 
         return replace(self, source=make, reader=read)
 
-    def chunks(
-        self, n_rows: int, multiple: int = 1, *, size_bytes: int = READ_BYTES
-    ) -> list[slice]:
-        """Row ranges covering ``n_rows`` rows, each about ``size_bytes`` of float32 matrix
-        (a multiple of ``multiple`` rows: whole batches), for reading a streaming block.
+    def chunks(self, n_rows: int, multiple: int = 1, *, share: int = 1) -> list[slice]:
+        """Row ranges covering ``n_rows`` rows, each about ``READ_BYTES / share`` of float32
+        matrix (a multiple of ``multiple`` rows: whole batches), for reading a streaming block.
 
         Example:
             >>> FeatureBlock(np.zeros((3, 1)), (("x", 1),), pd.DataFrame(), ()).chunks(3)[0]
             slice(0, 3, None)
         """
         width = max(1, sum(w for _, w in self.numeric_columns) + len(self.other_columns))
-        size = max(multiple, size_bytes // (4 * width) // multiple * multiple)
+        size = max(multiple, READ_BYTES // share // (4 * width) // multiple * multiple)
         return [slice(start, min(start + size, n_rows)) for start in range(0, n_rows, size)]
 
     def matrix_positions(self) -> dict[str, range]:

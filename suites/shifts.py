@@ -21,10 +21,11 @@ import numpy as np
 
 from assay.params import DeclaresParams, Param
 from assay.registry import Registry
-from assay.suites.column_spread import column_spread
+from assay.suites.column_spread import chunked_column_spread, global_spread
 from assay.suites.features import MATRIX_KINDS, check_column_kinds
 from assay.suites.model_types import same_definition
 from assay.suites.randomness import for_each_block, per_example_normal
+from assay.suites.row_chunks import RowChunks
 
 ShiftFunction = Callable[..., np.ndarray]
 
@@ -54,6 +55,16 @@ class ShiftInfo(DeclaresParams):
     # params), never on the other rows (a column's spread, a rank, the categories seen): a
     # shifted set is then made some rows at a time, so a set larger than memory streams
     row_local: bool = False
+    # a shift that needs statistics of the whole set (a column's spread, a rank, the
+    # categories seen) declares ``measure(rows: RowChunks, **params)``, which finds them in
+    # passes over chunks of rows; the function, given them as ``measured=``, acts on each row
+    # alone, so such a shifted set streams too (and without them measures its own input)
+    measure: Callable[..., Any] | None = None
+
+    @property
+    def streams(self) -> bool:
+        """Whether a shifted set can be made some rows at a time."""
+        return self.row_local or self.measure is not None
 
     def severity_of(self, params: Mapping[str, Any]) -> int:
         """The severity level ``params`` ask for (1 for a shift without levels)."""
@@ -73,6 +84,7 @@ def register_shift(
     resamples: bool = False,
     parallel: bool = True,
     row_local: bool = False,
+    measure: Callable[..., Any] | None = None,
 ) -> Callable[[ShiftFunction], ShiftFunction]:
     """Declare and register a shift: the decorated function checks its params on every
     call (from a suite or from Python) and is entered in :data:`SHIFTS` under ``name``."""
@@ -94,13 +106,21 @@ def register_shift(
             resamples,
             parallel,
             row_local,
+            measure,
         )
 
         @wraps(function)
         def checked(
-            features: Any, *, example_keys: np.ndarray, seed: int, **given: Any
+            features: Any,
+            *,
+            example_keys: np.ndarray,
+            seed: int,
+            measured: Any = None,
+            **given: Any,
         ) -> np.ndarray:
             info.check(given)
+            if measured is not None:
+                given["measured"] = measured
             return function(features, example_keys=example_keys, seed=seed, **given)
 
         SHIFTS.add(name, replace(info, function=checked))
@@ -116,6 +136,22 @@ SHIFTS: Registry[ShiftInfo] = Registry("shift", entry_points="assay.shifts")
 GAUSSIAN_NOISE_SCALES = (0.2, 0.35, 0.5, 0.7, 1.0)
 
 
+def measure_spread(
+    rows: RowChunks, *, scale: Literal["column", "global"] = "column", **_: Any
+) -> tuple[Any, Any, Any]:
+    """The spread Gaussian noise scales by: each column's (or every value's) standard
+    deviation, minimum and maximum.
+
+    Example:
+        >>> measure_spread(RowChunks.whole(np.array([[0.0], [2.0]])), scale="global")
+        (1.0, 0.0, 2.0)
+    """
+    if scale == "global":
+        return global_spread(rows)
+    spread = chunked_column_spread(rows)
+    return spread.std, spread.low, spread.high
+
+
 @register_shift(
     "gaussian_noise",
     description="additive Gaussian noise, severity 1-5",
@@ -125,6 +161,7 @@ GAUSSIAN_NOISE_SCALES = (0.2, 0.35, 0.5, 0.7, 1.0)
         "clip": Param("bool", default=True, description="stay in the clean data's range"),
     },
     severity="severity",
+    measure=measure_spread,
 )
 def gaussian_noise(
     features: np.ndarray,
@@ -134,12 +171,14 @@ def gaussian_noise(
     severity: int = 1,
     scale: Literal["column", "global"] = "column",
     clip: bool = True,
+    measured: tuple[Any, Any, Any] | None = None,
 ) -> np.ndarray:
     """Add Gaussian noise of standard deviation ``c[severity] × spread`` to every feature.
 
     ``spread`` is each column's standard deviation (``scale="column"``, for tabular data) or
     that of all values (``"global"``, for pixels). With ``clip`` the result stays inside the
     clean data's observed range (per column or global). c = 0.2, 0.35, 0.5, 0.7, 1.0.
+    ``measured``: the whole set's :func:`measure_spread`, where these are some of its rows.
 
     Example:
         >>> x = np.array([[0.0, 1.0], [2.0, 3.0]])
@@ -149,12 +188,7 @@ def gaussian_noise(
         ((2, 2), True)
     """
     values = np.asarray(features)
-    if scale == "column":
-        spread = column_spread(values)
-        std, low, high = spread.std, spread.low, spread.high
-    else:
-        clean = np.asarray(values, dtype=np.float64)
-        std, low, high = clean.std(), clean.min(), clean.max()
+    std, low, high = measured or measure_spread(RowChunks.whole(values), scale=scale)
     step = GAUSSIAN_NOISE_SCALES[severity - 1] * std
     keys = np.asarray(example_keys)
     # float32 features stay float32: the sums are float64 and rounded once, on the way out

@@ -10,14 +10,14 @@ ones act on string feature columns, one ``column`` or every one, like the text s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from scipy.stats import rankdata
 
 from assay.errors import InvalidInputError
 from assay.params import Param
 from assay.suites.randomness import per_example_uniform
+from assay.suites.row_chunks import RowChunks
 from assay.suites.shifts import register_shift
 
 COLUMNS = Param(
@@ -71,6 +71,39 @@ def scaling(
     return out
 
 
+def measure_given(
+    rows: RowChunks, *, given: Sequence[int] | int | None = None, **_: Any
+) -> np.ndarray | None:
+    """The sorted values of ``given`` (the column missingness rises with), or None.
+
+    Example:
+        >>> measure_given(RowChunks.whole(np.array([[3.0, 1.0], [2.0, 0.0]])), given=[0])
+        array([2., 3.])
+    """
+    if given is None:
+        return None
+    position = np.atleast_1d(np.asarray(given, dtype=np.int64))
+    if len(position) != 1:
+        raise InvalidInputError("missing_values: 'given' names one column")
+    column = np.concatenate(
+        [np.asarray(chunk[:, position[0]], dtype=np.float64) for chunk in rows] or [np.zeros(0)]
+    )
+    if np.isnan(column).any():
+        raise InvalidInputError("missing_values: the 'given' column has missing values")
+    return np.sort(column)
+
+
+def _rank_share(values: np.ndarray, ordered: np.ndarray, where: str) -> np.ndarray:
+    """Each value's average rank among ``ordered`` (the whole column, sorted; from the top
+    with ``where: low``) as a share of its length: scipy's ``rankdata`` over the column."""
+    below = np.searchsorted(ordered, values, side="left")
+    up_to = np.searchsorted(ordered, values, side="right")
+    n = len(ordered)
+    if where == "low":
+        below, up_to = n - up_to, n - below
+    return (below + up_to + 1) / 2.0 / n
+
+
 @register_shift(
     "missing_values",
     description="values blanked (NaN) at a rate: completely at random, or rising with a column",
@@ -86,6 +119,7 @@ def scaling(
         "where": Param("str", default="high", choices=("high", "low"), description="of `given`"),
     },
     column_params=("columns", "given"),
+    measure=measure_given,
 )
 def missing_values(
     features: np.ndarray,
@@ -96,6 +130,7 @@ def missing_values(
     columns: Sequence[int] | int | None = None,
     given: Sequence[int] | int | None = None,
     where: Literal["high", "low"] = "high",
+    measured: np.ndarray | None = None,
 ) -> np.ndarray:
     """Blank values of the chosen columns with NaN.
 
@@ -104,6 +139,7 @@ def missing_values(
     share of n (average ranks; from the top with ``where: low``), so the rate is ``rate``
     on average (for rate ≤ 0.5) and the missingness depends only on an observed column.
     The models see NaN: a pipeline that cannot take missing values fails, by design.
+    ``measured``: the whole set's :func:`measure_given`, where these are some of its rows.
 
     Example:
         >>> x = np.ones((1000, 2))
@@ -118,13 +154,12 @@ def missing_values(
     if given is None:
         chance = np.full((len(out), 1), float(rate))
     else:
-        position = _positions(out, given)
-        if len(position) != 1:
-            raise InvalidInputError("missing_values: 'given' names one column")
-        values = np.asarray(features[:, position[0]], dtype=np.float64)
-        if np.isnan(values).any():
-            raise InvalidInputError("missing_values: the 'given' column has missing values")
-        share = rankdata(values if where == "high" else -values) / len(values)
+        ordered = (
+            measured if measured is not None else measure_given(RowChunks.whole(out), given=given)
+        )
+        assert ordered is not None
+        values = np.asarray(features[:, int(np.atleast_1d(given)[0])], dtype=np.float64)
+        share = _rank_share(values, ordered, where)
         chance = np.minimum(1.0, 2.0 * float(rate) * share)[:, None]
     blank = u[:, chosen] < chance
     block = out[:, chosen]
@@ -137,11 +172,23 @@ def _category_draws(example_keys: np.ndarray, seed: int) -> np.ndarray:
     return per_example_uniform(np.asarray(example_keys, dtype=np.uint64), seed, 2)
 
 
+def measure_categories(rows: RowChunks, **_: Any) -> np.ndarray:
+    """The sorted categories of a string column.
+
+    Example:
+        >>> measure_categories(RowChunks.whole(np.array(["b", "a", "b"], dtype=object)))
+        array(['a', 'b'], dtype='<U1')
+    """
+    seen = [np.unique(np.asarray(chunk, dtype=object).astype(str)) for chunk in rows]
+    return np.unique(np.concatenate(seen)) if seen else np.zeros(0, dtype=str)
+
+
 @register_shift(
     "category_swap",
     description="categorical values swapped for another observed category at a rate",
     params={"rate": RATE, "column": CATEGORY_COLUMN},
     column_kinds=TEXT,
+    measure=measure_categories,
 )
 def category_swap(
     values: np.ndarray,
@@ -150,9 +197,11 @@ def category_swap(
     seed: int,
     rate: float = 0.1,
     column: str | None = None,
+    measured: np.ndarray | None = None,
 ) -> np.ndarray:
     """With probability ``rate`` a value becomes another of the column's categories, each
     of the others equally likely (a mislabelled form field, a recoded category).
+    ``measured``: the whole column's :func:`measure_categories`, where these are some rows.
 
     Example:
         >>> v = np.array(["a", "b", "c"] * 100, dtype=object)
@@ -161,7 +210,8 @@ def category_swap(
         (True, ['a', 'b', 'c'])
     """
     texts = np.asarray(values, dtype=object)
-    categories, codes = np.unique(texts.astype(str), return_inverse=True)
+    categories = measured if measured is not None else measure_categories(RowChunks.whole(texts))
+    codes = np.searchsorted(categories, texts.astype(str))
     if len(categories) < 2:
         return texts.copy()
     u = _category_draws(example_keys, seed)

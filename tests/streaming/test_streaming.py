@@ -4,6 +4,7 @@ that holds every matrix whole. A set four times the size of a memory cap runs un
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -12,15 +13,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assay.demo import demo_suite_path
 from assay.reports.predictions import predictions_table
 from assay.runners.run import SuiteRun
+from assay.suites import column_spread
 from assay.suites import features as features_module
 from assay.suites.features import FeatureBlock
 from assay.suites.loading import load_suite
+from assay.suites.row_chunks import RowChunks
 from assay.suites.shifts import SHIFTS
-from tests.streaming.arrow_source import write_images
+from tests.streaming.arrow_source import write_images, write_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,17 +54,88 @@ def test_a_row_local_shift_gives_each_row_what_the_whole_set_gives_it(name: str)
     np.testing.assert_array_equal(np.concatenate(parts), whole)
 
 
-def test_only_shifts_that_act_on_each_row_alone_say_so() -> None:
-    # a column's spread, a rank over the rows, the categories seen: these need every row
-    for name in ("gaussian_noise", "missing_values", "category_swap"):
-        assert not SHIFTS.get(name).row_local
+MEASURED = {  # shifts that measure the whole set first, with params that make them do so
+    "gaussian_noise": [{"severity": 3}, {"severity": 3, "scale": "global"}],
+    "missing_values": [{"rate": 0.3, "given": [1]}, {"rate": 0.3, "given": [2], "where": "low"}],
+    "category_swap": [{"rate": 0.5}],
+}
+
+
+def measured_inputs(name: str, n_rows: int) -> np.ndarray:
+    rng = np.random.default_rng(11)
+    if SHIFTS.get(name).column_kinds == {"text"}:
+        return rng.choice(np.array(["red", "green", "blue", "b"], dtype=object), size=n_rows)
+    values = rng.normal(size=(n_rows, 5)).astype(np.float32)
+    values[:, 2] = np.round(values[:, 2])  # ties in a rank
+    return values
+
+
+def split(n_rows: int, sizes: list[int]) -> list[slice]:
+    ends = np.cumsum([0, *sizes])
+    assert ends[-1] == n_rows
+    return [slice(int(a), int(b)) for a, b in itertools.pairwise(ends)]
+
+
+@pytest.mark.parametrize(("name", "params"), [(n, p) for n, ps in MEASURED.items() for p in ps])
+def test_a_measured_shift_gives_each_row_what_the_whole_set_gives_it(
+    name: str, params: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shift = SHIFTS.get(name)
+    values = measured_inputs(name, 4_001)
+    keys = np.arange(7, 7 + len(values), dtype=np.uint64)
+    whole = shift.function(values, example_keys=keys, seed=5, **params)
+    monkeypatch.setattr(column_spread, "LEAF_VALUES", 997)  # the pairwise tree read in leaves
+    chunks = split(len(values), [1, 1_000, 3_000])
+    assert shift.measure is not None
+    measured = shift.measure(RowChunks(lambda rows: values[rows], chunks), **params)
+    parts = [
+        shift.function(values[rows], example_keys=keys[rows], seed=5, measured=measured, **params)
+        for rows in split(len(values), [2_000, 1, 2_000])
+    ]
+    np.testing.assert_array_equal(np.concatenate(parts), whole)
+    assert not np.array_equal(whole, values)
+
+
+def test_shifts_say_whether_they_act_on_each_row_alone_or_measure_the_set_first() -> None:
+    for name in MEASURED:
+        assert not SHIFTS.get(name).row_local and SHIFTS.get(name).streams
     assert SHIFTS.get("scaling").row_local and SHIFTS.get("image.rotation").row_local
+    assert not SHIFTS.get("label_shift").streams  # a resampling shift draws from every row
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_rows=st.integers(2, 300),
+    width=st.integers(1, 7),
+    cut=st.integers(1, 299),
+    leaf=st.sampled_from([1, 128, 129, 200, 1 << 22]),
+    seed=st.integers(0, 1_000),
+)
+def test_the_spread_of_a_chunked_matrix_is_numpys_of_the_whole(
+    n_rows: int, width: int, cut: int, leaf: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    matrix = (rng.normal(size=(n_rows, width)) * 10.0 ** rng.integers(-3, 4)).astype(np.float32)
+    chunks = split(n_rows, [min(cut, n_rows - 1), n_rows - min(cut, n_rows - 1)])
+    rows = RowChunks(lambda r: matrix[r], chunks)
+    clean = matrix.astype(np.float64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(column_spread, "LEAF_VALUES", leaf)
+        patch.setattr(column_spread, "BLOCK_ROWS", 3)
+        assert column_spread.global_spread(rows) == (clean.std(), clean.min(), clean.max())
+        spread = column_spread.chunked_column_spread(rows)
+    np.testing.assert_array_equal(spread.std, clean.std(axis=0))
+    np.testing.assert_array_equal(spread.low, clean.min(axis=0))
+    np.testing.assert_array_equal(spread.high, clean.max(axis=0))
 
 
 DERIVED = """
 - {name: rotation, kind: shifted, shift: {name: image.rotation, params: {severity: 2}}}
 - {name: scaled, kind: shifted, shift: {name: scaling, params: {factor: 0.5}}}
 - {name: noise, kind: shifted, shift: {name: gaussian_noise, params: {severity: 2}}}
+- name: noise_global
+  kind: shifted
+  shift: {name: gaussian_noise, params: {severity: 3, scale: global}}
 - name: labels
   kind: shifted
   shift: {name: label_shift, params: {priors: {"0": 3.0, "1": 1.0, "2": 1.0}}}
@@ -75,7 +151,8 @@ DERIVED = """
 
 def digits_suite(folder: Path) -> Path:
     """The digits models on every way a set is made: sourced with a partition, shifted
-    row by row (rotation, scaling) and whole (Gaussian noise), resampled, and attacked
+    row by row (rotation, scaling) and after measuring the whole set (Gaussian noise),
+    resampled, and attacked
     (white-box through a surrogate, and black-box)."""
     demo = demo_suite_path("digits")
     shipped = yaml.safe_load(demo.read_text())
@@ -108,14 +185,62 @@ def test_a_streamed_run_gives_the_numbers_of_a_run_that_holds_every_matrix_whole
     streamed_run = SuiteRun(loaded, cache=None)
     streamed = streamed_run.execute()
     read_alone = [n for n, d in streamed_run.datasets.items() if d.features.reader is not None]
-    assert {"digits_test", "rotation", "scaled", "labels", "covariate"} <= set(read_alone)
-    assert "noise" not in read_alone  # the noise's scale is a column's spread: made whole
+    streamed_sets = {"digits_test", "rotation", "scaled", "noise", "noise_global", "labels"}
+    assert streamed_sets | {"covariate"} <= set(read_alone)
     monkeypatch.setattr(FeatureBlock, "streams", property(lambda self: False))
     whole = SuiteRun(loaded, cache=None).execute()
     assert [r.model_dump() for r in streamed.report.results] == [
         r.model_dump() for r in whole.report.results
     ]
     assert predictions_table(streamed.blocks).equals(predictions_table(whole.blocks))
+
+
+TABLE_SUITE = """
+name: streamed-table
+version: "1"
+seed: 4
+batch_size: 50
+models:
+  - {name: m, type: python, object: "tests.streaming.arrow_source:FrameModel", input: dataframe}
+datasets:
+  - name: clean
+    source: {type: python, callable: "tests.streaming.arrow_source:load", params: {path: PATH}}
+    id: id
+    label: label
+  - {name: swap, from: clean, kind: shifted, shift: {name: category_swap, params: {rate: 0.4}}}
+  - name: missing
+    from: clean
+    kind: shifted
+    shift: {name: missing_values, params: {rate: 0.4, columns: [x], given: [step]}}
+  - name: noise
+    from: clean
+    kind: shifted
+    shift: {name: gaussian_noise, params: {severity: 4, scale: global}}
+"""
+
+
+def test_a_streamed_table_with_measured_shifts_gives_the_numbers_of_a_whole_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_table(tmp_path / "t.arrow", 1_000)
+    path = tmp_path / "t.yaml"
+    path.write_text(TABLE_SUITE.replace("PATH", json.dumps(str(tmp_path / "t.arrow"))))
+    loaded = load_suite(path)
+    monkeypatch.setattr(features_module, "READ_BYTES", 100 * 3 * 4)  # two batches a chunk
+    monkeypatch.setattr(column_spread, "LEAF_VALUES", 150)
+    streamed_run = SuiteRun(loaded, cache=None)
+    streamed = streamed_run.execute()
+    assert all(d.features.reader is not None for d in streamed_run.datasets.values())
+    assert len(streamed_run.datasets["clean"].features.chunks(1_000, 50)) == 10
+    monkeypatch.setattr(FeatureBlock, "streams", property(lambda self: False))
+    whole = SuiteRun(loaded, cache=None).execute()
+    assert [r.model_dump() for r in streamed.report.results] == [
+        r.model_dump() for r in whole.report.results
+    ]
+    assert predictions_table(streamed.blocks).equals(predictions_table(whole.blocks))
+    probabilities = {b.dataset: b.probabilities for b in streamed.blocks}
+    for name in ("swap", "missing", "noise"):  # each shift changed what the model saw
+        assert (probabilities[name] != probabilities["clean"]).any(axis=1).mean() > 0.2
 
 
 def test_chunks_are_whole_batches_of_about_the_read_size() -> None:
