@@ -344,26 +344,16 @@ class SuiteRun:
         """The model run on the cell's rows (clean, shifted, or attacked against it); a set
         that streams is read a chunk of whole batches at a time (the next read while the
         model runs on this one), so the cell never holds more than two chunks of features."""
-        batch_size = self._batch_size(cell.model)
         if not dataset.features.streams:
             return self._predicted_rows(cell, adapter, dataset, rows, None, found)
-        chunks = [
-            slice(rows.start + c.start, rows.start + c.stop)
-            for c in dataset.features.chunks(rows.stop - rows.start, batch_size)
-        ]
         parts: list[np.ndarray] = []
         statistics: list[np.ndarray] = []
-        with ThreadPoolExecutor(max_workers=1) as reader:
-            ahead = reader.submit(dataset.features.rows, chunks[0])
-            for index, chunk in enumerate(chunks):
-                block = ahead.result()
-                if index + 1 < len(chunks):
-                    ahead = reader.submit(dataset.features.rows, chunks[index + 1])
-                found_here: dict[str, np.ndarray] = {}
-                parts.append(self._predicted_rows(cell, adapter, dataset, chunk, block, found_here))
-                if "attack" in found_here:
-                    statistics.append(found_here["attack"])
-                del block
+        for chunk, block in _read_ahead(dataset.features, rows, self._batch_size(cell.model)):
+            found_here: dict[str, np.ndarray] = {}
+            parts.append(self._predicted_rows(cell, adapter, dataset, chunk, block, found_here))
+            if "attack" in found_here:
+                statistics.append(found_here["attack"])
+            del block  # before the generator reads ahead: two chunks held at most
         if statistics:
             found["attack"] = np.concatenate(statistics)
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
@@ -414,7 +404,8 @@ class SuiteRun:
         return ood_results(model, dataset, scores, self.suite.intervals, self.suite.seed)
 
     def _logits(self, model: str, dataset: LoadedDataset) -> np.ndarray:
-        """Raw logits of a whole dataset (for energy scores), cached like predictions."""
+        """Raw logits of a whole dataset (for energy scores), cached like predictions; a set
+        that streams is read a chunk of whole batches at a time, as for predictions."""
         adapter = self.models[model]
         key = cell_cache_key(
             model_fingerprint=adapter.fingerprint,
@@ -431,8 +422,18 @@ class SuiteRun:
             logits = adapter.logits_for(dataset)
         else:
             assert isinstance(adapter, LogitModel)
-            inputs = model_inputs(adapter, dataset.features)
-            logits = adapter.predict_logits(inputs, self._batch_size(model))
+            batch_size = self._batch_size(model)
+            everything = slice(0, dataset.n_examples)
+            parts: list[np.ndarray] = []
+            if dataset.features.streams:
+                for _, block in _read_ahead(dataset.features, everything, batch_size):
+                    parts.append(adapter.predict_logits(model_inputs(adapter, block), batch_size))
+                    del block  # before the generator reads ahead: two chunks held at most
+            else:
+                parts.append(
+                    adapter.predict_logits(model_inputs(adapter, dataset.features), batch_size)
+                )
+            logits = np.concatenate(parts) if len(parts) > 1 else parts[0]
         if self.cache:
             self.cache.put(key, logits)
         return logits
@@ -743,6 +744,26 @@ class SuiteRun:
             cells=cells,
             predictions=PredictionsRecord(file="", sha256="", rows=0),
         )
+
+
+def _read_ahead(
+    features: FeatureBlock, rows: slice, batch_size: int
+) -> Iterator[tuple[slice, FeatureBlock]]:
+    """The features of ``rows`` of a streaming block, a chunk of whole batches at a time,
+    the next chunk read on a thread while the caller works on this one (so no more than two
+    chunks are held)."""
+    chunks = [
+        slice(rows.start + c.start, rows.start + c.stop)
+        for c in features.chunks(rows.stop - rows.start, batch_size)
+    ]
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        ahead = reader.submit(features.rows, chunks[0])
+        for index, chunk in enumerate(chunks):
+            block = ahead.result()
+            if index + 1 < len(chunks):
+                ahead = reader.submit(features.rows, chunks[index + 1])
+            yield chunk, block
+            del block  # the caller drops its reference too before asking for the next
 
 
 def _merged_statistics(outcomes: list[CellOutcome]) -> dict[tuple[str, str], np.ndarray]:

@@ -153,7 +153,7 @@ def digits_suite(folder: Path) -> Path:
     """The digits models on every way a set is made: sourced with a partition, shifted
     row by row (rotation, scaling) and after measuring the whole set (Gaussian noise),
     resampled, and attacked
-    (white-box through a surrogate, and black-box)."""
+    (white-box through a surrogate, and black-box); and an ood set, scored by energy."""
     demo = demo_suite_path("digits")
     shipped = yaml.safe_load(demo.read_text())
     models = [dict(m) for m in shipped["models"]]
@@ -163,6 +163,7 @@ def digits_suite(folder: Path) -> Path:
             if key in model:
                 model[key] = str(demo.parent / model[key])
     clean = {k: v for k, v in shipped["datasets"][0].items() if k != "homepage"}
+    ood = next(d for d in shipped["datasets"] if d.get("kind") == "ood")
     derived = yaml.safe_load(DERIVED)
     suite = {
         "name": "digits-streaming",
@@ -170,7 +171,7 @@ def digits_suite(folder: Path) -> Path:
         "seed": 0,
         "batch_size": 64,
         "models": models,
-        "datasets": [clean, *({"from": clean["name"], **d} for d in derived)],
+        "datasets": [clean, *({"from": clean["name"], **d} for d in derived), ood],
     }
     path = folder / "digits.yaml"
     path.write_text(yaml.safe_dump(suite, sort_keys=False))
@@ -186,7 +187,9 @@ def test_a_streamed_run_gives_the_numbers_of_a_run_that_holds_every_matrix_whole
     streamed = streamed_run.execute()
     read_alone = [n for n, d in streamed_run.datasets.items() if d.features.reader is not None]
     streamed_sets = {"digits_test", "rotation", "scaled", "noise", "noise_global", "labels"}
+    streamed_sets |= {"digits_inverted"}  # the energy scores of an ood set read it in chunks
     assert streamed_sets | {"covariate"} <= set(read_alone)
+    assert streamed_run.datasets["digits_inverted"].features.streams  # never made whole
     monkeypatch.setattr(FeatureBlock, "streams", property(lambda self: False))
     whole = SuiteRun(loaded, cache=None).execute()
     assert [r.model_dump() for r in streamed.report.results] == [
