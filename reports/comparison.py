@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,7 @@ from assay.reports.paired_cells import (
     paired_metric,
 )
 from assay.reports.pairing import PairedPredictions, SliceRows, pair_blocks, slice_rows
+from assay.reports.power import cell_power
 from assay.reports.predictions import PredictionBlock, as_table, read_block
 from assay.reports.robustness_cells import (
     effort_in_pair_order,
@@ -323,9 +324,12 @@ def adjust_p_values(p_values: np.ndarray, method: str) -> np.ndarray:
 
 
 def _judge(cells: list[CellComparison], policy: ComparePolicy) -> list[CellComparison]:
+    """Each cell's verdict from its corrected p-value and tolerance, and what it could have
+    detected at that correction (:mod:`assay.reports.power`)."""
     if not cells:
         return cells
     adjusted = adjust_p_values(np.array([c.p_value for c in cells]), policy.correction)
+    family = int(np.isfinite(adjusted).sum())
     judged = []
     for cell, p_adjusted in zip(cells, adjusted, strict=True):
         measure = cell.measure or CellMetric.registered(cell.metric)
@@ -342,7 +346,29 @@ def _judge(cells: list[CellComparison], policy: ComparePolicy) -> list[CellCompa
             verdict = "no_change"
         else:
             verdict = "inconclusive"
-        judged.append(replace(cell, p_adjusted=float(p_adjusted), verdict=verdict))
+        found = (
+            cell_power(
+                n=cell.n,
+                standard_error=cell.standard_error,
+                discordance=cell.discordance,
+                tolerance=tolerance,
+                alpha=policy.alpha,
+                family=family,
+                power=policy.power,
+                blind_factor=policy.blind_factor,
+            )
+            if np.isfinite(p_adjusted)
+            else None  # not tested: nothing it could detect
+        )
+        judged.append(
+            replace(
+                cell,
+                p_adjusted=float(p_adjusted),
+                verdict=verdict,
+                tolerance=tolerance,
+                **({} if found is None else asdict(found)),
+            )
+        )
     return judged
 
 

@@ -33,6 +33,7 @@ def _cell_row(cell: CellComparison) -> list[str]:
         f"{cell.candidate:.4f}",
         f"{cell.delta:+.4f} ({cell.ci_low:+.4f}, {cell.ci_high:+.4f})",
         f"{cell.p_adjusted:.3g}",
+        f"{cell.mde:.4f}" + (f" (blind: n≈{cell.n_needed})" if cell.underpowered else ""),
         cell.verdict + (" (silent)" if cell.silent else ""),
     ]
 
@@ -47,6 +48,7 @@ def comparison_tables(comparison: Comparison) -> Group:
         "candidate",
         "delta (95% CI)",
         "p (adj.)",
+        "MDE",
         "verdict",
     ]
     order = {"regression": 0, "inconclusive": 1, "improvement": 2, "no_change": 3}
@@ -76,6 +78,13 @@ def comparison_tables(comparison: Comparison) -> Group:
     )
     verdicts = {v: sum(c.verdict == v for c in comparison.cells) for v in order}
     summary = ", ".join(f"{count} {verdict}" for verdict, count in verdicts.items())
+    blind = len(comparison.underpowered)
+    summary += (
+        f"; {blind} underpowered (the MDE, the drop caught with the policy's power, over "
+        "its blind factor times the tolerance; n≈ the examples that would resolve it)"
+        if blind
+        else ""
+    )
     notes = [f"note: {terminal(n)}" for n in comparison.notes]
     return Group(
         headline,

@@ -70,6 +70,8 @@ class ComparePolicy:
     min_examples: int = 30
     headline: tuple[str, str] | None = None
     registry_defaults: bool = True  # False: default_tolerance for every unlisted metric
+    power: float = 0.8  # the chance of flagging a regression of a cell's reported MDE
+    blind_factor: float = 2.0  # MDE above this many tolerances: the cell is underpowered
 
     def tolerance_for(self, metric: CellMetric | str, baseline: float) -> float:
         """Absolute tolerance for a cell's metric: the policy's own for its name, else the
@@ -109,6 +111,12 @@ class CellComparison:
     verdict: Verdict = "inconclusive"
     silent: bool = False
     method: str = "paired bootstrap"
+    standard_error: float = float("nan")  # of the delta (bootstrap, or DeLong's)
+    discordance: float | None = None  # McNemar cells: share of examples that changed correctness
+    tolerance: float = float("nan")  # the harm the gate forgives, in the metric's units
+    mde: float = float("nan")  # minimum detectable effect (assay.reports.power)
+    underpowered: bool = False  # the MDE exceeds the tolerance by more than the blind factor
+    n_needed: int | None = None  # examples that would resolve a change of the tolerance's size
     # what the cell measures (direction, default tolerance); left out of JSON and frames
     measure: CellMetric | None = field(default=None, repr=False, compare=False)
 
@@ -145,6 +153,11 @@ class Comparison:
     @property
     def regressions(self) -> list[CellComparison]:
         return [c for c in self.cells if c.verdict == "regression"]
+
+    @property
+    def underpowered(self) -> list[CellComparison]:
+        """Cells that could not have seen a regression of a few tolerances (blind)."""
+        return [c for c in self.cells if c.underpowered]
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per compared cell: dataset, metric, slice, group, n, both values, the

@@ -36,6 +36,20 @@ def junit_xml(outcome: GateOutcome, *, seconds: float = 0.0, timestamp: str = ""
     suite = ElementTree.SubElement(root, "testsuite", counts)
     if timestamp:
         suite.set("timestamp", timestamp)
+    properties = ElementTree.SubElement(suite, "properties")  # <testcase> holds none in junit-10
+    blind = [c for c in outcome.gated if c.underpowered]
+    ElementTree.SubElement(properties, "property", name="underpowered_cells", value=str(len(blind)))
+    for cell in outcome.gated:
+        ElementTree.SubElement(
+            properties, "property", name=xml_text(f"mde {cell_name(cell)}"), value=repr(cell.mde)
+        )
+        if cell.underpowered:
+            ElementTree.SubElement(
+                properties,
+                "property",
+                name=xml_text(f"n_needed {cell_name(cell)}"),
+                value=str(cell.n_needed),
+            )
     for rule in outcome.data_rules:  # the candidate's data: contamination, label conflicts
         case = ElementTree.SubElement(
             suite, "testcase", classname=rule.rule, name=xml_text(rule.subject), time="0"
@@ -99,11 +113,20 @@ def markdown(outcome: GateOutcome) -> str:
             number(cell.candidate),
             f"{number(cell.delta)} ({number(cell.ci_low)}, {number(cell.ci_high)})",
             number(cell.p_adjusted),
+            number(cell.mde) + (f" (blind: n≈{cell.n_needed})" if cell.underpowered else ""),
             cell.verdict + (" (silent)" if cell.silent else ""),
         )
         for cell in outcome.gated
     ]
-    header = ("cell", "baseline", "candidate", "delta (95% CI)", "adj. p", "verdict")
+    header = ("cell", "baseline", "candidate", "delta (95% CI)", "adj. p", "MDE", "verdict")
+    blind = sum(c.underpowered for c in outcome.gated)
+    if blind:
+        lines += [
+            f"**{blind} of {len(outcome.gated)} gated cells were underpowered**: a regression "
+            "smaller than their MDE (the drop caught with 80% power) could pass unseen; "
+            "n≈ is the examples that would resolve the tolerance.",
+            "",
+        ]
     lines += markdown_table(TableData("gated cells", header, rows))
     if outcome.failures:
         lines += ["", "Failures:", ""] + [f"- {escape_markdown(f)}" for f in outcome.failures]

@@ -82,5 +82,6 @@ def ood_cell(
         ci_high=min(delta + half, 1.0),
         p_value=p_value,
         method="paired DeLong",
+        standard_error=error,
         measure=CellMetric(OOD_METRIC, SEPARATION_METRICS.get("auroc").higher_is_better),
     )

@@ -152,10 +152,12 @@ def _cell(
     policy: ComparePolicy,
 ) -> CellComparison:
     delta, baseline = values  # (candidate − baseline, baseline)
-    low, high, p_value = bootstrap_test(delta, draws, policy.alpha)
-    method = "paired bootstrap"
+    tested = bootstrap_test(delta, draws, policy.alpha)
+    p_value, method, discordance = tested.p_value, "paired bootstrap", None
     if measure.top1_rate:
-        p_value, method = mcnemar(data), "exact McNemar"
+        lost, gained = discordant_pairs(data)
+        p_value, method = mcnemar(lost, gained), "exact McNemar"
+        discordance = (lost + gained) / len(data.labels)
     return CellComparison(
         dataset=dataset,
         metric=measure.name,
@@ -165,19 +167,38 @@ def _cell(
         baseline=baseline,
         candidate=baseline + delta,
         delta=delta,
-        ci_low=low,
-        ci_high=high,
+        ci_low=tested.low,
+        ci_high=tested.high,
         p_value=p_value,
         method=method,
+        standard_error=tested.standard_error,
+        discordance=discordance,
         measure=measure,
     )
 
 
-def bootstrap_test(delta: float, draws: np.ndarray, alpha: float) -> tuple[float, float, float]:
+@dataclass(frozen=True)
+class Tested:
+    """A delta's interval, p-value and standard error."""
+
+    low: float
+    high: float
+    p_value: float
+    standard_error: float
+
+
+def bootstrap_test(delta: float, draws: np.ndarray, alpha: float) -> Tested:
     """The percentile interval of a delta's bootstrap ``draws`` and its Wald p-value with
-    the bootstrap standard error (continuous, so not floored at 1/B like a resampling p)."""
+    the bootstrap standard error (continuous, so not floored at 1/B like a resampling p).
+
+    Example:
+        >>> found = bootstrap_test(0.5, np.array([0.0, 1.0]), 0.05)
+        >>> found.low, found.high, round(found.standard_error, 4)
+        (0.025, 0.975, 0.7071)
+    """
     low, high = np.nanquantile(draws, [alpha / 2, 1 - alpha / 2])
-    return float(low), float(high), wald_p_value(delta, float(np.nanstd(draws, ddof=1)))
+    error = float(np.nanstd(draws, ddof=1))
+    return Tested(float(low), float(high), wald_p_value(delta, error), error)
 
 
 def wald_p_value(delta: float, standard_error: float) -> float:
@@ -239,11 +260,20 @@ def _churn(
     )
 
 
-def mcnemar(data: BlockData) -> float:
-    """Exact McNemar test: discordant pairs split 50/50 under no change."""
+def discordant_pairs(data: BlockData) -> tuple[int, int]:
+    """(lost, gained): examples the baseline got right and the candidate wrong, and back."""
     right_b = predicted_classes(data.baseline) == data.labels
     right_c = predicted_classes(data.candidate) == data.labels
-    lost, gained = int(np.sum(right_b & ~right_c)), int(np.sum(~right_b & right_c))
+    return int(np.sum(right_b & ~right_c)), int(np.sum(~right_b & right_c))
+
+
+def mcnemar(lost: int, gained: int) -> float:
+    """Exact McNemar test: discordant pairs split 50/50 under no change.
+
+    Example:
+        >>> round(mcnemar(10, 2), 4), mcnemar(0, 0)
+        (0.0386, 1.0)
+    """
     if lost + gained == 0:
         return 1.0
     # Binomial(n, 1/2) is symmetric, so the two-sided exact p is twice the smaller tail

@@ -152,7 +152,7 @@ def _effort_cells(
     for at, (column, name) in enumerate(measured):
         medians = [float(np.median(s[f, column])) for s, f in zip(effort, flipped, strict=True)]
         delta = medians[1] - medians[0]
-        low, high, p_value = bootstrap_test(delta, replicates[:, at], policy.alpha)
+        tested = bootstrap_test(delta, replicates[:, at], policy.alpha)
         cells.append(
             CellComparison(
                 dataset=pair.dataset,
@@ -163,10 +163,11 @@ def _effort_cells(
                 baseline=medians[0],
                 candidate=medians[1],
                 delta=delta,
-                ci_low=low,
-                ci_high=high,
-                p_value=p_value,
+                ci_low=tested.low,
+                ci_high=tested.high,
+                p_value=tested.p_value,
                 method="paired bootstrap of medians over flipped examples",
+                standard_error=tested.standard_error,
                 measure=EFFORT[name],
             )
         )

@@ -96,7 +96,7 @@ def _cell(
 ) -> CellComparison:
     values = [float(d.value()[0]) for d in found if d is not None]
     delta_draws, delta = draws[1] - draws[0], values[1] - values[0]
-    low, high, p_value = bootstrap_test(delta, delta_draws, policy.alpha)
+    tested = bootstrap_test(delta, delta_draws, policy.alpha)
     return CellComparison(
         dataset=dataset,
         metric=metric,
@@ -106,9 +106,10 @@ def _cell(
         baseline=values[0],
         candidate=values[1],
         delta=delta,
-        ci_low=low,
-        ci_high=high,
-        p_value=p_value,
+        ci_low=tested.low,
+        ci_high=tested.high,
+        p_value=tested.p_value,
         method="unpaired bootstrap",
+        standard_error=tested.standard_error,
         measure=CellMetric.registered(metric),
     )

@@ -29,16 +29,21 @@ class GateVerdict:
     silent_regressions: int
     failures: list[str]
     created_at: str
+    underpowered: int = 0  # gated cells whose MDE exceeds the blind factor times the tolerance
+    gated: int = 0
 
     def summary(self, baseline_name: str) -> str:
         """``passed vs baseline`` or ``FAILED vs baseline: 2 regressions (1 silent)``."""
+        blind = f" ({self.underpowered} of {self.gated} gated cells blind)" * bool(
+            self.underpowered
+        )
         if self.passed:
-            return f"passed vs {baseline_name}"
+            return f"passed vs {baseline_name}{blind}"
         count = f"{self.regressions} regression{'s' if self.regressions != 1 else ''}"
         silent = f" ({self.silent_regressions} silent)" if self.silent_regressions else ""
         other = len(self.failures) - self.regressions
         extra = f", {other} other failure{'s' if other != 1 else ''}" if other > 0 else ""
-        return f"FAILED vs {baseline_name}: {count}{silent}{extra}"
+        return f"FAILED vs {baseline_name}: {count}{silent}{extra}{blind}"
 
 
 def gate_verdict(outcome: GateOutcome, candidate: Path, baseline: Path) -> GateVerdict:
@@ -52,6 +57,8 @@ def gate_verdict(outcome: GateOutcome, candidate: Path, baseline: Path) -> GateV
         silent_regressions=sum(c.silent for c in failing),
         failures=outcome.failures,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        underpowered=sum(c.underpowered for c in outcome.gated),
+        gated=len(outcome.gated),
     )
 
 

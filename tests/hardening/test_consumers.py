@@ -159,7 +159,7 @@ def test_markdown_tables_show_hostile_values_as_text() -> None:
     rows = _table_cells(markdown(outcome))
     assert len(rows) == len(outcome.gated)
     for row, cell in zip(rows, outcome.gated, strict=True):
-        assert len(row) == 6  # no value split the row
+        assert len(row) == 7  # no value split the row (cell, values, delta, p, MDE, verdict)
         expected = f"{where(cell.dataset, cell.slice, cell.group)} {cell.metric}"
         assert row[0] == expected.replace("\r", "\n").replace("\x07", "\\x07")
 

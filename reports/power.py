@@ -1,0 +1,165 @@
+"""How large a regression a comparison could have caught: minimum detectable effects (MDE).
+
+The gate calls a cell a regression when its corrected p-value is below α *and* its harm (the
+delta signed so that positive is worse) exceeds the cell's tolerance. Its power against a
+true harm Δ is therefore the chance that the estimated harm clears the larger of the
+tolerance and the test's critical value. The MDE is the Δ at which that chance reaches the
+policy's power (80 % by default), at the corrected level of the first step of the family's
+correction, α / m over m tested cells (Holm's and Benjamini–Hochberg's threshold for the
+cell that leads the family; conservative for the others).
+
+- Smooth statistics (a bootstrap standard error σ): the estimate is N(Δ, σ²), so
+  MDE = max(τ, z₁₋α/2m · σ) + z_power · σ, with τ the tolerance.
+- Accuracy-type cells, tested by McNemar's test on the discordant pairs: with a share d of
+  examples on which the two models disagree in correctness, the estimated harm is
+  N(Δ, (d − Δ²) / n) and the test rejects past z · √(d / n) (the normal approximation of
+  the paired McNemar design; Connor 1987). A regression of size Δ needs at least Δ of the
+  examples to disagree, so d is taken as max(d, Δ).
+
+A cell is *underpowered* (blind) when its MDE exceeds its tolerance by more than the policy's
+factor; the examples it would need to resolve a change of its tolerance's size follow from
+the standard error shrinking as 1/√n.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from scipy.special import ndtr, ndtri
+
+BISECTION_STEPS = 60
+
+
+@dataclass(frozen=True)
+class Power:
+    """What a cell could detect: its MDE, whether that makes it blind, the examples it
+    would need to resolve its tolerance (None: no tolerance to resolve, or nothing known)."""
+
+    mde: float
+    underpowered: bool
+    n_needed: int | None
+
+
+def critical_z(alpha: float, family: int) -> float:
+    """The two-sided critical value at α / family (the first step of Holm or BH).
+
+    Example:
+        >>> round(critical_z(0.05, 1), 4), round(critical_z(0.05, 10), 4)
+        (1.96, 2.807)
+    """
+    return float(ndtri(1.0 - alpha / (2.0 * max(family, 1))))
+
+
+def minimum_detectable_effect(
+    standard_error: float, tolerance: float, z_alpha: float, z_power: float
+) -> float:
+    """The smallest true harm the gate flags with the given power, for a statistic whose
+    estimate is normal with ``standard_error``: max(τ, z_α σ) + z_power σ.
+
+    Example:
+        >>> round(minimum_detectable_effect(0.01, 0.0, 1.96, 0.8416), 4)
+        0.028
+        >>> minimum_detectable_effect(0.0, 0.02, 1.96, 0.8416)  # no noise: the tolerance
+        0.02
+    """
+    if not math.isfinite(standard_error):
+        return math.nan
+    return max(tolerance, z_alpha * standard_error) + z_power * standard_error
+
+
+def mcnemar_minimum_detectable_effect(
+    discordance: float, n: int, tolerance: float, z_alpha: float, z_power: float
+) -> float:
+    """The smallest true drop in accuracy (a share of the ``n`` examples) that McNemar's
+    test, and the tolerance, flag with the given power when a share ``discordance`` of
+    examples change correctness between the models; inf when no drop would do.
+
+    Example:
+        >>> round(mcnemar_minimum_detectable_effect(0.1, 1000, 0.0, 1.96, 0.8416), 4)
+        0.028
+    """
+    if n <= 0 or not math.isfinite(discordance):
+        return math.nan
+    z_power_side = float(ndtr(z_power))
+
+    def detected(harm: float) -> float:
+        disagree = max(discordance, harm)
+        threshold = max(tolerance, z_alpha * math.sqrt(disagree / n))
+        spread = math.sqrt(max(disagree - harm * harm, 0.0) / n)
+        if spread == 0.0:
+            return 1.0 if harm > threshold else 0.0
+        return float(ndtr((harm - threshold) / spread))
+
+    if detected(1.0) < z_power_side:
+        return math.inf
+    low, high = 0.0, 1.0
+    for _ in range(BISECTION_STEPS):
+        middle = (low + high) / 2
+        low, high = (low, middle) if detected(middle) >= z_power_side else (middle, high)
+    return high
+
+
+def examples_to_resolve(
+    n: int, standard_error: float, tolerance: float, z_alpha: float, z_power: float
+) -> int | None:
+    """The examples at which (z_α + z_power) σ falls to the tolerance, σ shrinking as 1/√n:
+    the size that resolves a change of the tolerance's size. None without a tolerance or a
+    finite standard error.
+
+    Example:
+        >>> examples_to_resolve(100, 0.05, 0.01, 1.96, 0.8416)
+        19623
+    """
+    if tolerance <= 0 or not math.isfinite(standard_error) or n <= 0:
+        return None
+    return math.ceil(n * ((z_alpha + z_power) * standard_error / tolerance) ** 2)
+
+
+def mcnemar_examples_to_resolve(
+    discordance: float, tolerance: float, z_alpha: float, z_power: float
+) -> int | None:
+    """The examples McNemar's test needs to detect a drop of the tolerance's size with the
+    given power, at the observed discordance (Connor 1987):
+    n = (z_α √d + z_power √(d − τ²))² / τ², with d at least τ.
+
+    Example:
+        >>> mcnemar_examples_to_resolve(0.1, 0.01, 1.96, 0.8416)
+        7847
+    """
+    if tolerance <= 0 or not math.isfinite(discordance):
+        return None
+    disagree = max(discordance, tolerance)
+    root = z_alpha * math.sqrt(disagree) + z_power * math.sqrt(disagree - tolerance**2)
+    return math.ceil((root / tolerance) ** 2)
+
+
+def cell_power(
+    *,
+    n: int,
+    standard_error: float,
+    discordance: float | None,
+    tolerance: float,
+    alpha: float,
+    family: int,
+    power: float,
+    blind_factor: float,
+) -> Power:
+    """A compared cell's MDE, blindness and needed size (McNemar's design when
+    ``discordance`` is given, else the normal one with the bootstrap ``standard_error``).
+
+    Example:
+        >>> found = cell_power(n=200, standard_error=0.03, discordance=None, tolerance=0.01,
+        ...                    alpha=0.05, family=1, power=0.8, blind_factor=2.0)
+        >>> round(found.mde, 4), found.underpowered, found.n_needed
+        (0.084, True, 14128)
+    """
+    z_alpha, z_power = critical_z(alpha, family), float(ndtri(power))
+    if discordance is not None:
+        mde = mcnemar_minimum_detectable_effect(discordance, n, tolerance, z_alpha, z_power)
+        needed = mcnemar_examples_to_resolve(discordance, tolerance, z_alpha, z_power)
+    else:
+        mde = minimum_detectable_effect(standard_error, tolerance, z_alpha, z_power)
+        needed = examples_to_resolve(n, standard_error, tolerance, z_alpha, z_power)
+    blind = bool(mde > blind_factor * tolerance) if not math.isnan(mde) else False
+    return Power(mde, blind, needed)

@@ -1,0 +1,172 @@
+"""Minimum detectable effects: the formulas by hand, and the gate's detection rate at the
+reported MDE by simulation."""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import norm
+
+from assay.reports.comparison import ComparePolicy
+from assay.reports.gate_outputs import junit_xml, markdown
+from assay.reports.gate_rules import GateRules, cell_name, evaluate_gate
+from assay.reports.power import (
+    Power,
+    cell_power,
+    critical_z,
+    mcnemar_minimum_detectable_effect,
+    minimum_detectable_effect,
+)
+from assay.reports.schema import Report
+from assay.reports.verdicts import gate_verdict
+from tests.reports.test_comparison import minimal_report, run
+
+SIZES = {"a": 2000, "b": 300}
+
+
+def test_the_normal_mde_is_flagged_with_the_asked_power() -> None:
+    z_alpha, z_power = critical_z(0.05, 4), norm.ppf(0.8)
+    assert z_alpha == pytest.approx(norm.ppf(1 - 0.05 / 8))
+    mde = minimum_detectable_effect(0.01, 0.005, z_alpha, z_power)
+    # the gate flags an estimate above max(tolerance, z sigma): at the MDE, 80% of them
+    assert norm.sf(max(0.005, z_alpha * 0.01), loc=mde, scale=0.01) == pytest.approx(0.8)
+    assert minimum_detectable_effect(0.001, 0.05, z_alpha, z_power) == pytest.approx(
+        0.05 + z_power * 0.001
+    )  # a tight estimate: the tolerance dominates
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    discordance=st.floats(0.01, 0.6),
+    n=st.integers(50, 100_000),
+    tolerance=st.sampled_from([0.0, 0.005, 0.02]),
+)
+def test_the_mcnemar_mde_solves_the_power_equation(
+    discordance: float, n: int, tolerance: float
+) -> None:
+    z_alpha, z_power = critical_z(0.05, 9), norm.ppf(0.8)
+    mde = mcnemar_minimum_detectable_effect(discordance, n, tolerance, z_alpha, z_power)
+    assert math.isfinite(mde) and mde > tolerance
+    disagree = max(discordance, mde)
+    threshold = max(tolerance, z_alpha * math.sqrt(disagree / n))
+    spread = math.sqrt((disagree - mde**2) / n)
+    assert norm.sf(threshold, loc=mde, scale=spread) == pytest.approx(0.8, abs=1e-6)
+
+
+def test_a_cell_is_blind_past_the_factor_and_says_what_size_would_resolve_it() -> None:
+    def power_at(n: int, standard_error: float) -> Power:
+        return cell_power(
+            n=n,
+            standard_error=standard_error,
+            discordance=None,
+            tolerance=0.01,
+            alpha=0.05,
+            family=1,
+            power=0.8,
+            blind_factor=2.0,
+        )
+
+    blind, seeing = power_at(400, 0.02), power_at(40_000, 0.002)
+    assert blind.underpowered and not seeing.underpowered
+    # sigma shrinks as 1/sqrt(n): (z_a + z_b) sigma reaches the tolerance at n (z sigma / tol)^2
+    z_sum = norm.ppf(0.975) + norm.ppf(0.8)
+    assert blind.n_needed == math.ceil(400 * (z_sum * 0.02 / 0.01) ** 2)
+    assert blind.n_needed is not None
+    resolved = power_at(blind.n_needed, 0.02 * math.sqrt(400 / blind.n_needed))
+    assert resolved.mde == pytest.approx(0.01 * (1 + norm.ppf(0.8) / z_sum), rel=1e-3)
+    assert not resolved.underpowered
+
+
+def accuracy_report() -> Report:
+    data = minimal_report().model_dump()
+    data["metrics"] = [{"name": "accuracy", "params": {}}]
+    return Report.model_validate(data)
+
+
+def correctness_draw(
+    rng: np.random.Generator, harm: dict[str, float], discordance: float = 0.12
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Two models' probabilities on a two-site population: the baseline right on 80%,
+    the candidate disagreeing in correctness on ``discordance`` of examples, the
+    disagreements tilted towards losses by ``harm`` per site (a true accuracy drop)."""
+    sites = np.repeat(list(SIZES), list(SIZES.values()))
+    n = len(sites)
+    labels = rng.integers(0, 3, n)
+    right_b = rng.random(n) < 0.8
+    tilt = np.array([harm.get(s, 0.0) for s in sites])
+    lose, gain = (discordance + tilt) / 2, (discordance - tilt) / 2
+    draw = rng.random(n)
+    right_c = np.where(right_b, draw >= lose / 0.8, draw < gain / 0.2)
+
+    def probabilities(right: np.ndarray) -> np.ndarray:
+        confidence = rng.uniform(0.4, 0.95, n)
+        predicted = np.where(right, labels, (labels + 1 + rng.integers(0, 2, n)) % 3)
+        probs = np.repeat(((1 - confidence) / 2)[:, None], 3, axis=1)
+        probs[np.arange(n), predicted] = confidence
+        return probs
+
+    return probabilities(right_b), probabilities(right_c), labels, sites
+
+
+@pytest.mark.slow
+def test_a_planted_accuracy_drop_of_the_reported_mde_is_caught_four_times_in_five() -> None:
+    rng = np.random.default_rng(17)
+    policy = ComparePolicy(n_resamples=100)
+    report = accuracy_report()
+
+    def site_cell(harm: dict[str, float], site: str):  # type: ignore[no-untyped-def]
+        comparison = run(*correctness_draw(rng, harm), policy, report)
+        return next(c for c in comparison.cells if c.slice == "site" and c.group == site)
+
+    reported = {s: np.mean([site_cell({}, s).mde for _ in range(8)]) for s in SIZES}
+    assert reported["b"] / reported["a"] == pytest.approx(math.sqrt(2000 / 300), rel=0.12)
+    trials = 150
+    for site, share, low, high in (("a", 1.0, 0.73, 0.87), ("b", 1.0, 0.73, 0.87)):
+        caught = [
+            site_cell({site: share * reported[site]}, site).verdict == "regression"
+            for _ in range(trials)
+        ]
+        assert low <= np.mean(caught) <= high, (site, np.mean(caught))
+    half = [site_cell({"b": reported["b"] / 2}, "b").verdict == "regression" for _ in range(trials)]
+    assert np.mean(half) < 0.4  # half the MDE: clearly less often
+
+
+def test_every_compared_cell_carries_its_mde_and_blind_ones_are_listed() -> None:
+    rng = np.random.default_rng(5)
+    comparison = run(*correctness_draw(rng, {}), ComparePolicy(n_resamples=100))
+    tested = [c for c in comparison.cells if math.isfinite(c.p_adjusted)]
+    assert tested and all(c.mde >= c.tolerance for c in tested)
+    assert all(c.underpowered == (c.mde > 2 * c.tolerance) for c in tested)
+    assert comparison.underpowered == [c for c in comparison.cells if c.underpowered]
+    small = next(c for c in tested if c.group == "b" and c.metric == "accuracy")
+    assert small.underpowered and small.n_needed is not None and small.n_needed > small.n
+    assert small.discordance == pytest.approx(0.12, abs=0.05)
+    frame = comparison.to_pandas()
+    assert {"mde", "underpowered", "n_needed", "tolerance", "standard_error"} <= set(frame)
+
+
+def test_gate_outputs_carry_each_gated_cells_mde_and_count_the_blind() -> None:
+    rng = np.random.default_rng(6)
+    comparison = run(*correctness_draw(rng, {}), ComparePolicy(n_resamples=100))
+    outcome = evaluate_gate(comparison, GateRules())
+    suite = ElementTree.fromstring(junit_xml(outcome)).find("testsuite")
+    assert suite is not None
+    found = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    blind = [c for c in outcome.gated if c.underpowered]
+    assert blind and found["underpowered_cells"] == str(len(blind))
+    for cell in outcome.gated:
+        assert float(found[f"mde {cell_name(cell)}"] or "") == cell.mde  # the number in full
+    assert {f"n_needed {cell_name(c)}": str(c.n_needed) for c in blind}.items() <= found.items()
+    assert f"**{len(blind)} of {len(outcome.gated)} gated cells were underpowered**" in (
+        markdown(outcome)
+    )
+    verdict = gate_verdict(outcome, Path("candidate"), Path("baseline"))
+    assert verdict.summary("b").endswith(
+        f"({len(blind)} of {len(outcome.gated)} gated cells blind)"
+    )
