@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ElementTree
 
 from assay.reports.escaping import markdown as escape_markdown
 from assay.reports.escaping import workflow_message, workflow_property, xml_text
-from assay.reports.gate_rules import GateOutcome, cell_name, describe
+from assay.reports.gate_rules import GateOutcome, cell_name, describe, describe_blind
 from assay.reports.markdown_report import markdown_table
 from assay.reports.sections import TableData, number
 
@@ -26,7 +26,12 @@ def junit_xml(outcome: GateOutcome, *, seconds: float = 0.0, timestamp: str = ""
     untested = [c for c in outcome.gated if not math.isfinite(c.p_value)]
     counts = {
         "name": "assay gate",
-        "tests": str(len(outcome.gated) + len(outcome.churn_failures) + len(outcome.data_rules)),
+        "tests": str(
+            len(outcome.gated)
+            + len(outcome.churn_failures)
+            + len(outcome.data_rules)
+            + len(outcome.blind_failures)
+        ),
         "failures": str(len(outcome.failures)),
         "errors": "0",
         "skipped": str(len(untested)),
@@ -81,6 +86,14 @@ def junit_xml(outcome: GateOutcome, *, seconds: float = 0.0, timestamp: str = ""
         ElementTree.SubElement(
             case, "failure", message=xml_text(text), type="negative_flip_budget"
         ).text = xml_text(text)
+    for cell in outcome.blind_failures:  # enough data demanded on its slice
+        text = xml_text(describe_blind(cell))
+        case = ElementTree.SubElement(
+            suite, "testcase", classname="underpowered", name=xml_text(cell_name(cell)), time="0"
+        )
+        ElementTree.SubElement(
+            case, "failure", message=text, type="fail_on_underpowered"
+        ).text = text
     return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 

@@ -20,6 +20,7 @@ class GateRules:
     negative_flip_budget: float | None = None
     max_contamination: float | None = None
     fail_on_label_conflicts: bool = False
+    fail_on_underpowered: tuple[str, ...] = ()  # slice columns; 'overall' for whole sets
 
     def gated(self, cell: CellComparison) -> bool:
         slice_name = cell.slice or "overall"
@@ -48,11 +49,13 @@ class GateOutcome:
     failing: list[CellComparison] = field(default_factory=list)
     churn_failures: list[str] = field(default_factory=list)
     data_rules: list[DataRule] = field(default_factory=list)
+    blind_failures: list[CellComparison] = field(default_factory=list)
 
     @property
     def failures(self) -> list[str]:
         found = [r.failure for r in self.data_rules if r.failure is not None]
-        return found + [describe(c) for c in self.failing] + self.churn_failures
+        blind = [describe_blind(c) for c in self.blind_failures]
+        return found + [describe(c) for c in self.failing] + self.churn_failures + blind
 
     @property
     def passed(self) -> bool:
@@ -67,8 +70,8 @@ def evaluate_gate(
 ) -> GateOutcome:
     """Failures: the candidate's data rules (contamination above the most allowed, label
     conflicts; checked on ``candidate``'s report for ``model``), gated regressions (silent
-    ones first), gated inconclusive cells when strict, and datasets whose negative flip
-    rate exceeds the budget."""
+    ones first), gated inconclusive cells when strict, datasets whose negative flip
+    rate exceeds the budget, and underpowered gated cells of the slices the rules name."""
     gated = [c for c in comparison.cells if rules.gated(c)]
     failing = [
         c
@@ -85,7 +88,10 @@ def evaluate_gate(
             if item.slice is None and item.negative_flip_rate > rules.negative_flip_budget
         ]
     data_rules = data_rule_checks(candidate, model, rules) if candidate is not None else []
-    return GateOutcome(comparison, gated, failing, churn_failures, data_rules)
+    blind = [
+        c for c in gated if c.underpowered and (c.slice or "overall") in rules.fail_on_underpowered
+    ]
+    return GateOutcome(comparison, gated, failing, churn_failures, data_rules, blind)
 
 
 def data_rule_checks(report: Report, model: str | None, rules: GateRules) -> list[DataRule]:
@@ -151,4 +157,13 @@ def describe(cell: CellComparison) -> str:
         f"{kind}: {cell_name(cell)} {cell.baseline:.4f} → {cell.candidate:.4f} "
         f"(delta {cell.delta:+.4f}, 95% CI {cell.ci_low:+.4f} to {cell.ci_high:+.4f}, "
         f"adjusted p {cell.p_adjusted:.3g}, {cell.method})"
+    )
+
+
+def describe_blind(cell: CellComparison) -> str:
+    """Why an underpowered cell fails a gate that demands enough data on its slice."""
+    needed = f"; about {cell.n_needed} examples would resolve it" if cell.n_needed else ""
+    return (
+        f"underpowered: {cell_name(cell)} on {cell.n} examples could only catch a regression "
+        f"of {cell.mde!r} (tolerance {cell.tolerance!r}){needed}"
     )

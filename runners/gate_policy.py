@@ -42,6 +42,8 @@ def policy_from(spec: GateSpec, suite: Suite) -> ComparePolicy:
         seed=suite.seed,
         min_examples=spec.min_examples,
         headline=headline,
+        power=spec.power,
+        blind_factor=spec.blind_factor,
     )
 
 
@@ -55,6 +57,7 @@ def rules_from(spec: GateSpec) -> GateRules:
         negative_flip_budget=spec.negative_flip_budget,
         max_contamination=spec.max_contamination,
         fail_on_label_conflicts=spec.fail_on_label_conflicts,
+        fail_on_underpowered=tuple(spec.fail_on_underpowered),
     )
 
 

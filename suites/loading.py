@@ -237,6 +237,13 @@ def _check_gate(suite: Suite) -> None:
         if name not in datasets:
             at = ("gate", "must_not_regress", "datasets", index)
             raise UnknownNameError("dataset", name, datasets, key_path=at)
+    slices = ["overall", *suite.slices, TRAINING_DATA_SLICE]
+    slices += [c for d in suite.datasets for c in d.sensitive if c not in slices]
+    slices += [" & ".join(crossed) for crossed in suite.bias.intersections]
+    for index, name in enumerate(gate.fail_on_underpowered):
+        if name not in slices:
+            where = ("gate", "fail_on_underpowered", index)
+            raise UnknownNameError("slice column", name, slices, key_path=where)
     if gate.headline is not None:
         if gate.headline.dataset not in datasets:
             raise UnknownNameError(

@@ -195,3 +195,14 @@ class GateSpec(Spec):
         False, description="compare datasets that differ from the baseline with unpaired intervals"
     )
     n_resamples: int = Field(1000, ge=100, le=MAX_RESAMPLES)
+    power: float = Field(
+        0.8, gt=0.0, lt=1.0, description="the chance of flagging a regression of a cell's MDE"
+    )
+    blind_factor: float = Field(
+        2.0, gt=0.0, description="a cell whose MDE exceeds this many tolerances is underpowered"
+    )
+    fail_on_underpowered: list[str] = Field(
+        default_factory=list,
+        description="slice columns ('overall' for whole sets) whose gated cells fail the gate "
+        "when underpowered: demand enough data where it matters",
+    )

@@ -170,3 +170,21 @@ def test_gate_outputs_carry_each_gated_cells_mde_and_count_the_blind() -> None:
     assert verdict.summary("b").endswith(
         f"({len(blind)} of {len(outcome.gated)} gated cells blind)"
     )
+
+
+def test_a_gate_that_demands_data_on_a_slice_fails_on_its_blind_cells() -> None:
+    rng = np.random.default_rng(6)
+    comparison = run(*correctness_draw(rng, {}), ComparePolicy(n_resamples=100))
+    lenient = evaluate_gate(comparison, GateRules())
+    demanding = evaluate_gate(comparison, GateRules(fail_on_underpowered=("site",)))
+    blind_sites = [c for c in comparison.cells if c.slice == "site" and c.underpowered]
+    assert blind_sites and demanding.blind_failures == blind_sites
+    assert len(demanding.failures) == len(lenient.failures) + len(blind_sites)
+    whole = evaluate_gate(comparison, GateRules(fail_on_underpowered=("overall",)))
+    assert whole.blind_failures and all(c.slice is None for c in whole.blind_failures)
+    small = next(c for c in blind_sites if c.group == "b" and c.metric == "accuracy")
+    assert f"about {small.n_needed} examples would resolve it" in " ".join(demanding.failures)
+    suite = ElementTree.fromstring(junit_xml(demanding)).find("testsuite")
+    assert suite is not None and suite.get("failures") == str(len(demanding.failures))
+    cases = [c for c in suite.iter("testcase") if c.get("classname") == "underpowered"]
+    assert len(cases) == len(blind_sites)

@@ -118,6 +118,13 @@ BROKEN = [
         "unknown dataset 'nope'",
         "",
     ),
+    (
+        ("gate",),
+        {"fail_on_underpowered": ["overall", "overal"]},
+        "gate.fail_on_underpowered[1]",
+        "unknown slice column 'overal'; did you mean 'overall'",
+        "",
+    ),
 ]
 
 
