@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 from scipy.special import ndtr, ndtri
 
+from assay.reports.schema import Result
+
 BISECTION_STEPS = 60
 
 
@@ -163,3 +165,90 @@ def cell_power(
         needed = examples_to_resolve(n, standard_error, tolerance, z_alpha, z_power)
     blind = bool(mde > blind_factor * tolerance) if not math.isnan(mde) else False
     return Power(mde, blind, needed)
+
+
+@dataclass(frozen=True)
+class PlannedCell:
+    """What a cell of a future comparison could detect, from the baseline's own interval."""
+
+    dataset: str
+    metric: str
+    slice: str | None
+    group: str | None
+    n: int
+    value: float
+    tolerance: float
+    mde: float
+    underpowered: bool
+    n_for_tolerance: int | None
+    n_for_target: int | None
+
+
+def examples_for_target(
+    n: int, standard_error: float, tolerance: float, target: float, z_alpha: float, z_power: float
+) -> int | None:
+    """The examples at which the normal MDE falls to ``target`` (σ shrinking as 1/√n);
+    None when no size reaches it (a target at or under the tolerance).
+
+    Example:
+        >>> examples_for_target(100, 0.05, 0.01, 0.05, 1.96, 0.8416)
+        785
+    """
+    if target <= tolerance or not math.isfinite(standard_error) or standard_error <= 0:
+        return None
+    if z_alpha * target / (z_alpha + z_power) >= tolerance:  # the test's noise dominates
+        wanted = target / (z_alpha + z_power)
+    else:  # the tolerance dominates: what is left of the target is the power's margin
+        wanted = (target - tolerance) / z_power
+    return math.ceil(n * (standard_error / wanted) ** 2)
+
+
+def planned_power(
+    results: list[Result],
+    tolerances: list[float],
+    *,
+    alpha: float,
+    power: float,
+    blind_factor: float,
+    correlation: float,
+    target: float | None,
+) -> list[PlannedCell]:
+    """Each baseline result's MDE in a paired comparison with a candidate whose per-example
+    statistics correlate ``correlation`` with the baseline's: the delta's standard error is
+    √(2(1 − ρ)) times the result's own, read from its interval (half-width / z at its
+    level); the family is every result given.
+
+    Example:
+        >>> found = Result(model="m", dataset="test", kind="in_distribution", metric="accuracy",
+        ...                value=0.9, n=500, ci_low=0.873, ci_high=0.925, ci_level=0.95)
+        >>> [cell] = planned_power([found], [0.01], alpha=0.05, power=0.8, blind_factor=2.0,
+        ...                        correlation=0.0, target=None)
+        >>> round(cell.mde, 4), cell.underpowered, cell.n_for_tolerance
+        (0.0526, True, 13813)
+    """
+    z_alpha, z_power = critical_z(alpha, len(results)), float(ndtri(power))
+    planned = []
+    for result, tolerance in zip(results, tolerances, strict=True):
+        assert result.value is not None and result.ci_low is not None
+        assert result.ci_high is not None and result.ci_level is not None
+        z_level = float(ndtri(0.5 + result.ci_level / 2))
+        error = math.sqrt(2 * (1 - correlation)) * (result.ci_high - result.ci_low) / (2 * z_level)
+        mde = minimum_detectable_effect(error, tolerance, z_alpha, z_power)
+        planned.append(
+            PlannedCell(
+                result.dataset,
+                result.metric,
+                result.slice,
+                result.group,
+                result.n,
+                result.value,
+                tolerance,
+                mde,
+                bool(mde > blind_factor * tolerance),
+                examples_to_resolve(result.n, error, tolerance, z_alpha, z_power),
+                None
+                if target is None
+                else examples_for_target(result.n, error, tolerance, target, z_alpha, z_power),
+            )
+        )
+    return planned

@@ -205,3 +205,99 @@ def plugins() -> None:
             )
             return
         out.print(Stacked(table, keys=2))
+
+
+def power(
+    suite: Annotated[Path, typer.Argument(help="suite YAML file, or demo:NAME")],
+    baseline: Annotated[str, typer.Option(help="baseline report: folder, run id, tag, 'latest'")],
+    store: StoreOption = None,
+    model: Annotated[
+        str | None, typer.Option(help="model in the baseline [default: the gate's]")
+    ] = None,
+    correlation: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=0.99,
+            help="assumed correlation of the candidate's per-example statistics with the "
+            "baseline's (0: independent errors, the conservative plan)",
+        ),
+    ] = 0.0,
+    target: Annotated[
+        float | None, typer.Option(help="an MDE to plan for: the examples each cell needs")
+    ] = None,
+) -> None:
+    """Plan before gating: per dataset, slice and group, the regression the suite's gate
+    could catch (MDE, at its alpha, power and tolerances) at the baseline's size, and the
+    examples that would resolve the tolerance (or --target)."""
+    with exit_codes():
+        from rich import box
+        from rich.table import Table
+
+        from assay.reports.comparison_output import where
+        from assay.reports.power import planned_power
+        from assay.reports.store import default_store
+        from assay.runners.api import load_report, suite_path
+        from assay.runners.gate_policy import policy_from
+        from assay.suites.loading import load_suite
+
+        loaded = load_suite(suite_path(suite)).suite
+        report = load_report(baseline, store=store or default_store())
+        spec = loaded.gate
+        chosen = model or spec.baseline_model or spec.model or loaded.models[0].name
+        results = [
+            r
+            for r in report.results
+            if r.model == chosen
+            and r.value is not None
+            and r.ci_low is not None
+            and r.ci_high is not None
+            and r.ci_level is not None
+        ]
+        if not results:
+            names = sorted({r.model for r in report.results})
+            raise UserError(
+                f"the baseline holds no result with an interval for model {chosen!r} "
+                f"(its models: {names})"
+            )
+        policy = policy_from(spec, loaded)
+        planned = planned_power(
+            results,
+            [policy.tolerance_for(r.metric, r.value or 0.0) for r in results],
+            alpha=policy.alpha,
+            power=policy.power,
+            blind_factor=policy.blind_factor,
+            correlation=correlation,
+            target=target,
+        )
+        table = Table(
+            title=f"what a gate against model {terminal(chosen)} could catch",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+        )
+        headers = ["cell", "metric", "n", "value", "tolerance", "MDE", "n for tolerance"]
+        for header in headers + ([f"n for MDE {target!r}"] if target is not None else []):
+            table.add_column(header)
+        for cell in planned:
+            row = [
+                terminal(where(cell.dataset, cell.slice, cell.group)),
+                terminal(cell.metric),
+                str(cell.n),
+                repr(cell.value),
+                repr(cell.tolerance),
+                repr(cell.mde) + (" (blind)" if cell.underpowered else ""),
+                _size(cell.n_for_tolerance),
+            ]
+            table.add_row(*row, *([_size(cell.n_for_target)] if target is not None else []))
+        out.print(Stacked(table, keys=2))
+        blind = sum(c.underpowered for c in planned)
+        out.print(
+            f"{blind} of {len(planned)} cells blind (MDE over {policy.blind_factor!r} tolerances) "
+            f"at power {policy.power!r}, alpha {policy.alpha!r} over {len(planned)} cells, "
+            f"correlation {correlation!r}"
+        )
+
+
+def _size(examples: int | None) -> str:
+    """A needed size, or why there is none (no tolerance, or a target at or under it)."""
+    return "unreachable" if examples is None else str(examples)

@@ -20,6 +20,7 @@ from assay.reports.power import (
     Power,
     cell_power,
     critical_z,
+    examples_for_target,
     mcnemar_minimum_detectable_effect,
     minimum_detectable_effect,
 )
@@ -188,3 +189,25 @@ def test_a_gate_that_demands_data_on_a_slice_fails_on_its_blind_cells() -> None:
     assert suite is not None and suite.get("failures") == str(len(demanding.failures))
     cases = [c for c in suite.iter("testcase") if c.get("classname") == "underpowered"]
     assert len(cases) == len(blind_sites)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(30, 50_000),
+    error=st.floats(1e-4, 0.2),
+    tolerance=st.sampled_from([0.0, 0.005, 0.02]),
+    ratio=st.floats(1.05, 20.0),
+)
+def test_the_size_for_a_target_mde_gives_that_mde(
+    n: int, error: float, tolerance: float, ratio: float
+) -> None:
+    z_alpha, z_power = critical_z(0.05, 5), norm.ppf(0.8)
+    target = max(tolerance, 1e-3) * ratio
+    needed = examples_for_target(n, error, tolerance, target, z_alpha, z_power)
+    assert needed is not None
+    shrunk = error * math.sqrt(n / needed)  # sigma shrinks as 1/sqrt(n)
+    assert minimum_detectable_effect(shrunk, tolerance, z_alpha, z_power) <= target * (1 + 1e-9)
+    if needed > 1:
+        wider = error * math.sqrt(n / (needed - 1))
+        assert minimum_detectable_effect(wider, tolerance, z_alpha, z_power) > target * (1 - 1e-6)
+    assert examples_for_target(n, error, tolerance, tolerance, z_alpha, z_power) is None

@@ -88,7 +88,15 @@ def test_compare_names_silent_regressions(
     assert "digits_noise" in shown and "regression (silent)" in shown
     ids = (tmp_path / "cmp" / "regressed_ids-digits_noise.txt").read_text().split()
     assert len(ids) > 100 and all(i.startswith("row-") for i in ids)
+    cells = json.loads((tmp_path / "cmp" / "comparison.json").read_text())["cells"]
+    assert all(c["mde"] >= c["tolerance"] for c in cells if c["p_adjusted"] == c["p_adjusted"])
     assert run_cli(monkeypatch, "compare", "latest", "--store", store) == 2
+    planned = ["power", "demo:digits", "--baseline", "latest", "--store", store, "--target"]
+    assert run_cli(monkeypatch, *planned, "0.05", "--model", "mlp") == 0
+    shown = capsys.readouterr().out
+    assert "what a gate against model mlp could catch" in shown and "cells blind" in shown
+    assert run_cli(monkeypatch, *planned, "0.05", "--model", "nope") == 2
+    assert "no result with an interval for model 'nope'" in capsys.readouterr().err
     assert (
         run_cli(
             monkeypatch,
