@@ -311,6 +311,12 @@ def verdict_section(comparison: Comparison, passed: bool | None, failures: list[
         f"{len(regressions)} regression(s), {len(silent)} of them silent (the headline "
         f"{headline_metric} on {headline_dataset} holds while they got worse)."
     )
+    blind = len(comparison.underpowered)
+    if blind:
+        text.append(
+            f"{blind} of {len(comparison.cells)} cells were underpowered: a regression smaller "
+            "than their MDE (minimum detectable effect) could pass unseen."
+        )
     text += [f"Failure: {f}" for f in failures]
     text += [f"Note: {n}" for n in comparison.notes]
     cells = sorted(comparison.cells, key=lambda c: (not c.silent, c.verdict != "regression"))
@@ -338,6 +344,7 @@ def _cells(cells: list[CellComparison]) -> TableData:
                 number(cell.candidate),
                 f"{number(cell.delta)} ({number(cell.ci_low)} – {number(cell.ci_high)})",
                 number(cell.p_adjusted),
+                number(cell.mde) + (f" (blind: n≈{cell.n_needed})" if cell.underpowered else ""),
                 cell.verdict + (" (silent)" if cell.silent else ""),
             )
         )
@@ -351,6 +358,7 @@ def _cells(cells: list[CellComparison]) -> TableData:
         "candidate",
         "delta (interval)",
         "adj. p",
+        "MDE",
         "verdict",
     )
     return TableData("every compared cell, regressions first", header, body, frozenset(flagged))

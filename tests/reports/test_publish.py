@@ -122,6 +122,11 @@ def test_the_gate_page_puts_the_verdict_and_silent_regressions_first(gate) -> No
     assert page.index("(silent)") < page.index(
         "improvement" if "improvement" in page else "</table>"
     )
+    blind = outcome.comparison.underpowered
+    assert (
+        blind and f"{len(blind)} of {len(outcome.comparison.cells)} cells were underpowered" in page
+    )
+    assert page.count("(blind: n≈") == len(blind)  # each blind cell, with the size it needs
     assert (
         comparison_html(outcome.comparison, passed=outcome.passed, failures=outcome.failures)
         == page
