@@ -163,8 +163,7 @@ def cell_power(
     else:
         mde = minimum_detectable_effect(standard_error, tolerance, z_alpha, z_power)
         needed = examples_to_resolve(n, standard_error, tolerance, z_alpha, z_power)
-    blind = bool(mde > blind_factor * tolerance) if not math.isnan(mde) else False
-    return Power(mde, blind, needed)
+    return Power(mde, bool(mde > blind_factor * tolerance), needed)  # NaN: never blind
 
 
 @dataclass(frozen=True)
@@ -213,10 +212,11 @@ def planned_power(
     correlation: float,
     target: float | None,
 ) -> list[PlannedCell]:
-    """Each baseline result's MDE in a paired comparison with a candidate whose per-example
-    statistics correlate ``correlation`` with the baseline's: the delta's standard error is
-    √(2(1 − ρ)) times the result's own, read from its interval (half-width / z at its
-    level); the family is every result given.
+    """Each baseline result with an interval, and its MDE in a paired comparison with a
+    candidate whose per-example statistics correlate ``correlation`` with the baseline's:
+    the delta's standard error is √(2(1 − ρ)) times the result's own, read from its interval
+    (half-width / z at its level); the family is every such result. ``tolerances`` go with
+    ``results``.
 
     Example:
         >>> found = Result(model="m", dataset="test", kind="in_distribution", metric="accuracy",
@@ -226,14 +226,29 @@ def planned_power(
         >>> round(cell.mde, 4), cell.underpowered, cell.n_for_tolerance
         (0.0526, True, 13813)
     """
-    z_alpha, z_power = critical_z(alpha, len(results)), float(ndtri(power))
+    measured = [
+        (r, tolerance, r.value, r.ci_low, r.ci_high, r.ci_level)
+        for r, tolerance in zip(results, tolerances, strict=True)
+        if r.value is not None
+        and r.ci_low is not None
+        and r.ci_high is not None
+        and r.ci_level is not None
+    ]
+    z_alpha, z_power = critical_z(alpha, len(measured)), float(ndtri(power))
     planned = []
-    for result, tolerance in zip(results, tolerances, strict=True):
-        assert result.value is not None and result.ci_low is not None
-        assert result.ci_high is not None and result.ci_level is not None
-        z_level = float(ndtri(0.5 + result.ci_level / 2))
-        error = math.sqrt(2 * (1 - correlation)) * (result.ci_high - result.ci_low) / (2 * z_level)
-        mde = minimum_detectable_effect(error, tolerance, z_alpha, z_power)
+    for result, tolerance, value, low, high, level in measured:
+        own = (high - low) / (2 * float(ndtri(0.5 + level / 2)))
+        error = math.sqrt(2 * (1 - correlation)) * own
+        found = cell_power(
+            n=result.n,
+            standard_error=error,
+            discordance=None,
+            tolerance=tolerance,
+            alpha=alpha,
+            family=len(measured),
+            power=power,
+            blind_factor=blind_factor,
+        )
         planned.append(
             PlannedCell(
                 result.dataset,
@@ -241,11 +256,11 @@ def planned_power(
                 result.slice,
                 result.group,
                 result.n,
-                result.value,
+                value,
                 tolerance,
-                mde,
-                bool(mde > blind_factor * tolerance),
-                examples_to_resolve(result.n, error, tolerance, z_alpha, z_power),
+                found.mde,
+                found.underpowered,
+                found.n_needed,
                 None
                 if target is None
                 else examples_for_target(result.n, error, tolerance, target, z_alpha, z_power),

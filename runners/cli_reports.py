@@ -245,21 +245,7 @@ def power(
         report = load_report(baseline, store=store or default_store())
         spec = loaded.gate
         chosen = model or spec.baseline_model or spec.model or loaded.models[0].name
-        results = [
-            r
-            for r in report.results
-            if r.model == chosen
-            and r.value is not None
-            and r.ci_low is not None
-            and r.ci_high is not None
-            and r.ci_level is not None
-        ]
-        if not results:
-            names = sorted({r.model for r in report.results})
-            raise UserError(
-                f"the baseline holds no result with an interval for model {chosen!r} "
-                f"(its models: {names})"
-            )
+        results = [r for r in report.results if r.model == chosen]
         policy = policy_from(spec, loaded)
         planned = planned_power(
             results,
@@ -270,6 +256,12 @@ def power(
             correlation=correlation,
             target=target,
         )
+        if not planned:
+            names = sorted({r.model for r in report.results})
+            raise UserError(
+                f"the baseline holds no result with an interval for model {chosen!r} "
+                f"(its models: {names})"
+            )
         table = Table(
             title=f"what a gate against model {terminal(chosen)} could catch",
             title_justify="left",
