@@ -7,12 +7,13 @@ Reports are immutable, so a verdict is a file of its own:
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from assay.atomic import write_text_atomically
-from assay.reports.gate_rules import GateOutcome
+from assay.reports.gate_rules import GateOutcome, cell_name
 from assay.reports.store import ReportStore
 
 VERDICTS_FOLDER = "verdicts"
@@ -31,6 +32,10 @@ class GateVerdict:
     created_at: str
     underpowered: int = 0  # gated cells whose MDE exceeds the blind factor times the tolerance
     gated: int = 0
+    # per gated cell (named as in the gate's output): the drop it could have caught, null
+    # where unknown; and, for blind cells, the examples that would resolve the tolerance
+    mde: dict[str, float | None] = field(default_factory=dict)
+    n_needed: dict[str, int | None] = field(default_factory=dict)
 
     def summary(self, baseline_name: str) -> str:
         """``passed vs baseline`` or ``FAILED vs baseline: 2 regressions (1 silent)``."""
@@ -59,6 +64,8 @@ def gate_verdict(outcome: GateOutcome, candidate: Path, baseline: Path) -> GateV
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         underpowered=sum(c.underpowered for c in outcome.gated),
         gated=len(outcome.gated),
+        mde={cell_name(c): c.mde if math.isfinite(c.mde) else None for c in outcome.gated},
+        n_needed={cell_name(c): c.n_needed for c in outcome.gated if c.underpowered},
     )
 
 

@@ -27,7 +27,8 @@ from assay.reports.power import (
     planned_power,
 )
 from assay.reports.schema import Report, Result
-from assay.reports.verdicts import gate_verdict
+from assay.reports.store import ReportStore
+from assay.reports.verdicts import gate_verdict, record_verdict, verdicts_of
 from tests.reports.test_comparison import (
     minimal_report,
     model_logits,
@@ -160,7 +161,7 @@ def test_every_compared_cell_carries_its_mde_and_blind_ones_are_listed() -> None
     assert {"mde", "underpowered", "n_needed", "tolerance", "standard_error"} <= set(frame)
 
 
-def test_gate_outputs_carry_each_gated_cells_mde_and_count_the_blind() -> None:
+def test_gate_outputs_carry_each_gated_cells_mde_and_count_the_blind(tmp_path: Path) -> None:
     rng = np.random.default_rng(6)
     comparison = run(*correctness_draw(rng, {}), ComparePolicy(n_resamples=100))
     outcome = evaluate_gate(comparison, GateRules())
@@ -179,6 +180,11 @@ def test_gate_outputs_carry_each_gated_cells_mde_and_count_the_blind() -> None:
     assert verdict.summary("b").endswith(
         f"({len(blind)} of {len(outcome.gated)} gated cells blind)"
     )
+    store = ReportStore(tmp_path)
+    record_verdict(store, verdict)
+    (stored,) = verdicts_of(store, "candidate")
+    assert stored.mde == {cell_name(c): c.mde for c in outcome.gated}
+    assert stored.n_needed == {cell_name(c): c.n_needed for c in blind}
 
 
 def test_a_gate_that_demands_data_on_a_slice_fails_on_its_blind_cells() -> None:
