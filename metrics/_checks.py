@@ -75,7 +75,7 @@ def check_probabilities(y_prob: object, n_examples: int) -> np.ndarray:
             "y_prob holds values outside [0, 1]; pass probabilities, not logits"
         )
     if worst > ROW_SUM_TOLERANCE:
-        raise InvalidInputError(f"y_prob rows must sum to 1; one is off by {worst:.3g}")
+        raise InvalidInputError(f"y_prob rows must sum to 1; one is off by {worst!r}")
     return probs
 
 

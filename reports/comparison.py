@@ -42,6 +42,7 @@ from assay.reports.fairness_cells import (
     fairness_metrics,
     fairness_plan,
 )
+from assay.reports.numbers import number
 from assay.reports.ood_cells import ood_cell, ood_pairs
 from assay.reports.paired_cells import (
     BlockData,
@@ -147,8 +148,11 @@ def contamination_notes(
         ...     found = ContaminationRecord(model="m", dataset="test", n=200, exact=count,
         ...                                 near=0, count=count, fraction=count / 200)
         ...     return Report.model_construct(contamination=[found])
-        >>> contamination_notes(made(0), made(30), "m", "m")
-        ['test: the candidate was trained on 30 of its 200 examples (0.15), the baseline on 0 (0)']
+        >>> candidate, baseline = contamination_notes(made(0), made(30), "m", "m")[0].split(", ")
+        >>> candidate
+        'test: the candidate was trained on 30 of its 200 examples (0.15)'
+        >>> baseline
+        'the baseline on 0 (0.0)'
     """
     sides = [
         {c.dataset: c for c in report.contamination if c.model == model}
@@ -170,8 +174,8 @@ def contamination_notes(
         elif before.count != after.count or before.n != after.n:
             notes.append(
                 f"{dataset}: the candidate was trained on {after.count} of its {after.n} "
-                f"examples ({after.fraction:.4g}), the baseline on {before.count} "
-                f"({before.fraction:.4g})"
+                f"examples ({number(after.fraction)}), the baseline on {before.count} "
+                f"({number(before.fraction)})"
             )
     return notes
 

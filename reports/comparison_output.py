@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from assay.reports.comparison import CellComparison, Comparison
 from assay.reports.escaping import terminal
+from assay.reports.numbers import number, signed
 from assay.reports.tables import Stacked
 
 
@@ -29,11 +31,11 @@ def _cell_row(cell: CellComparison) -> list[str]:
         terminal(where(cell.dataset, cell.slice, cell.group)),
         cell.metric,
         str(cell.n),
-        f"{cell.baseline:.4f}",
-        f"{cell.candidate:.4f}",
-        f"{cell.delta:+.4f} ({cell.ci_low:+.4f}, {cell.ci_high:+.4f})",
-        f"{cell.p_adjusted:.3g}",
-        f"{cell.mde:.4f}" + (f" (blind: n≈{cell.n_needed})" if cell.underpowered else ""),
+        number(cell.baseline),
+        number(cell.candidate),
+        f"{signed(cell.delta)} ({signed(cell.ci_low)}, {signed(cell.ci_high)})",
+        number(cell.p_adjusted),
+        number(cell.mde) + (f" (blind: n≈{cell.n_needed})" if cell.underpowered else ""),
         cell.verdict + (" (silent)" if cell.silent else ""),
     ]
 
@@ -65,9 +67,9 @@ def comparison_tables(comparison: Comparison) -> Group:
         churn.add_row(
             terminal(where(item.dataset, item.slice, item.group)),
             str(item.n),
-            f"{item.negative_flip_rate:.4f} ({low:.4f}, {high:.4f})",
-            f"{item.positive_flip_rate:.4f}",
-            f"{item.churn:.4f}",
+            f"{number(item.negative_flip_rate)} ({number(low)}, {number(high)})",
+            number(item.positive_flip_rate),
+            number(item.churn),
         )
     silent = comparison.silent_regressions
     headline = (
@@ -95,6 +97,23 @@ def comparison_tables(comparison: Comparison) -> Group:
     )
 
 
+def finite_or_null(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None, so the JSON is strict
+    (NaN is not JSON; jq and browsers reject it). An unknown p-value or MDE reads null.
+
+    Example:
+        >>> finite_or_null({"mde": float("nan"), "cis": [(0.1, float("inf"))]})
+        {'mde': None, 'cis': [[0.1, None]]}
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_null(item) for item in value]
+    return value
+
+
 def write_comparison(
     comparison: Comparison, folder: Path, *, gate: dict[str, Any] | None = None
 ) -> None:
@@ -108,7 +127,8 @@ def write_comparison(
         cell.pop("measure")  # how the cell was judged; its verdict is in the cell
     for item in data["churn"]:
         item.pop("regressed_ids")
-    (folder / "comparison.json").write_text(json.dumps(data, indent=2) + "\n")
+    text = json.dumps(finite_or_null(data), indent=2, allow_nan=False)
+    (folder / "comparison.json").write_text(text + "\n")
     for item in comparison.churn:
         if item.slice is not None:
             continue  # the dataset-wide file already lists every regressed id

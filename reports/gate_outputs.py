@@ -11,7 +11,8 @@ from assay.reports.escaping import markdown as escape_markdown
 from assay.reports.escaping import workflow_message, workflow_property, xml_text
 from assay.reports.gate_rules import GateOutcome, cell_name, describe, describe_blind
 from assay.reports.markdown_report import markdown_table
-from assay.reports.sections import TableData, number
+from assay.reports.numbers import number
+from assay.reports.sections import TableData
 
 
 def junit_xml(outcome: GateOutcome, *, seconds: float = 0.0, timestamp: str = "") -> str:

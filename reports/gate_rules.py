@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from assay.reports.comparison import CellComparison, Comparison
 from assay.reports.comparison_output import where
+from assay.reports.numbers import number, signed
 from assay.reports.schema import Report
 
 
@@ -82,8 +83,8 @@ def evaluate_gate(
     churn_failures = []
     if rules.negative_flip_budget is not None:
         churn_failures = [
-            f"{item.dataset}: negative flip rate {item.negative_flip_rate:.4f} exceeds the "
-            f"budget {rules.negative_flip_budget:.4f}"
+            f"{item.dataset}: negative flip rate {number(item.negative_flip_rate)} exceeds "
+            f"the budget {number(rules.negative_flip_budget)}"
             for item in comparison.churn
             if item.slice is None and item.negative_flip_rate > rules.negative_flip_budget
         ]
@@ -106,7 +107,7 @@ def data_rule_checks(report: Report, model: str | None, rules: GateRules) -> lis
         >>> report = Report.model_construct(contamination=[found], data_checks=[])
         >>> [rule] = data_rule_checks(report, "m", GateRules(max_contamination=0))
         >>> rule.subject, rule.failure.split(";")[1]
-        ('test', ' the gate allows 0')
+        ('test', ' the gate allows 0.0')
     """
     checks = []
     if rules.max_contamination is not None:
@@ -117,7 +118,7 @@ def data_rule_checks(report: Report, model: str | None, rules: GateRules) -> lis
                 DataRule(
                     "max_contamination",
                     "training data",
-                    f"contamination: the gate allows {allowed:g} of a set's examples in the "
+                    f"contamination: the gate allows {number(allowed)} of a set's examples in the "
                     f"candidate's training data, and model {model!r} declares none to check "
                     "(set its training_data)",
                 )
@@ -126,9 +127,9 @@ def data_rule_checks(report: Report, model: str | None, rules: GateRules) -> lis
             failure = None
             if c.fraction > allowed:
                 failure = (
-                    f"contamination: {c.count} of {c.dataset}'s {c.n} examples ({c.fraction:.4g}"
-                    f": {c.exact} exact, {c.near} near) are in the declared training data of "
-                    f"model {c.model!r}; the gate allows {allowed:g}"
+                    f"contamination: {c.count} of {c.dataset}'s {c.n} examples "
+                    f"({number(c.fraction)}: {c.exact} exact, {c.near} near) are in the declared "
+                    f"training data of model {c.model!r}; the gate allows {number(allowed)}"
                 )
             checks.append(DataRule("max_contamination", c.dataset, failure))
     if rules.fail_on_label_conflicts:
@@ -154,9 +155,9 @@ def cell_name(cell: CellComparison) -> str:
 def describe(cell: CellComparison) -> str:
     kind = "silent regression" if cell.silent else cell.verdict
     return (
-        f"{kind}: {cell_name(cell)} {cell.baseline:.4f} → {cell.candidate:.4f} "
-        f"(delta {cell.delta:+.4f}, 95% CI {cell.ci_low:+.4f} to {cell.ci_high:+.4f}, "
-        f"adjusted p {cell.p_adjusted:.3g}, {cell.method})"
+        f"{kind}: {cell_name(cell)} {number(cell.baseline)} → {number(cell.candidate)} "
+        f"(delta {signed(cell.delta)}, 95% CI {signed(cell.ci_low)} to {signed(cell.ci_high)}, "
+        f"adjusted p {number(cell.p_adjusted)}, {cell.method})"
     )
 
 

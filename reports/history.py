@@ -9,6 +9,7 @@ from rich.table import Table
 
 from assay.errors import InvalidInputError
 from assay.reports.escaping import terminal
+from assay.reports.numbers import number
 from assay.reports.schema import Report
 from assay.reports.store import ReportStore, load_report
 from assay.reports.verdicts import verdicts_of
@@ -77,11 +78,11 @@ def _headline(report: Report, model: str, dataset: str | None) -> str:
         if result.value is None:
             continue
         interval = (
-            f" ({result.ci_low:.3f}–{result.ci_high:.3f})"
+            f" ({number(result.ci_low)}–{number(result.ci_high)})"
             if result.ci_low is not None and result.ci_high is not None
             else ""
         )
-        parts.append(f"{metric} {result.value:.3f}{interval}")
+        parts.append(f"{metric} {number(result.value)}{interval}")
     return f"{model}: {', '.join(parts)} on {dataset}" if parts else ""
 
 

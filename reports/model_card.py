@@ -14,6 +14,7 @@ from typing import Any
 from assay.metrics.robustness import ROBUSTNESS_MEASURES
 from assay.prediction_columns import TRAINING_DATA_SLICE
 from assay.reports.markdown_report import markdown_page
+from assay.reports.numbers import number, percent
 from assay.reports.schema import DatasetRecord, Report, Result
 from assay.reports.sections import (
     ROBUSTNESS_KINDS,
@@ -21,7 +22,6 @@ from assay.reports.sections import (
     TableData,
     contamination_section,
     long_table,
-    number,
     provenance,
     with_interval,
 )
@@ -90,7 +90,7 @@ def _metric_name(result: Result) -> str:
     if result.ci_low is None or result.ci_high is None or result.ci_level is None:
         return result.metric
     return (
-        f"{result.metric} ({result.ci_level:.0%} {result.ci_method} interval "
+        f"{result.metric} ({percent(result.ci_level)} {result.ci_method} interval "
         f"{number(result.ci_low)} – {number(result.ci_high)})"
     )
 

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from assay.metrics.robustness import ROBUSTNESS_MEASURES
 from assay.reports.escaping import terminal
+from assay.reports.numbers import number, percent
 from assay.reports.schema import Report, Result
 from assay.reports.sections import (
     compared_as,
@@ -19,10 +20,6 @@ from assay.reports.sections import (
 )
 from assay.reports.severity_ladders import severity_ladders
 from assay.reports.tables import Stacked
-
-
-def _format(value: float | None) -> str:
-    return "too small" if value is None else f"{value:.4f}"
 
 
 def _count(value: float) -> str:
@@ -42,12 +39,10 @@ def format_result(result: Result) -> str:
     measure = ROBUSTNESS_MEASURES.added(result.metric)
     counts = measure is not None and measure.counts
     if result.value is None or result.ci_low is None or result.ci_high is None:
-        return (
-            _count(result.value) if counts and result.value is not None else _format(result.value)
-        )
+        return _count(result.value) if counts and result.value is not None else number(result.value)
     if counts:
         return f"{_count(result.value)} ({_count(result.ci_low)}–{_count(result.ci_high)})"
-    return f"{result.value:.3f} ({result.ci_low:.3f}–{result.ci_high:.3f})"
+    return f"{number(result.value)} ({number(result.ci_low)}–{number(result.ci_high)})"
 
 
 def _interval_note(report: Report) -> str:
@@ -55,7 +50,7 @@ def _interval_note(report: Report) -> str:
     if not spec or spec.get("method") == "none":
         return ""
     return (
-        f"value ({spec['level']:.0%} interval: Wilson for proportions, "
+        f"value ({percent(spec['level'])} interval: Wilson for proportions, "
         f"{spec['method']} bootstrap with B={spec['n_resamples']} otherwise)"
     )
 
@@ -209,7 +204,7 @@ def severity_table(report: Report) -> Table | None:
     for ladder in ladders:
         for row in ladder.rows(report):
             found = {severity: r for (severity, _), r in zip(ladder.steps, row.values, strict=True)}
-            cells = [_format(r.value) if (r := found.get(v)) is not None else "" for v in levels]
+            cells = [number(r.value) if (r := found.get(v)) is not None else "" for v in levels]
             table.add_row(terminal(ladder.family), ladder.parent, row.model, row.metric, *cells)
     return table
 
@@ -296,7 +291,7 @@ def leakage_table(report: Report) -> Table | None:
             found.dataset,
             found.check,
             f"{found.count} of {found.n}",
-            f"{found.count / found.n:.4f}" if found.n else "",
+            number(found.count / found.n) if found.n else "",
             found.other or "",
             _first_ids(found.ids, found.count),
         )
@@ -344,9 +339,9 @@ def contamination_table(report: Report) -> Table | str | None:
         right = header not in ("model", "dataset", "first ids")
         table.add_column(header, justify="right" if right else "left", overflow="fold")
     for c in found:
-        share = f"{c.fraction:.4f}"
+        share = number(c.fraction)
         if c.ci_low is not None and c.ci_high is not None:
-            share += f" ({c.ci_low:.4f}–{c.ci_high:.4f})"
+            share += f" ({number(c.ci_low)}–{number(c.ci_high)})"
         every = values.get((c.model, c.dataset, None))
         clean = values.get((c.model, c.dataset, "clean"))
         table.add_row(
@@ -373,7 +368,7 @@ def report_summary(report: Report, *, grouped: bool = True) -> Group:
     # after a run, the sets of a ladder of levels are its table's rows, not the overall table's
     ladders = [] if grouped else [x for x in severity_ladders(report) if len(x.datasets) > 1]
     laddered = {name for ladder in ladders for name in ladder.datasets}
-    parts: list = [header, Stacked(overall_table(report, leave_out=laddered), keys=3)]
+    parts: list = [header, Stacked(overall_table(report, leave_out=laddered), keys=4)]
     summary = summary_table(report)
     by_group = grouped_table(report)
     by_severity = severity_table(report)

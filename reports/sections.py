@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from assay.prediction_columns import TRAINING_DATA_SLICE
 from assay.reports.comparison_types import CellComparison, Comparison
+from assay.reports.numbers import number
 from assay.reports.plot_style import Figure
 from assay.reports.schema import Report, Result
 from assay.reports.severity_ladders import Ladder, severity_ladders
@@ -39,16 +40,6 @@ class Section:
     text: list[str] = field(default_factory=list)
     tables: list[TableData] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
-
-
-def number(value: float | None) -> str:
-    """A value in full (``repr``), or "too small" for a group left unscored.
-
-    Example:
-        >>> number(0.1 + 0.2), number(None)
-        ('0.30000000000000004', 'too small')
-    """
-    return "too small" if value is None else repr(float(value))
 
 
 def with_interval(result: Result) -> str:

@@ -11,6 +11,7 @@ import typer
 
 from assay.errors import UserError
 from assay.reports.escaping import terminal
+from assay.reports.numbers import percent
 from assay.reports.tables import Stacked
 from assay.runners.cli_output import StoreOption, exit_codes, out, prepare_output
 
@@ -150,7 +151,7 @@ def metrics() -> None:
             f"[{low:g}, {high:g}]",
             info.input,
             output,
-            f"{info.tolerance:.0%} relative"
+            f"{percent(info.tolerance)} relative"
             if info.tolerance_is_relative
             else f"{info.tolerance:g}",
             ", ".join(f"{key}={param.default!r}" for key, param in info.params.items()),

@@ -325,12 +325,12 @@ def check_model_output(probabilities: np.ndarray, n_classes: int, owner: str) ->
     low, high = float(probabilities.min(initial=0.0)), float(probabilities.max(initial=1.0))
     if low < -PROBABILITY_TOLERANCE or high > 1 + PROBABILITY_TOLERANCE:
         raise InvalidInputError(
-            f"{owner}: outputs outside [0, 1] ({low:.3g}..{high:.3g}); if these are logits, "
+            f"{owner}: outputs outside [0, 1] ({low!r}..{high!r}); if these are logits, "
             "declare a torch model's output: logits"
         )
     off = np.abs(probabilities.sum(axis=1, dtype=np.float64) - 1.0)
     if off.size and off.max() > PROBABILITY_TOLERANCE:
         raise InvalidInputError(
             f"{owner}: probability rows must sum to 1; row {int(np.argmax(off))} is off by "
-            f"{off.max():.3g}"
+            f"{float(off.max())!r}"
         )

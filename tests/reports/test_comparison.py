@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +16,7 @@ from assay.reports.comparison import (
     adjust_p_values,
     compare_reports,
 )
+from assay.reports.comparison_output import write_comparison
 from assay.reports.schema import Report
 from tests.reports.test_store import golden_report
 
@@ -187,6 +192,26 @@ def test_a_nan_delta_or_standard_error_is_never_significant() -> None:
     assert np.isnan(wald_p_value(float("nan"), 0.01))
     assert np.isnan(wald_p_value(0.05, float("nan")))
     assert np.isnan(wald_p_value(0.05, float("inf")))
+
+
+def test_comparison_json_is_strict_json_with_unknown_numbers_as_null(tmp_path: Path) -> None:
+    rng = np.random.default_rng(8)
+    labels = rng.integers(0, 3, 400)
+    probabilities = softmax(rng.normal(size=(400, 3)))
+    site = rng.choice(np.array(["a", "b"]), 400)
+    comparison = run(probabilities, probabilities, labels, site, ComparePolicy(n_resamples=50))
+    first, *rest = comparison.cells
+    unknown = replace(first, mde=float("nan"), p_adjusted=float("inf"), ci_low=float("-inf"))
+    write_comparison(replace(comparison, cells=[unknown, *rest]), tmp_path)
+
+    def reject(constant: str) -> float:
+        raise AssertionError(f"comparison.json holds {constant}, which is not JSON")
+
+    text = (tmp_path / "comparison.json").read_text()
+    written = json.loads(text, parse_constant=reject)["cells"]
+    assert written[0]["mde"] is None and written[0]["p_adjusted"] is None
+    assert written[0]["ci_low"] is None and written[0]["delta"] == first.delta
+    assert [c["mde"] for c in written[1:]] == [c.mde for c in rest]  # the rest in full
 
 
 def test_churn_rates_have_intervals_per_slice() -> None:

@@ -11,8 +11,13 @@ import yaml
 
 from assay import __version__
 from assay.demo import demo_suite_path
+from assay.reports.store import ReportStore, load_report
 from assay.runners.cli import main
 from tests.runners.test_run import tabular_suite
+
+
+def reject_non_json(constant: str) -> float:
+    raise AssertionError(f"comparison.json holds {constant}, which is not JSON")
 
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
@@ -59,7 +64,11 @@ def test_run_twice_then_show(
     assert len(list(Path(store).iterdir())) == 2
     assert run_cli(monkeypatch, "show", "latest", "--store", store) == 0
     shown = capsys.readouterr().out
-    assert "accuracy" in shown and "0.500 (0.150–0.850)" in shown  # Wilson, 2 of 4
+    accuracy = load_report(ReportStore(Path(store)).resolve("latest")).result("m", "d", "accuracy")
+    assert (accuracy.value, accuracy.ci_low, accuracy.ci_high) == pytest.approx(
+        (0.5, 0.150, 0.850), abs=5e-4
+    )  # Wilson, 2 of 4
+    assert f"0.5 ({accuracy.ci_low!r}–{accuracy.ci_high!r})" in shown  # in full
 
 
 def test_compare_names_silent_regressions(
@@ -88,8 +97,9 @@ def test_compare_names_silent_regressions(
     assert "digits_noise" in shown and "regression (silent)" in shown
     ids = (tmp_path / "cmp" / "regressed_ids-digits_noise.txt").read_text().split()
     assert len(ids) > 100 and all(i.startswith("row-") for i in ids)
-    cells = json.loads((tmp_path / "cmp" / "comparison.json").read_text())["cells"]
-    assert all(c["mde"] >= c["tolerance"] for c in cells if c["p_adjusted"] == c["p_adjusted"])
+    text = (tmp_path / "cmp" / "comparison.json").read_text()
+    cells = json.loads(text, parse_constant=reject_non_json)["cells"]  # strict JSON
+    assert all(c["mde"] >= c["tolerance"] for c in cells if c["p_adjusted"] is not None)
     assert run_cli(monkeypatch, "compare", "latest", "--store", store) == 2
     planned = ["power", "demo:digits", "--baseline", "latest", "--store", store, "--target"]
     assert run_cli(monkeypatch, *planned, "0.05", "--model", "mlp") == 0
