@@ -3,8 +3,10 @@ reported MDE by simulation."""
 
 from __future__ import annotations
 
+import functools
 import math
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 from assay.metrics.calibration import expected_calibration_error
-from assay.reports.comparison import ComparePolicy
+from assay.reports.comparison import CellComparison, ComparePolicy
 from assay.reports.gate_outputs import junit_xml, markdown
 from assay.reports.gate_rules import GateRules, cell_name, evaluate_gate
 from assay.reports.power import (
@@ -124,18 +126,32 @@ def correctness_draw(
     return probabilities(right_b), probabilities(right_c), labels, sites
 
 
+Draw = Callable[[dict[str, float]], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+SiteCell = Callable[[dict[str, float], str], CellComparison]
+
+
+def site_cells(draw: Draw, report: Report) -> SiteCell:
+    """Compares a fresh draw (planted harm per site) and returns one site's cell."""
+
+    def site_cell(harm: dict[str, float], site: str) -> CellComparison:
+        comparison = run(*draw(harm), ComparePolicy(n_resamples=100), report)
+        return next(c for c in comparison.cells if c.slice == "site" and c.group == site)
+
+    return site_cell
+
+
+def reported_mdes(site_cell: SiteCell, draws: int) -> dict[str, float]:
+    """Each site's mean reported MDE without harm; checks they scale as 1/sqrt(n)."""
+    reported = {s: float(np.mean([site_cell({}, s).mde for _ in range(draws)])) for s in SIZES}
+    assert reported["b"] / reported["a"] == pytest.approx(math.sqrt(2000 / 300), rel=0.12)
+    return reported
+
+
 @pytest.mark.slow
 def test_a_planted_accuracy_drop_of_the_reported_mde_is_caught_four_times_in_five() -> None:
     rng = np.random.default_rng(17)
-    policy = ComparePolicy(n_resamples=100)
-    report = accuracy_report()
-
-    def site_cell(harm: dict[str, float], site: str):  # type: ignore[no-untyped-def]
-        comparison = run(*correctness_draw(rng, harm), policy, report)
-        return next(c for c in comparison.cells if c.slice == "site" and c.group == site)
-
-    reported = {s: np.mean([site_cell({}, s).mde for _ in range(8)]) for s in SIZES}
-    assert reported["b"] / reported["a"] == pytest.approx(math.sqrt(2000 / 300), rel=0.12)
+    site_cell = site_cells(lambda harm: correctness_draw(rng, harm), accuracy_report())
+    reported = reported_mdes(site_cell, 8)
     trials = 150
     for site, share, low, high in (("a", 1.0, 0.73, 0.87), ("b", 1.0, 0.73, 0.87)):
         caught = [
@@ -274,15 +290,8 @@ def test_a_planted_calibration_error_rise_of_the_reported_mde_is_caught_four_tim
     None
 ):
     rng = np.random.default_rng(29)
-    policy = ComparePolicy(n_resamples=100)
-    report = ece_report()
-
-    def site_cell(temperatures: dict[str, float], site: str):  # type: ignore[no-untyped-def]
-        comparison = run(*calibration_draw(rng, temperatures), policy, report)
-        return next(c for c in comparison.cells if c.slice == "site" and c.group == site)
-
-    reported = {s: np.mean([site_cell({}, s).mde for _ in range(20)]) for s in SIZES}
-    assert reported["b"] / reported["a"] == pytest.approx(math.sqrt(2000 / 300), rel=0.12)
+    site_cell = site_cells(lambda temperatures: calibration_draw(rng, temperatures), ece_report())
+    reported = reported_mdes(site_cell, 20)
     trials = 150
     caught = {}
     for site, share in (("a", 1.0), ("b", 1.0), ("b", 0.5)):
@@ -333,25 +342,12 @@ def test_the_plan_at_the_observed_correlation_matches_the_comparisons_mde() -> N
                 ci_level=0.95,
             )
         )
+    tolerances = [c.tolerance for c in cells]
+    plan = functools.partial(
+        planned_power, results, tolerances, alpha=0.05, power=0.8, blind_factor=2.0, target=None
+    )
     observed = float(np.corrcoef(terms_b, terms_c)[0, 1])
-    planned = planned_power(
-        results,
-        [c.tolerance for c in cells],
-        alpha=0.05,
-        power=0.8,
-        blind_factor=2.0,
-        correlation=observed,
-        target=None,
-    )
-    for cell, plan in zip(cells, planned, strict=True):
-        assert plan.mde == pytest.approx(cell.mde, rel=0.1), (cell.group, plan.mde, cell.mde)
-    independent = planned_power(
-        results,
-        [c.tolerance for c in cells],
-        alpha=0.05,
-        power=0.8,
-        blind_factor=2.0,
-        correlation=0.0,
-        target=None,
-    )
+    for cell, planned in zip(cells, plan(correlation=observed), strict=True):
+        assert planned.mde == pytest.approx(cell.mde, rel=0.1), (cell.group, planned.mde, cell.mde)
+    independent = plan(correlation=0.0)
     assert all(p.mde > 1.5 * c.mde for p, c in zip(independent, cells, strict=True))
