@@ -28,8 +28,8 @@ def _count(value: float) -> str:
 
 
 def format_result(result: Result) -> str:
-    """``0.848 (0.835–0.861)``; the value to 4 places when there is no interval; counts
-    (queries) exactly: ``208 (208–209)``.
+    """``0.848 (0.835–0.861)``, every number in full (the value alone when there is no
+    interval); counts (queries) exactly: ``208 (208–209)``.
 
     Example:
         >>> format_result(Result(model="m", dataset="d", kind="adversarial",

@@ -11,7 +11,7 @@ import typer
 
 from assay.errors import UserError
 from assay.reports.escaping import terminal
-from assay.reports.numbers import percent
+from assay.reports.numbers import number, percent
 from assay.reports.tables import Stacked
 from assay.runners.cli_output import StoreOption, exit_codes, out, prepare_output
 
@@ -148,12 +148,12 @@ def metrics() -> None:
         table.add_row(
             terminal(name),
             "higher" if info.higher_is_better else "lower",
-            f"[{low:g}, {high:g}]",
+            f"[{number(low)}, {number(high)}]",
             info.input,
             output,
             f"{percent(info.tolerance)} relative"
             if info.tolerance_is_relative
-            else f"{info.tolerance:g}",
+            else number(info.tolerance),
             ", ".join(f"{key}={param.default!r}" for key, param in info.params.items()),
             terminal(", ".join(info.aliases)),
             terminal(info.description + cited),
