@@ -25,6 +25,10 @@ class RobustnessMeasure:
     higher_is_better: bool
     description: str
     counts: bool = False  # its values are counts (queries), shown as whole numbers
+    # the change a gate forgives (None: the policy's default); relative: a share of the
+    # baseline value
+    tolerance: float | None = None
+    tolerance_is_relative: bool = False
 
 
 ACCURACY_DROP = RobustnessMeasure(
@@ -46,12 +50,16 @@ MEDIAN_PERTURBATION = RobustnessMeasure(
     "median_perturbation",
     True,
     "median size, in the attack's norm, of the perturbations that flipped a right answer",
+    tolerance=0.05,  # what flipping an answer took: 5% of the baseline's is noise
+    tolerance_is_relative=True,
 )
 MEDIAN_QUERIES = RobustnessMeasure(
     "median_queries",
     True,
     "median model queries a black-box attack took to flip an answer",
     counts=True,
+    tolerance=0.05,
+    tolerance_is_relative=True,
 )
 MAX_QUERIES_USED = RobustnessMeasure(
     "max_queries_used",

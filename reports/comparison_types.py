@@ -7,7 +7,9 @@ from typing import Literal
 
 import pandas as pd
 
+from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS
+from assay.metrics.robustness import ROBUSTNESS_MEASURES
 
 Verdict = Literal["regression", "improvement", "no_change", "inconclusive"]
 DEFAULT_TOLERANCE = 0.01
@@ -37,6 +39,37 @@ class CellMetric:
         return cls(
             name, info.higher_is_better, info.tolerance, info.tolerance_is_relative, info.top1_rate
         )
+
+    @classmethod
+    def robustness(cls, name: str) -> CellMetric:
+        """A robustness measure (accuracy drop, median queries, ...) as it describes itself.
+
+        Example:
+            >>> CellMetric.robustness("median_queries").tolerance_is_relative
+            True
+        """
+        measure = ROBUSTNESS_MEASURES.get(name)
+        return cls(name, measure.higher_is_better, measure.tolerance, measure.tolerance_is_relative)
+
+    @classmethod
+    def named(cls, name: str) -> CellMetric | None:
+        """What a report result's metric name measures, judged as its compared cell is: a
+        registered metric, a robustness measure or a bias aggregate (``ece_difference``);
+        None for a name none of them knows (the policy's defaults apply).
+
+        Example:
+            >>> CellMetric.named("mce_worst_group") == CellMetric.aggregate("mce", "worst_group")
+            True
+        """
+        if name in METRICS:
+            return cls.registered(name)
+        if name in ROBUSTNESS_MEASURES:
+            return cls.robustness(name)
+        for aggregate in AGGREGATES:
+            metric = name.removesuffix(f"_{aggregate}")
+            if metric != name and metric in METRICS:
+                return cls.aggregate(metric, aggregate)
+        return None
 
     @classmethod
     def aggregate(cls, metric: str, aggregate: str) -> CellMetric:
@@ -82,9 +115,7 @@ class ComparePolicy:
             return self.relative_tolerance[name] * abs(baseline)
         if name in self.tolerance:
             return self.tolerance[name]
-        measure = metric if isinstance(metric, CellMetric) else None
-        if measure is None and name in METRICS:
-            measure = CellMetric.registered(name)
+        measure = metric if isinstance(metric, CellMetric) else CellMetric.named(name)
         if self.registry_defaults and measure is not None and measure.tolerance is not None:
             if measure.tolerance_is_relative:
                 return measure.tolerance * abs(baseline)

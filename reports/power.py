@@ -107,13 +107,16 @@ def examples_to_resolve(
 ) -> int | None:
     """The examples at which (z_α + z_power) σ falls to the tolerance, σ shrinking as 1/√n:
     the size that resolves a change of the tolerance's size. None without a tolerance or a
-    finite standard error.
+    positive, finite standard error (a zero one comes from a degenerate interval, such as a
+    median of a few distinct counts: it says nothing of the size needed).
 
     Example:
         >>> examples_to_resolve(100, 0.05, 0.01, 1.96, 0.8416)
         19623
+        >>> examples_to_resolve(100, 0.0, 0.01, 1.96, 0.8416) is None
+        True
     """
-    if tolerance <= 0 or not math.isfinite(standard_error) or n <= 0:
+    if tolerance <= 0 or not math.isfinite(standard_error) or standard_error <= 0 or n <= 0:
         return None
     return math.ceil(n * ((z_alpha + z_power) * standard_error / tolerance) ** 2)
 

@@ -27,7 +27,6 @@ from assay.hashing import seed_from
 from assay.metrics.robustness import (
     MEDIAN_PERTURBATION,
     MEDIAN_QUERIES,
-    ROBUSTNESS_MEASURES,
     paired_decomposition,
 )
 from assay.metrics.top_class import predicted_classes
@@ -66,12 +65,6 @@ def effort_in_pair_order(
     return found[0][index[0]], found[1][index[1]]
 
 
-EFFORT = {  # what flipping an answer took: more is more robust; 5% of the baseline is noise
-    MEDIAN_PERTURBATION.name: CellMetric(MEDIAN_PERTURBATION.name, True, 0.05, True),
-    MEDIAN_QUERIES.name: CellMetric(MEDIAN_QUERIES.name, True, 0.05, True),
-}
-
-
 def robustness_cells(
     clean: PairedPredictions,
     derived: PairedPredictions,
@@ -104,10 +97,7 @@ def robustness_cells(
         derived_right = predicted_classes(getattr(derived, side)[kept]) == labels
         sides.append(paired_decomposition(clean_right, derived_right, attacked=attacked))
         flipped.append(clean_right & ~derived_right)
-    measures = [
-        CellMetric(name, ROBUSTNESS_MEASURES.get(name).higher_is_better)
-        for name in sides[0].outputs
-    ]
+    measures = [CellMetric.robustness(name) for name in sides[0].outputs]
     data = BlockData(labels, derived.baseline[kept], derived.candidate[kept])
     block = SliceRows(None, None, None)
     pair = PairedPredictions(
@@ -168,7 +158,7 @@ def _effort_cells(
                 p_value=tested.p_value,
                 method="paired bootstrap of medians over flipped examples",
                 standard_error=tested.standard_error,
-                measure=EFFORT[name],
+                measure=CellMetric.robustness(name),
             )
         )
     return cells

@@ -267,6 +267,8 @@ def power(
             title=f"what a gate against model {terminal(chosen)} could catch",
             title_justify="left",
             box=box.SIMPLE_HEAD,
+            caption=NO_SIZE,
+            caption_justify="left",
         )
         headers = ["cell", "metric", "n", "value", "tolerance", "MDE", "n for tolerance"]
         for header in headers + ([f"n for MDE {target!r}"] if target is not None else []):
@@ -291,6 +293,12 @@ def power(
         )
 
 
+NO_SIZE = (
+    "—: no size to name (no tolerance, an interval of zero width, or a target at or under "
+    "the tolerance)"
+)
+
+
 def _size(examples: int | None) -> str:
-    """A needed size, or why there is none (no tolerance, or a target at or under it)."""
-    return "unreachable" if examples is None else str(examples)
+    """A needed size, or — where there is none to name (:data:`NO_SIZE` says why)."""
+    return "—" if examples is None else str(examples)

@@ -17,6 +17,7 @@ from scipy.stats import norm
 
 from assay.metrics.calibration import expected_calibration_error
 from assay.reports.comparison import CellComparison, ComparePolicy
+from assay.reports.comparison_types import CellMetric
 from assay.reports.gate_outputs import junit_xml, markdown
 from assay.reports.gate_rules import GateRules, cell_name, evaluate_gate
 from assay.reports.power import (
@@ -305,6 +306,25 @@ def test_a_planted_calibration_error_rise_of_the_reported_mde_is_caught_four_tim
     # optimistic (about 73 % caught in 1,000 draws); README: "Minimum detectable effects"
     assert 0.66 <= caught["b", 1.0] <= 0.87, caught
     assert caught["b", 0.5] < 0.4, caught  # half the MDE: clearly less often
+
+
+@pytest.mark.parametrize(
+    ("name", "judged_as", "expected"),
+    [
+        ("median_queries", CellMetric.robustness("median_queries"), 0.05 * 200.0),
+        ("accuracy_drop", CellMetric.robustness("accuracy_drop"), 0.02),
+        ("mce_difference", CellMetric.aggregate("mce", "difference"), 0.05),
+        ("accuracy_worst_group", CellMetric.aggregate("accuracy", "worst_group"), 0.01),
+        ("nll_difference", CellMetric.aggregate("nll", "difference"), 0.02),
+        ("nll", CellMetric.registered("nll"), 0.05 * 200.0),
+    ],
+)
+def test_a_plan_judges_each_result_with_the_tolerance_its_compared_cell_gets(
+    name: str, judged_as: CellMetric, expected: float
+) -> None:
+    policy = ComparePolicy(default_tolerance=0.02)  # unlike every metric's own
+    assert policy.tolerance_for(name, 200.0) == expected  # what `assay power` asks
+    assert policy.tolerance_for(judged_as, 200.0) == expected  # what compare's cell gets
 
 
 def test_the_plan_at_the_observed_correlation_matches_the_comparisons_mde() -> None:
