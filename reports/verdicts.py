@@ -7,12 +7,12 @@ Reports are immutable, so a verdict is a file of its own:
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from assay.atomic import write_text_atomically
+from assay.reports.comparison_output import finite_or_null
 from assay.reports.gate_rules import GateOutcome, cell_name
 from assay.reports.store import ReportStore
 
@@ -64,7 +64,7 @@ def gate_verdict(outcome: GateOutcome, candidate: Path, baseline: Path) -> GateV
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         underpowered=sum(c.underpowered for c in outcome.gated),
         gated=len(outcome.gated),
-        mde={cell_name(c): c.mde if math.isfinite(c.mde) else None for c in outcome.gated},
+        mde={cell_name(c): finite_or_null(c.mde) for c in outcome.gated},
         n_needed={cell_name(c): c.n_needed for c in outcome.gated if c.underpowered},
     )
 
@@ -74,7 +74,7 @@ def record_verdict(store: ReportStore, verdict: GateVerdict) -> Path:
     folder = store.root / VERDICTS_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{verdict.candidate}__{verdict.baseline}.json"
-    write_text_atomically(path, json.dumps(asdict(verdict), indent=2) + "\n")
+    write_text_atomically(path, json.dumps(asdict(verdict), indent=2, allow_nan=False) + "\n")
     return path
 
 
