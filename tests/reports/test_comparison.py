@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -194,6 +195,15 @@ def test_a_nan_delta_or_standard_error_is_never_significant() -> None:
     assert np.isnan(wald_p_value(0.05, float("inf")))
 
 
+def strict_json(text: str) -> Any:
+    """``text`` parsed as JSON proper: NaN and Infinity, which Python writes, fail."""
+
+    def reject(constant: str) -> float:
+        raise AssertionError(f"the JSON holds {constant}, which is not JSON")
+
+    return json.loads(text, parse_constant=reject)
+
+
 def test_comparison_json_is_strict_json_with_unknown_numbers_as_null(tmp_path: Path) -> None:
     rng = np.random.default_rng(8)
     labels = rng.integers(0, 3, 400)
@@ -204,11 +214,7 @@ def test_comparison_json_is_strict_json_with_unknown_numbers_as_null(tmp_path: P
     unknown = replace(first, mde=float("nan"), p_adjusted=float("inf"), ci_low=float("-inf"))
     write_comparison(replace(comparison, cells=[unknown, *rest]), tmp_path)
 
-    def reject(constant: str) -> float:
-        raise AssertionError(f"comparison.json holds {constant}, which is not JSON")
-
-    text = (tmp_path / "comparison.json").read_text()
-    written = json.loads(text, parse_constant=reject)["cells"]
+    written = strict_json((tmp_path / "comparison.json").read_text())["cells"]
     assert written[0]["mde"] is None and written[0]["p_adjusted"] is None
     assert written[0]["ci_low"] is None and written[0]["delta"] == first.delta
     assert [c["mde"] for c in written[1:]] == [c.mde for c in rest]  # the rest in full

@@ -96,9 +96,10 @@ def test_a_cell_is_blind_past_the_factor_and_says_what_size_would_resolve_it() -
     assert not resolved.underpowered
 
 
-def accuracy_report() -> Report:
+def report_of(metric: str) -> Report:
+    """The minimal report, scoring ``metric`` alone."""
     data = minimal_report().model_dump()
-    data["metrics"] = [{"name": "accuracy", "params": {}}]
+    data["metrics"] = [{"name": metric, "params": {}}]
     return Report.model_validate(data)
 
 
@@ -151,7 +152,7 @@ def reported_mdes(site_cell: SiteCell, draws: int) -> dict[str, float]:
 @pytest.mark.slow
 def test_a_planted_accuracy_drop_of_the_reported_mde_is_caught_four_times_in_five() -> None:
     rng = np.random.default_rng(17)
-    site_cell = site_cells(lambda harm: correctness_draw(rng, harm), accuracy_report())
+    site_cell = site_cells(lambda harm: correctness_draw(rng, harm), report_of("accuracy"))
     reported = reported_mdes(site_cell, 8)
     trials = 150
     for site, share, low, high in (("a", 1.0, 0.73, 0.87), ("b", 1.0, 0.73, 0.87)):
@@ -244,12 +245,6 @@ def test_the_size_for_a_target_mde_gives_that_mde(
     assert examples_for_target(n, error, tolerance, tolerance, z_alpha, z_power) is None
 
 
-def ece_report() -> Report:
-    data = minimal_report().model_dump()
-    data["metrics"] = [{"name": "ece", "params": {}}]
-    return Report.model_validate(data)
-
-
 def calibration_draw(
     rng: np.random.Generator, temperatures: dict[str, float], sizes: dict[str, int] = SIZES
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -291,7 +286,7 @@ def test_a_planted_calibration_error_rise_of_the_reported_mde_is_caught_four_tim
     None
 ):
     rng = np.random.default_rng(29)
-    site_cell = site_cells(lambda temperatures: calibration_draw(rng, temperatures), ece_report())
+    site_cell = site_cells(lambda heat: calibration_draw(rng, heat), report_of("ece"))
     reported = reported_mdes(site_cell, 20)
     trials = 150
     caught = {}
@@ -332,11 +327,7 @@ def test_the_plan_at_the_observed_correlation_matches_the_comparisons_mde() -> N
     truth, labels, _ = population(rng, 3000)
     site = np.where(np.arange(3000) < 2200, "a", "b")
     baseline, candidate = softmax(model_logits(rng, truth)), softmax(model_logits(rng, truth))
-    data = minimal_report().model_dump()
-    data["metrics"] = [{"name": "brier_score", "params": {}}]
-    comparison = run(
-        baseline, candidate, labels, site, ComparePolicy(), Report.model_validate(data)
-    )
+    comparison = run(baseline, candidate, labels, site, ComparePolicy(), report_of("brier_score"))
     onehot = np.eye(3)[labels]
     terms_b = ((baseline - onehot) ** 2).sum(axis=1)  # the per-example Brier terms
     terms_c = ((candidate - onehot) ** 2).sum(axis=1)

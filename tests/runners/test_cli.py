@@ -13,11 +13,8 @@ from assay import __version__
 from assay.demo import demo_suite_path
 from assay.reports.store import ReportStore, load_report
 from assay.runners.cli import main
+from tests.reports.test_comparison import strict_json
 from tests.runners.test_run import tabular_suite
-
-
-def reject_non_json(constant: str) -> float:
-    raise AssertionError(f"comparison.json holds {constant}, which is not JSON")
 
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
@@ -98,7 +95,7 @@ def test_compare_names_silent_regressions(
     ids = (tmp_path / "cmp" / "regressed_ids-digits_noise.txt").read_text().split()
     assert len(ids) > 100 and all(i.startswith("row-") for i in ids)
     text = (tmp_path / "cmp" / "comparison.json").read_text()
-    cells = json.loads(text, parse_constant=reject_non_json)["cells"]  # strict JSON
+    cells = strict_json(text)["cells"]
     assert all(c["mde"] >= c["tolerance"] for c in cells if c["p_adjusted"] is not None)
     assert run_cli(monkeypatch, "compare", "latest", "--store", store) == 2
     planned = ["power", "demo:digits", "--baseline", "latest", "--store", store, "--target"]
