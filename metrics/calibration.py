@@ -13,7 +13,7 @@ import numpy as np
 
 from assay.metrics._checks import labels_and_probabilities
 from assay.metrics.binning import BINNINGS, Binning, bin_index, upper_edges
-from assay.metrics.decomposition import Block, Decomposition, onehot
+from assay.metrics.decomposition import Block, Decomposition, Worsen, onehot
 from assay.metrics.info import MetricInfo
 from assay.metrics.top_class import top_class_blocks
 from assay.params import Param
@@ -151,7 +151,31 @@ def binned_calibration(
         errors = [binned_errors(*view, norm) for view in _split_views(s, sizes)]
         return combine_errors(np.stack(errors, axis=1), norm)[:, None]
 
-    return Decomposition(blocks, finish, row_local=binning == "uniform")
+    worsen = lean_further(sizes[0]) if mode == "top_label" else None
+    return Decomposition(blocks, finish, row_local=binning == "uniform", worsen=worsen)
+
+
+def lean_further(size: int) -> Worsen:
+    """For one view's per-bin sums: every bin's accuracy moved ``harm`` further from its
+    confidence, the way the sums lean as a whole (below it, overconfidence, when they do not
+    lean), kept within [0, 1]. A model miscalibrated by ``harm`` more in every bin: its
+    binned error rises by about ``harm`` once the gaps clear their noise.
+
+    Example:
+        >>> sums = np.array([[2.0, 4.0, 1.6, 3.6, 1.0, 3.0]])  # 2 bins: count, conf, outcome
+        >>> lean_further(2)(sums, 0.1)[0, 4:].tolist()  # accuracy 0.5, 0.75 -> 0.4, 0.65
+        [0.8, 2.6]
+    """
+
+    def worsen(sums: np.ndarray, harm: float) -> np.ndarray:
+        count, confidence = sums[:, :size], sums[:, size : 2 * size]
+        outcome = sums[:, 2 * size : 3 * size]
+        lean = 1.0 if np.sum(outcome) > np.sum(confidence) else -1.0
+        moved = sums.copy()
+        moved[:, 2 * size : 3 * size] = np.clip(outcome + lean * harm * count, 0.0, count)
+        return moved
+
+    return worsen
 
 
 def debiased_calibration(

@@ -21,6 +21,8 @@ import numpy as np
 from scipy import sparse
 
 Finish = Callable[[np.ndarray], np.ndarray]
+# (sums, harm) -> the sums of the same examples with the measured quantity worse by about harm
+Worsen = Callable[[np.ndarray, float], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ class Decomposition:
     outputs: tuple[str, ...] = ("",)
     proportion: bool = False  # value = column 0 / column 1: a Wilson interval applies
     row_local: bool = False  # row i's statistics depend on example i alone (no data-fitted bins)
+    # for statistics whose spread changes with their value (binned calibration errors): how
+    # the sums move under a true harm, so a power analysis can see the spread it would have
+    worsen: Worsen | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.blocks, tuple):

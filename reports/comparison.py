@@ -360,6 +360,7 @@ def _judge(cells: list[CellComparison], policy: ComparePolicy) -> list[CellCompa
                 family=family,
                 power=policy.power,
                 blind_factor=policy.blind_factor,
+                curve=cell.error_curve,
             )
             if np.isfinite(p_adjusted)
             else None  # not tested: nothing it could detect

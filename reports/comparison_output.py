@@ -13,6 +13,7 @@ from rich.console import Group
 from rich.table import Table
 
 from assay.reports.comparison import CellComparison, Comparison
+from assay.reports.comparison_types import INTERNAL_FIELDS
 from assay.reports.escaping import terminal
 from assay.reports.numbers import number, signed
 from assay.reports.tables import Stacked
@@ -124,7 +125,8 @@ def write_comparison(
     if gate is not None:
         data = {"gate": gate, **data}
     for cell in data["cells"]:
-        cell.pop("measure")  # how the cell was judged; its verdict is in the cell
+        for name in INTERNAL_FIELDS:  # how the cell was judged; its verdict is in the cell
+            cell.pop(name)
     for item in data["churn"]:
         item.pop("regressed_ids")
     text = json.dumps(finite_or_null(data), indent=2, allow_nan=False)

@@ -10,6 +10,7 @@ import pandas as pd
 from assay.metrics.groups import AGGREGATES
 from assay.metrics.registry import METRICS
 from assay.metrics.robustness import ROBUSTNESS_MEASURES
+from assay.reports.power import ErrorCurve
 
 Verdict = Literal["regression", "improvement", "no_change", "inconclusive"]
 DEFAULT_TOLERANCE = 0.01
@@ -123,6 +124,9 @@ class ComparePolicy:
         return self.default_tolerance
 
 
+INTERNAL_FIELDS = ("measure", "error_curve")  # how a cell was judged, not what it found
+
+
 @dataclass(frozen=True)
 class CellComparison:
     """One compared cell; ``harm`` is the delta signed so that positive means worse."""
@@ -150,6 +154,9 @@ class CellComparison:
     n_needed: int | None = None  # examples that would resolve a change of the tolerance's size
     # what the cell measures (direction, default tolerance); left out of JSON and frames
     measure: CellMetric | None = field(default=None, repr=False, compare=False)
+    # the delta's standard error at planted harms, where its spread grows with the harm
+    # (assay.reports.power.error_curve); what the MDE was read from, left out of JSON and frames
+    error_curve: ErrorCurve = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -195,7 +202,7 @@ class Comparison:
         delta with its interval, p-values, verdict and whether it is a silent regression."""
         from assay.reports.frames import records_frame
 
-        columns = [f.name for f in fields(CellComparison) if f.name != "measure"]
+        columns = [f.name for f in fields(CellComparison) if f.name not in INTERNAL_FIELDS]
         return records_frame(self.cells, columns)
 
     def churn_frame(self) -> pd.DataFrame:

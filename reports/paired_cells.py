@@ -23,6 +23,7 @@ from assay.metrics.resampled_sums import resampled_sums
 from assay.metrics.top_class import predicted_classes
 from assay.reports.comparison_types import CellComparison, CellMetric, Churn, ComparePolicy
 from assay.reports.pairing import PairedPredictions, SliceRows
+from assay.reports.power import ErrorCurve, error_curve
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,18 @@ def paired_metric(
     def finish(s: np.ndarray) -> np.ndarray:
         return candidate.finish(s[:, width:]) - baseline.finish(s[:, :width])
 
+    worsen = None
+    if candidate.worsen is not None:
+        move = candidate.worsen
+
+        def worsen(s: np.ndarray, harm: float) -> np.ndarray:  # the candidate worse by harm
+            return np.hstack([s[:, :width], move(s[:, width:], harm)])
+
     delta = Decomposition(
         (hstack_csr([baseline.statistics, candidate.statistics]),),
         finish,
         row_local=baseline.row_local and candidate.row_local,
+        worsen=worsen,
     )
     described = tuple(
         m if isinstance(m, CellMetric) else CellMetric.registered(m) for m in measures
@@ -127,19 +136,36 @@ def compare_block(
         replicates = metric.delta.finish(total)
         deltas, baselines = metric.values()
         cells += [
-            _cell(
-                pair.dataset,
-                block,
-                data,
-                measure,
-                (float(deltas[column]), float(baselines[column])),
-                replicates[:, column],
-                policy,
+            replace(
+                _cell(
+                    pair.dataset,
+                    block,
+                    data,
+                    measure,
+                    (float(deltas[column]), float(baselines[column])),
+                    replicates[:, column],
+                    policy,
+                ),
+                error_curve=harm_curve(metric.delta, total, measure, column),
             )
             for measure, column in metric.cells
         ]
     ids = pair.ids if block.rows is None else pair.ids[block.rows]
     return cells, _churn(pair.dataset, block, flips, flips.finish(sums[-1]), ids[lost], policy)
+
+
+def harm_curve(
+    delta: Decomposition, sums: np.ndarray, measure: CellMetric, column: int
+) -> ErrorCurve:
+    """The delta's standard error at planted harms (:func:`assay.reports.power.error_curve`)
+    from the bootstrap ``sums`` worsened in place of new resamples; empty for statistics
+    that declare no :attr:`~assay.metrics.decomposition.Decomposition.worsen` (their spread
+    does not depend on their value)."""
+    worsen = delta.worsen
+    if worsen is None or measure.top1_rate:  # McNemar's design has its own alternative
+        return ()
+    sign = -1.0 if measure.higher_is_better else 1.0
+    return error_curve(lambda shift: sign * delta.finish(worsen(sums, shift))[:, column])
 
 
 def _cell(

@@ -16,6 +16,14 @@ cell that leads the family; conservative for the others).
   the paired McNemar design; Connor 1987). A regression of size Δ needs at least Δ of the
   examples to disagree, so d is taken as max(d, Δ).
 
+- Statistics whose spread grows with the harm (a binned calibration error: each bin's |gap|
+  is a folded normal at no harm and unfolds as the gap grows, while at no harm the two
+  models' folded gaps move together): σ is read, at each planted harm, from the bootstrap
+  draws with the candidate's statistics worsened by it (:func:`error_curve`), and the MDE
+  solves Δ = max(τ, z σ(Δ)) + z_power σ(Δ) on that curve. A Wald test's power at Δ is
+  Φ((Δ − z σ(Δ)) / σ(Δ)): with σ read at no harm the ECE's MDE on a few hundred examples
+  was caught about 73 % of the time, not 80 %.
+
 A cell is *underpowered* (blind) when its MDE exceeds its tolerance by more than the policy's
 factor; the examples it would need to resolve a change of its tolerance's size follow from
 the standard error shrinking as 1/√n.
@@ -24,13 +32,18 @@ the standard error shrinking as 1/√n.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from scipy.special import ndtr, ndtri
 
 from assay.reports.schema import Result
 
 BISECTION_STEPS = 60
+# the planted shifts of an error curve, in standard errors of the delta at no harm
+HARM_STEPS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+ErrorCurve = tuple[tuple[float, float], ...]  # (true harm, standard error of the delta)
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,68 @@ def minimum_detectable_effect(
     if not math.isfinite(standard_error):
         return math.nan
     return max(tolerance, z_alpha * standard_error) + z_power * standard_error
+
+
+def error_curve(harm_draws: Callable[[float], np.ndarray]) -> ErrorCurve:
+    """The delta's standard error against the true harm: ``harm_draws(shift)`` gives the
+    bootstrap draws of the harm with the candidate's statistics worsened by ``shift``
+    (:attr:`Decomposition.worsen`); each point is the draws' mean rise over no shift and
+    their standard deviation, from (0, σ₀), kept while the rise grows. Empty when the
+    draws have no spread.
+
+    Example:
+        >>> draws = np.array([-1.0, 0.0, 1.0])  # the spread doubles over two units of harm
+        >>> curve = error_curve(lambda shift: shift + draws * (1 + min(shift, 2) / 2))
+        >>> curve[:3]
+        ((0.0, 1.0), (0.5, 1.25), (1.0, 1.5))
+    """
+    base = harm_draws(0.0)
+    center, error = float(np.nanmean(base)), float(np.nanstd(base, ddof=1))
+    if not (math.isfinite(center) and math.isfinite(error)) or error <= 0:
+        return ()
+    points = [(0.0, error)]
+    for step in HARM_STEPS:
+        draws = harm_draws(step * error)
+        rise, spread = float(np.nanmean(draws)) - center, float(np.nanstd(draws, ddof=1))
+        if rise > points[-1][0] and math.isfinite(spread):
+            points.append((rise, spread))
+    return tuple(points)
+
+
+def standard_error_at(curve: ErrorCurve, harm: float) -> float:
+    """The curve's standard error at ``harm``, linear between its points, flat past them.
+
+    Example:
+        >>> standard_error_at(((0.0, 1.0), (2.0, 2.0)), 1.0), standard_error_at(((0.0, 1.0),), 5)
+        (1.5, 1.0)
+    """
+    harms, errors = zip(*curve, strict=True)
+    return float(np.interp(harm, harms, errors))
+
+
+def curve_minimum_detectable_effect(
+    curve: ErrorCurve, tolerance: float, z_alpha: float, z_power: float
+) -> float:
+    """The smallest true harm Δ the gate flags with the given power when the delta's standard
+    error at Δ is σ(Δ) from ``curve``: Δ = max(τ, z_α σ(Δ)) + z_power σ(Δ).
+
+    Example:
+        >>> round(curve_minimum_detectable_effect(((0.0, 0.01),), 0.0, 1.96, 0.8416), 4)
+        0.028
+        >>> round(curve_minimum_detectable_effect(((0, 0.01), (0.1, 0.02)), 0.0, 1.96, 0.8416), 4)
+        0.0389
+    """
+
+    def missed(harm: float) -> bool:  # the harm is not yet flagged with the power
+        error = standard_error_at(curve, harm)
+        return harm < max(tolerance, z_alpha * error) + z_power * error
+
+    widest = max(error for _, error in curve)
+    low, high = 0.0, max(tolerance, z_alpha * widest) + z_power * widest
+    for _ in range(BISECTION_STEPS):
+        middle = (low + high) / 2
+        low, high = (middle, high) if missed(middle) else (low, middle)
+    return high
 
 
 def mcnemar_minimum_detectable_effect(
@@ -149,9 +224,12 @@ def cell_power(
     family: int,
     power: float,
     blind_factor: float,
+    curve: ErrorCurve = (),
 ) -> Power:
     """A compared cell's MDE, blindness and needed size (McNemar's design when
-    ``discordance`` is given, else the normal one with the bootstrap ``standard_error``).
+    ``discordance`` is given, else the normal one with the bootstrap ``standard_error``, or
+    with the standard error at each harm when a ``curve`` gives it; the needed size then
+    scales the standard error at the MDE).
 
     Example:
         >>> found = cell_power(n=200, standard_error=0.03, discordance=None, tolerance=0.01,
@@ -163,6 +241,10 @@ def cell_power(
     if discordance is not None:
         mde = mcnemar_minimum_detectable_effect(discordance, n, tolerance, z_alpha, z_power)
         needed = mcnemar_examples_to_resolve(discordance, tolerance, z_alpha, z_power)
+    elif curve:
+        mde = curve_minimum_detectable_effect(curve, tolerance, z_alpha, z_power)
+        at_mde = standard_error_at(curve, mde)
+        needed = examples_to_resolve(n, at_mde, tolerance, z_alpha, z_power)
     else:
         mde = minimum_detectable_effect(standard_error, tolerance, z_alpha, z_power)
         needed = examples_to_resolve(n, standard_error, tolerance, z_alpha, z_power)

@@ -12,9 +12,11 @@ from sklearn.calibration import calibration_curve
 from assay.metrics.binning import upper_edges
 from assay.metrics.calibration import (
     adaptive_calibration_error,
+    binned_errors,
     classwise_calibration_error,
     debiased_calibration_error,
     expected_calibration_error,
+    lean_further,
     maximum_calibration_error,
 )
 from assay.metrics.reliability import reliability_diagram
@@ -156,3 +158,31 @@ def test_fast_uniform_bin_index_equals_exact_search(n_bins: int) -> None:
     values = values[(values >= 0) & (values <= 1)]
     exact = np.minimum(np.searchsorted(edges, values, side="left"), n_bins - 1)
     assert np.array_equal(bin_index(values, edges, uniform=True), exact)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    bins=st.lists(
+        st.tuples(st.integers(1, 50), st.floats(0.35, 0.65), st.floats(0.05, 0.3)),
+        min_size=1,
+        max_size=15,
+    ),
+    harm=st.floats(0.0, 0.05),
+    under=st.booleans(),
+    norm=st.sampled_from(["l1", "max"]),
+)
+def test_a_worsened_binned_error_rises_by_the_harm_when_every_gap_leans_one_way(
+    bins: list[tuple[int, float, float]], harm: float, under: bool, norm: str
+) -> None:
+    count = np.array([c for c, _, _ in bins], dtype=float)
+    accuracy = np.array([a for _, a, _ in bins])
+    gap = np.array([g for _, _, g in bins])  # confidence minus accuracy, or back
+    confidence = accuracy - gap if under else accuracy + gap
+    outcome = accuracy * count
+    sums = np.concatenate([count, confidence * count, outcome])[None, :]
+    worse = lean_further(len(bins))(sums, harm)[0, 2 * len(bins) :]
+    # each bin's accuracy moves by the harm, the way the bins lean (no bin leaves [0, 1])
+    np.testing.assert_allclose(worse - outcome, (1 if under else -1) * harm * count, atol=1e-9)
+    before = binned_errors(count, confidence * count, outcome, norm)
+    after = binned_errors(count, confidence * count, worse, norm)
+    assert after - before == pytest.approx(harm, abs=1e-9)

@@ -24,10 +24,12 @@ from assay.reports.power import (
     Power,
     cell_power,
     critical_z,
+    curve_minimum_detectable_effect,
     examples_for_target,
     mcnemar_minimum_detectable_effect,
     minimum_detectable_effect,
     planned_power,
+    standard_error_at,
 )
 from assay.reports.schema import Report, Result
 from assay.reports.store import ReportStore
@@ -41,6 +43,7 @@ from tests.reports.test_comparison import (
 )
 
 SIZES = {"a": 2000, "b": 300}
+ROOT_RATIO = math.sqrt(SIZES["a"] / SIZES["b"])  # how much wider the small site's MDE should be
 
 
 def test_the_normal_mde_is_flagged_with_the_asked_power() -> None:
@@ -143,10 +146,8 @@ def site_cells(draw: Draw, report: Report) -> SiteCell:
 
 
 def reported_mdes(site_cell: SiteCell, draws: int) -> dict[str, float]:
-    """Each site's mean reported MDE without harm; checks they scale as 1/sqrt(n)."""
-    reported = {s: float(np.mean([site_cell({}, s).mde for _ in range(draws)])) for s in SIZES}
-    assert reported["b"] / reported["a"] == pytest.approx(math.sqrt(2000 / 300), rel=0.12)
-    return reported
+    """Each site's mean reported MDE without harm."""
+    return {s: float(np.mean([site_cell({}, s).mde for _ in range(draws)])) for s in SIZES}
 
 
 @pytest.mark.slow
@@ -154,6 +155,7 @@ def test_a_planted_accuracy_drop_of_the_reported_mde_is_caught_four_times_in_fiv
     rng = np.random.default_rng(17)
     site_cell = site_cells(lambda harm: correctness_draw(rng, harm), report_of("accuracy"))
     reported = reported_mdes(site_cell, 8)
+    assert reported["b"] / reported["a"] == pytest.approx(ROOT_RATIO, rel=0.12)  # as 1/sqrt(n)
     trials = 150
     for site, share, low, high in (("a", 1.0, 0.73, 0.87), ("b", 1.0, 0.73, 0.87)):
         caught = [
@@ -246,15 +248,19 @@ def test_the_size_for_a_target_mde_gives_that_mde(
 
 
 def calibration_draw(
-    rng: np.random.Generator, temperatures: dict[str, float], sizes: dict[str, int] = SIZES
+    rng: np.random.Generator,
+    temperatures: dict[str, float],
+    sizes: dict[str, int] = SIZES,
+    sharpen: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Two retrains of a calibrated model on a two-site population, the candidate's logits
-    sharpened by a temperature per site (a true rise in calibration error there)."""
+    """Two retrains of a model on a two-site population, both models' logits scaled by
+    ``sharpen`` (1: calibrated, more: overconfident) and the candidate's further sharpened
+    by a temperature per site (a true rise in calibration error there)."""
     sites = np.repeat(list(sizes), list(sizes.values()))
     truth = rng.normal(0, 1.5, (len(sites), 3))
     labels = (rng.random(len(sites))[:, None] > softmax(truth).cumsum(axis=1)).sum(axis=1)
-    scale = np.array([temperatures.get(s, 1.0) for s in sites])[:, None]
-    baseline, candidate = model_logits(rng, truth), model_logits(rng, truth) * scale
+    scale = sharpen * np.array([temperatures.get(s, 1.0) for s in sites])[:, None]
+    baseline, candidate = sharpen * model_logits(rng, truth), model_logits(rng, truth) * scale
     return softmax(baseline), softmax(candidate), labels, sites
 
 
@@ -288,19 +294,76 @@ def test_a_planted_calibration_error_rise_of_the_reported_mde_is_caught_four_tim
     rng = np.random.default_rng(29)
     site_cell = site_cells(lambda heat: calibration_draw(rng, heat), report_of("ece"))
     reported = reported_mdes(site_cell, 20)
-    trials = 150
+    # the ECE of a calibrated model on a few hundred examples spreads more than 1/sqrt(n)
+    # predicts (its bins' folded gaps), and its MDE follows; see the test after this one
+    assert ROOT_RATIO < reported["b"] / reported["a"] < 1.2 * ROOT_RATIO
     caught = {}
-    for site, share in (("a", 1.0), ("b", 1.0), ("b", 0.5)):
+    # 300 draws: the rate's standard error is 2.3 points of the 7 allowed (1,000 draws in
+    # development: 77 % and 82 %)
+    for site, share, trials in (("a", 1.0, 300), ("b", 1.0, 300), ("b", 0.5, 150)):
         temperature = temperature_for(rng, site, share * reported[site])
         caught[site, share] = np.mean(
             [site_cell({site: temperature}, site).verdict == "regression" for _ in range(trials)]
         )
+    # read at the standard error the harm brings (the error curve); at the one at no harm the
+    # small site's MDE was caught about 73 % of the time
     assert 0.73 <= caught["a", 1.0] <= 0.87, caught
-    # a binned ECE's standard error grows with the miscalibration when its bins hold few
-    # examples (a folded normal unfolding), so on 300 examples the normal MDE is a few points
-    # optimistic (about 73 % caught in 1,000 draws); README: "Minimum detectable effects"
-    assert 0.66 <= caught["b", 1.0] <= 0.87, caught
+    assert 0.73 <= caught["b", 1.0] <= 0.87, caught
     assert caught["b", 0.5] < 0.4, caught  # half the MDE: clearly less often
+
+
+def test_the_ece_mde_shrinks_as_one_over_root_n_once_the_bins_gaps_clear_their_noise() -> None:
+    rng = np.random.default_rng(31)
+    overconfident = site_cells(
+        lambda heat: calibration_draw(rng, heat, sharpen=2.0), report_of("ece")
+    )
+    reported = reported_mdes(overconfident, 30)
+    assert reported["b"] / reported["a"] == pytest.approx(ROOT_RATIO, rel=0.06)
+
+
+def test_an_ece_cell_reads_its_mde_at_the_spread_the_harm_would_bring() -> None:
+    rng = np.random.default_rng(37)
+    draw = calibration_draw(rng, {}, {"a": 2000, "b": 300})
+    report = report_of("ece")
+    comparison = run(*draw, ComparePolicy(n_resamples=400), report)
+    small = next(c for c in comparison.cells if c.group == "b")
+    harms, errors = zip(*small.error_curve, strict=True)
+    assert harms[0] == 0.0 and errors[0] == small.standard_error
+    assert all(np.diff(harms) > 0) and harms[-1] > small.mde  # the curve reaches past the MDE
+    assert errors[-1] > 1.05 * errors[0]  # the folded gaps unfold: the spread grows
+    z_alpha = critical_z(0.05, sum(math.isfinite(c.p_adjusted) for c in comparison.cells))
+    flat = minimum_detectable_effect(small.standard_error, small.tolerance, z_alpha, norm.ppf(0.8))
+    assert small.mde > flat
+    at_mde = standard_error_at(small.error_curve, small.mde)
+    assert small.mde == pytest.approx(
+        max(small.tolerance, z_alpha * at_mde) + norm.ppf(0.8) * at_mde, rel=1e-6
+    )
+    brier = run(*draw, ComparePolicy(n_resamples=100), report_of("brier_score"))
+    assert all(c.error_curve == () for c in brier.cells)  # a mean: its spread does not move
+    assert "error_curve" not in comparison.to_pandas()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    points=st.lists(
+        st.tuples(st.floats(0.001, 0.2), st.floats(0.001, 0.05)), min_size=1, max_size=6
+    ),
+    tolerance=st.sampled_from([0.0, 0.005, 0.05]),
+)
+def test_the_mde_on_an_error_curve_solves_the_power_equation_at_its_own_spread(
+    points: list[tuple[float, float]], tolerance: float
+) -> None:
+    start = points[0][1]
+    curve = ((0.0, start), *sorted({(h, e) for h, e in points[1:]}))
+    curve = tuple(dict(curve).items())  # one error per harm
+    z_alpha, z_power = critical_z(0.05, 7), norm.ppf(0.8)
+    mde = curve_minimum_detectable_effect(curve, tolerance, z_alpha, z_power)
+    error = standard_error_at(curve, mde)
+    assert mde == pytest.approx(max(tolerance, z_alpha * error) + z_power * error, rel=1e-6)
+    flat = minimum_detectable_effect(start, tolerance, z_alpha, z_power)
+    assert curve_minimum_detectable_effect(((0.0, start),), tolerance, z_alpha, z_power) == (
+        pytest.approx(flat, rel=1e-9)
+    )
 
 
 @pytest.mark.parametrize(
