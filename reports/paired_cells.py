@@ -136,17 +136,15 @@ def compare_block(
         replicates = metric.delta.finish(total)
         deltas, baselines = metric.values()
         cells += [
-            replace(
-                _cell(
-                    pair.dataset,
-                    block,
-                    data,
-                    measure,
-                    (float(deltas[column]), float(baselines[column])),
-                    replicates[:, column],
-                    policy,
-                ),
-                error_curve=harm_curve(metric.delta, total, measure, column),
+            _cell(
+                pair.dataset,
+                block,
+                data,
+                measure,
+                (float(deltas[column]), float(baselines[column])),
+                replicates[:, column],
+                policy,
+                harm_curve(metric.delta, total, measure, column),
             )
             for measure, column in metric.cells
         ]
@@ -162,7 +160,7 @@ def harm_curve(
     that declare no :attr:`~assay.metrics.decomposition.Decomposition.worsen` (their spread
     does not depend on their value)."""
     worsen = delta.worsen
-    if worsen is None or measure.top1_rate:  # McNemar's design has its own alternative
+    if worsen is None:
         return ()
     sign = -1.0 if measure.higher_is_better else 1.0
     return error_curve(lambda shift: sign * delta.finish(worsen(sums, shift))[:, column])
@@ -176,6 +174,7 @@ def _cell(
     values: tuple[float, float],
     draws: np.ndarray,
     policy: ComparePolicy,
+    curve: ErrorCurve,
 ) -> CellComparison:
     delta, baseline = values  # (candidate − baseline, baseline)
     tested = bootstrap_test(delta, draws, policy.alpha)
@@ -200,6 +199,7 @@ def _cell(
         standard_error=tested.standard_error,
         discordance=discordance,
         measure=measure,
+        error_curve=curve,
     )
 
 

@@ -354,8 +354,7 @@ def test_the_mde_on_an_error_curve_solves_the_power_equation_at_its_own_spread(
     points: list[tuple[float, float]], tolerance: float
 ) -> None:
     start = points[0][1]
-    curve = ((0.0, start), *sorted({(h, e) for h, e in points[1:]}))
-    curve = tuple(dict(curve).items())  # one error per harm
+    curve = tuple(sorted({0.0: start, **dict(points[1:])}.items()))  # one error per harm
     z_alpha, z_power = critical_z(0.05, 7), norm.ppf(0.8)
     mde = curve_minimum_detectable_effect(curve, tolerance, z_alpha, z_power)
     error = standard_error_at(curve, mde)
